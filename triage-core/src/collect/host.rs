@@ -1,0 +1,154 @@
+//! `host`: name, kernel, OS, uptime and boot time.
+//!
+//! Reads `/proc/sys/kernel/hostname` and `osrelease` (see `proc(5)`), `/etc/os-release`
+//! (`os-release(5)`), `/proc/uptime` and the `btime` line of `/proc/stat`. On an unpacked
+//! sosreport, where `/proc/sys` is often missing, falls back to `etc/hostname` and the
+//! `uname` file sos writes.
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::snapshot::{time_from_unix, Host};
+
+/// Collect the host section.
+pub fn collect(ctx: &Ctx) -> Result<Host> {
+    let root = &ctx.root;
+    let hostname = root
+        .read_proc("sys/kernel/hostname")
+        .or_else(|_| root.read_string("etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| {
+            ctx.warn(
+                "hostname unknown: neither proc/sys/kernel/hostname nor etc/hostname could be read",
+            );
+            "unknown".to_string()
+        });
+    let kernel = root
+        .read_proc("sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .or_else(|_| {
+            root.read_string("uname")
+                .map(|s| parse_uname_release(&s).unwrap_or_default())
+        })
+        .unwrap_or_default();
+    let os = root
+        .read_string("etc/os-release")
+        .or_else(|_| root.read_string("usr/lib/os-release"))
+        .ok()
+        .and_then(|s| parse_os_release(&s))
+        .or_else(|| {
+            root.read_string("etc/redhat-release")
+                .ok()
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_default();
+    let uptime_path = root.proc("uptime");
+    let uptime = root.read_proc("uptime").and_then(|s| {
+        parse_uptime(&s).ok_or_else(|| {
+            Error::parse(
+                &uptime_path,
+                Some(1),
+                "expected two numbers (seconds up, seconds idle)",
+            )
+        })
+    });
+    let btime = super::cpu::read_stat(root).ok().map(|s| s.btime);
+    let (uptime_seconds, boot_time) = match (uptime, btime) {
+        (Ok(up), Some(bt)) => (up as u64, time_from_unix(bt as i64)),
+        (Ok(up), None) => (up as u64, time_from_unix(ctx.now.timestamp() - up as i64)),
+        (Err(e), Some(bt)) => {
+            ctx.warn(format!("uptime from boot time instead: {e}"));
+            (
+                (ctx.now.timestamp() - bt as i64).max(0) as u64,
+                time_from_unix(bt as i64),
+            )
+        }
+        (Err(e), None) => {
+            ctx.warn(format!("uptime and boot time unknown: {e}"));
+            (0, None)
+        }
+    };
+    Ok(Host {
+        hostname,
+        kernel,
+        os,
+        uptime_seconds,
+        boot_time,
+    })
+}
+
+/// `PRETTY_NAME` from os-release text, else `NAME VERSION`.
+pub fn parse_os_release(text: &str) -> Option<String> {
+    let mut name = None;
+    let mut version = None;
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let value = value
+            .trim()
+            .trim_matches('"')
+            .trim_matches('\'')
+            .to_string();
+        match key.trim() {
+            "PRETTY_NAME" if !value.is_empty() => return Some(value),
+            "NAME" => name = Some(value),
+            "VERSION" => version = Some(value),
+            _ => {}
+        }
+    }
+    match (name, version) {
+        (Some(n), Some(v)) => Some(format!("{n} {v}")),
+        (Some(n), None) => Some(n),
+        _ => None,
+    }
+}
+
+/// Seconds since boot from `/proc/uptime` ("12345.67 54321.00").
+pub fn parse_uptime(text: &str) -> Option<f64> {
+    text.split_whitespace()
+        .next()?
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+}
+
+/// The kernel release from `uname -a` output (third field).
+fn parse_uname_release(text: &str) -> Option<String> {
+    text.split_whitespace().nth(2).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_release_prefers_pretty_name() {
+        let text = "NAME=\"Debian GNU/Linux\"\nVERSION=\"12 (bookworm)\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n";
+        assert_eq!(
+            parse_os_release(text).unwrap(),
+            "Debian GNU/Linux 12 (bookworm)"
+        );
+        assert_eq!(
+            parse_os_release("NAME=CentOS\nVERSION=7\n").unwrap(),
+            "CentOS 7"
+        );
+        assert_eq!(parse_os_release("garbage\n"), None);
+    }
+
+    #[test]
+    fn uptime_parses_and_rejects_garbage() {
+        assert_eq!(parse_uptime("350735.47 234388.90\n"), Some(350735.47));
+        assert_eq!(parse_uptime("abc"), None);
+        assert_eq!(parse_uptime(""), None);
+        assert_eq!(parse_uptime("-5 1"), None);
+    }
+
+    #[test]
+    fn uname_release() {
+        assert_eq!(
+            parse_uname_release("Linux web-3 5.14.0-362.el9.x86_64 #1 SMP x86_64 GNU/Linux")
+                .unwrap(),
+            "5.14.0-362.el9.x86_64"
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! `memory`: `/proc/meminfo` (see `proc(5)`), parsed by `procfs-core`.
+//!
+//! `MemAvailable` exists since Linux 3.14; on older kernels it is estimated as
+//! MemFree + Buffers + Cached − Shmem, the way `free` did before it.
+
+use procfs_core::{FromRead, Meminfo};
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::snapshot::Memory;
+
+/// Collect the memory section.
+pub fn collect(ctx: &Ctx) -> Result<Memory> {
+    let path = ctx.root.proc("meminfo");
+    let text = ctx.root.read_proc("meminfo")?;
+    let (mem, estimated) = parse(&text).map_err(|m| Error::parse(&path, None, m))?;
+    if estimated {
+        ctx.warn("MemAvailable missing (kernel older than 3.14): available memory estimated from free + cache");
+    }
+    Ok(mem)
+}
+
+/// Parse `/proc/meminfo`; the flag is true when available memory was estimated.
+pub fn parse(text: &str) -> std::result::Result<(Memory, bool), String> {
+    let m = Meminfo::from_read(text.as_bytes()).map_err(|e| format!("not a meminfo file: {e}"))?;
+    let (available, estimated) = match m.mem_available {
+        Some(a) => (a, false),
+        None => (
+            (m.mem_free + m.buffers + m.cached).saturating_sub(m.shmem.unwrap_or(0)),
+            true,
+        ),
+    };
+    let available = available.min(m.mem_total);
+    Ok((
+        Memory {
+            total_bytes: m.mem_total,
+            available_bytes: available,
+            used_bytes: m.mem_total - available,
+            swap_total_bytes: m.swap_total,
+            swap_free_bytes: m.swap_free.min(m.swap_total),
+        },
+        estimated,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_meminfo_in_bytes() {
+        let text = "MemTotal:       16000000 kB\nMemFree:         1000000 kB\nMemAvailable:    4000000 kB\nBuffers:          100000 kB\nCached:          2000000 kB\nSwapCached:            0 kB\nActive:                0 kB\nInactive:              0 kB\nSwapTotal:       2000000 kB\nSwapFree:        1500000 kB\nDirty:                 0 kB\nWriteback:             0 kB\nMapped:                0 kB\nSlab:                  0 kB\nCommitLimit:           0 kB\nCommitted_AS:          0 kB\nVmallocTotal:          0 kB\nVmallocUsed:           0 kB\nVmallocChunk:          0 kB\n";
+        let (m, est) = parse(text).unwrap();
+        assert!(!est);
+        assert_eq!(m.total_bytes, 16_000_000 * 1024);
+        assert_eq!(m.available_bytes, 4_000_000 * 1024);
+        assert_eq!(m.used_bytes, 12_000_000 * 1024);
+        assert_eq!(m.swap_free_bytes, 1_500_000 * 1024);
+        // Old kernel: no MemAvailable.
+        let old = text.replace("MemAvailable:    4000000 kB\n", "");
+        let (m, est) = parse(&old).unwrap();
+        assert!(est);
+        assert_eq!(m.available_bytes, 3_100_000 * 1024);
+    }
+
+    #[test]
+    fn truncated_meminfo_is_an_error() {
+        assert!(parse("MemTotal: 100").is_err());
+    }
+}

@@ -1,0 +1,396 @@
+//! `processes` and `process_summary`: every process (not thread) with its CPU share over
+//! the sampling interval.
+//!
+//! Reads `/proc/PID/stat` (parsed by `procfs-core`; see `proc_pid_stat(5)`) twice, one
+//! sampling interval apart, and `/proc/PID/cmdline` once. The owner is the uid of the
+//! `/proc/PID` directory (one `stat(2)`, no file read), named from the root's
+//! `/etc/passwd`. Reading `cmdline` takes the target's mmap lock and can block behind a
+//! process stuck in D state, so command lines are read on a helper thread, overlapped
+//! with the sampling interval, and any left unread at the deadline fall back to `[comm]`
+//! with a warning.
+
+use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use procfs_core::FromRead;
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::host_root::HostRoot;
+use crate::snapshot::{time_from_unix, Process, ProcessSummary};
+
+/// Deadline for reading the command lines, after the second sample.
+const CMDLINE_GRACE: Duration = Duration::from_millis(500);
+/// Command lines longer than this are cut (a `java` classpath can be 100 KB).
+const MAX_CMDLINE_BYTES: u64 = 16 * 1024;
+
+/// The raw counters of one process from one sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawProc {
+    /// Process id.
+    pub pid: i32,
+    /// Parent pid.
+    pub ppid: i32,
+    /// `comm`.
+    pub comm: String,
+    /// Kernel state letter.
+    pub state: char,
+    /// utime + stime, clock ticks.
+    pub cpu_ticks: u64,
+    /// Start time, clock ticks after boot.
+    pub start_ticks: u64,
+    /// Resident pages.
+    pub rss_pages: u64,
+    /// Threads.
+    pub threads: u64,
+    /// Owner uid.
+    pub uid: Option<u32>,
+}
+
+/// Parse one `/proc/PID/stat` line.
+pub fn parse_stat(text: &str) -> std::result::Result<RawProc, String> {
+    let s = procfs_core::process::Stat::from_read(text.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(RawProc {
+        pid: s.pid,
+        ppid: s.ppid,
+        comm: s.comm,
+        state: s.state,
+        cpu_ticks: s.utime + s.stime,
+        start_ticks: s.starttime,
+        rss_pages: s.rss,
+        threads: s.num_threads.max(0) as u64,
+        uid: None,
+    })
+}
+
+/// One pass over `/proc`: every pid directory's stat. Processes that vanish between the
+/// listing and the read are skipped; garbled files are counted.
+pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
+    let dir = root.proc_dir();
+    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let mut procs = Vec::with_capacity(512);
+    let mut problems = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let pdir = entry.path();
+        let stat_path = pdir.join("stat");
+        let text = match HostRoot::read_path_string(&stat_path) {
+            Ok(t) => t,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => {
+                problems.push(e.to_string());
+                continue;
+            }
+        };
+        match parse_stat(&text) {
+            Ok(mut p) => {
+                if p.pid != pid {
+                    problems.push(format!(
+                        "{}: pid {} does not match its directory",
+                        stat_path.display(),
+                        p.pid
+                    ));
+                    continue;
+                }
+                p.uid = std::fs::metadata(&pdir).ok().map(|m| m.uid());
+                procs.push(p);
+            }
+            Err(m) => problems.push(Error::parse(&stat_path, Some(1), m).to_string()),
+        }
+    }
+    if procs.is_empty() {
+        return Err(Error::Unavailable(format!(
+            "no process directories under {} (not a live /proc, or a sosreport without pid dirs)",
+            dir.display()
+        )));
+    }
+    procs.sort_unstable_by_key(|p| p.pid);
+    Ok((procs, problems))
+}
+
+/// Read `/proc/PID/cmdline` as a command line: NULs become spaces; `None` when empty
+/// (kernel threads, zombies) or unreadable.
+pub fn read_cmdline(root: &HostRoot, pid: i32) -> Option<String> {
+    let bytes =
+        HostRoot::read_path_limited(&root.proc(format!("{pid}/cmdline")), MAX_CMDLINE_BYTES)
+            .ok()?;
+    cmdline_from_bytes(&bytes)
+}
+
+/// NUL-separated argv bytes to one line.
+pub fn cmdline_from_bytes(bytes: &[u8]) -> Option<String> {
+    let trimmed = bytes.strip_suffix(b"\0").unwrap_or(bytes);
+    if trimmed.is_empty() {
+        return None;
+    }
+    let s: String = String::from_utf8_lossy(trimmed)
+        .chars()
+        .map(|c| if c == '\0' || c == '\n' { ' ' } else { c })
+        .collect();
+    Some(s.trim_end().to_string())
+}
+
+type CmdlineMap = Arc<Mutex<HashMap<i32, Option<String>>>>;
+
+/// Start reading the command lines of `pids` on a helper thread; results accumulate in
+/// the returned map, so whatever was read by the deadline can be used.
+fn spawn_cmdline_reader(
+    root: &HostRoot,
+    pids: Vec<i32>,
+) -> (CmdlineMap, Arc<std::sync::atomic::AtomicBool>) {
+    let map: CmdlineMap = Arc::new(Mutex::new(HashMap::with_capacity(pids.len())));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (m, d, root) = (Arc::clone(&map), Arc::clone(&done), root.clone());
+    let spawned = std::thread::Builder::new()
+        .name("triage-cmdline".into())
+        .spawn(move || {
+            for pid in pids {
+                let c = read_cmdline(&root, pid);
+                if let Ok(mut g) = m.lock() {
+                    g.insert(pid, c);
+                }
+            }
+            d.store(true, std::sync::atomic::Ordering::Release);
+        });
+    if spawned.is_err() {
+        done.store(true, std::sync::atomic::Ordering::Release);
+    }
+    (map, done)
+}
+
+fn wait_until(done: &std::sync::atomic::AtomicBool, deadline: Instant) {
+    while !done.load(std::sync::atomic::Ordering::Acquire) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Facts about the clock and memory needed to turn raw counters into figures.
+#[derive(Debug, Clone, Copy)]
+pub struct Scale {
+    /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
+    pub ticks_per_second: u64,
+    /// Page size in bytes.
+    pub page_size: u64,
+    /// Boot time, Unix seconds.
+    pub boot_time: Option<i64>,
+    /// Seconds since boot, for lifetime averages on a static tree.
+    pub uptime_seconds: Option<f64>,
+}
+
+impl Scale {
+    /// The scale for `root`: the running kernel's values on a live host, the usual x86
+    /// values (100 Hz, 4 KiB) for a tree.
+    pub fn for_root(root: &HostRoot) -> Scale {
+        let (tps, page) = if root.is_live() {
+            // SAFETY: sysconf has no preconditions.
+            let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+            // SAFETY: as above.
+            let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+            (
+                if t > 0 { t as u64 } else { 100 },
+                if p > 0 { p as u64 } else { 4096 },
+            )
+        } else {
+            (100, 4096)
+        };
+        Scale {
+            ticks_per_second: tps,
+            page_size: page,
+            boot_time: super::cpu::read_stat(root).ok().map(|s| s.btime as i64),
+            uptime_seconds: root
+                .read_proc("uptime")
+                .ok()
+                .and_then(|t| super::host::parse_uptime(&t)),
+        }
+    }
+}
+
+/// The processes section and its summary.
+pub struct ProcessTable {
+    /// Every process.
+    pub processes: Vec<Process>,
+    /// Counts by state.
+    pub summary: ProcessSummary,
+}
+
+/// Collect the process table: two samples `ctx.opts.sample_interval` apart on a live
+/// host; one sample and lifetime CPU averages (like `ps`) on a tree.
+pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
+    let root = &ctx.root;
+    let scale = Scale::for_root(root);
+    let names = super::users::user_names(ctx);
+    let t0 = Instant::now();
+    let (first, problems) = sample(root)?;
+    let live = root.is_live() && ctx.opts.sample_interval > Duration::ZERO;
+    let (cmdlines, cmd_done) = spawn_cmdline_reader(root, first.iter().map(|p| p.pid).collect());
+    let (second, elapsed) = if live {
+        std::thread::sleep(ctx.opts.sample_interval.saturating_sub(t0.elapsed()));
+        let t1 = Instant::now();
+        let (second, _) = sample(root)?;
+        (second, (t1 - t0).as_secs_f64())
+    } else {
+        (first.clone(), 0.0)
+    };
+    wait_until(&cmd_done, Instant::now() + CMDLINE_GRACE);
+    let mut cmd_map = cmdlines.lock().map(|g| g.clone()).unwrap_or_default();
+    // Processes born during the interval: read theirs too (few).
+    let newcomers: Vec<i32> = second
+        .iter()
+        .map(|p| p.pid)
+        .filter(|p| !cmd_map.contains_key(p))
+        .collect();
+    if !newcomers.is_empty() && cmd_done.load(std::sync::atomic::Ordering::Acquire) {
+        let (more, done) = spawn_cmdline_reader(root, newcomers);
+        wait_until(&done, Instant::now() + Duration::from_millis(100));
+        let extra = more.lock().map(|g| g.clone()).unwrap_or_default();
+        cmd_map.extend(extra);
+    }
+    let unread = second
+        .iter()
+        .filter(|p| !cmd_map.contains_key(&p.pid))
+        .count();
+    if unread > 0 {
+        ctx.warn(format!(
+            "command lines of {unread} process(es) could not be read in time (a process in D state holds its memory lock); shown as [name]"
+        ));
+    }
+    if !problems.is_empty() {
+        ctx.warn(format!(
+            "{} process file(s) unreadable, first: {}",
+            problems.len(),
+            problems[0]
+        ));
+    }
+    let by_pid: HashMap<i32, &RawProc> = first.iter().map(|p| (p.pid, p)).collect();
+    let processes = second
+        .iter()
+        .map(|p| {
+            let cpu = if live {
+                let prev = by_pid
+                    .get(&p.pid)
+                    .filter(|q| q.start_ticks == p.start_ticks)
+                    .map(|q| q.cpu_ticks)
+                    .unwrap_or(0);
+                cpu_percent(
+                    p.cpu_ticks.saturating_sub(prev),
+                    elapsed,
+                    scale.ticks_per_second,
+                )
+            } else {
+                lifetime_cpu_percent(p, &scale)
+            };
+            let command = cmd_map
+                .get(&p.pid)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| format!("[{}]", p.comm));
+            Process {
+                pid: p.pid,
+                ppid: p.ppid,
+                user: p
+                    .uid
+                    .map(|u| names.get(&u).cloned().unwrap_or_else(|| u.to_string())),
+                state: p.state.to_string(),
+                cpu_percent: cpu,
+                rss_bytes: p.rss_pages * scale.page_size,
+                threads: p.threads,
+                started_at: scale.boot_time.and_then(|bt| {
+                    time_from_unix(bt + (p.start_ticks / scale.ticks_per_second.max(1)) as i64)
+                }),
+                command,
+                name: p.comm.clone(),
+                uid: p.uid,
+            }
+        })
+        .collect::<Vec<_>>();
+    let summary = summarize(&processes);
+    Ok(ProcessTable { processes, summary })
+}
+
+/// CPU percent (100 = one core) of `ticks` used over `seconds`.
+pub fn cpu_percent(ticks: u64, seconds: f64, ticks_per_second: u64) -> f64 {
+    if seconds <= 0.0 || ticks_per_second == 0 {
+        return 0.0;
+    }
+    let pct = ticks as f64 / ticks_per_second as f64 / seconds * 100.0;
+    (pct * 10.0).round() / 10.0
+}
+
+fn lifetime_cpu_percent(p: &RawProc, scale: &Scale) -> f64 {
+    let Some(up) = scale.uptime_seconds else {
+        return 0.0;
+    };
+    let age = up - p.start_ticks as f64 / scale.ticks_per_second as f64;
+    cpu_percent(p.cpu_ticks, age, scale.ticks_per_second)
+}
+
+/// Counts by state.
+pub fn summarize(processes: &[Process]) -> ProcessSummary {
+    let mut s = ProcessSummary {
+        total: processes.len() as u64,
+        ..Default::default()
+    };
+    for p in processes {
+        s.threads += p.threads;
+        match p.state.as_str() {
+            "R" => s.running += 1,
+            "S" | "I" => s.sleeping += 1,
+            "D" => s.uninterruptible += 1,
+            "Z" => s.zombie += 1,
+            "T" | "t" => s.stopped += 1,
+            _ => {}
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_stat_with_spaces_and_parens_in_comm() {
+        let line = "4242 (my (weird) app) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 7 0 123456 1000000 2560 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
+        let p = parse_stat(line).unwrap();
+        assert_eq!(p.pid, 4242);
+        assert_eq!(p.comm, "my (weird) app");
+        assert_eq!(p.state, 'S');
+        assert_eq!(p.cpu_ticks, 300);
+        assert_eq!(p.threads, 7);
+        assert_eq!(p.rss_pages, 2560);
+        assert_eq!(p.start_ticks, 123456);
+    }
+
+    #[test]
+    fn truncated_stat_is_an_error() {
+        assert!(parse_stat("4242 (app) S 1 4242").is_err());
+        assert!(parse_stat("").is_err());
+    }
+
+    #[test]
+    fn cmdline_bytes() {
+        assert_eq!(
+            cmdline_from_bytes(b"/usr/bin/java\0-Xmx1g\0-jar\0app.jar\0").unwrap(),
+            "/usr/bin/java -Xmx1g -jar app.jar"
+        );
+        assert_eq!(cmdline_from_bytes(b""), None);
+        assert_eq!(
+            cmdline_from_bytes(b"nginx: worker process\0\0\0").unwrap(),
+            "nginx: worker process"
+        );
+        assert_eq!(cmdline_from_bytes(b"bad\xff\0x").unwrap(), "bad\u{fffd} x");
+    }
+
+    #[test]
+    fn cpu_percent_math() {
+        assert_eq!(cpu_percent(25, 0.25, 100), 100.0);
+        assert_eq!(cpu_percent(50, 0.25, 100), 200.0);
+        assert_eq!(cpu_percent(0, 0.25, 100), 0.0);
+        assert_eq!(cpu_percent(10, 0.0, 100), 0.0);
+    }
+}

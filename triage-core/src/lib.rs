@@ -1,0 +1,22 @@
+//! `triage-core`: incident triage for Linux servers.
+//!
+//! Data flows [`HostRoot`] → collectors ([`collect`]) → [`Snapshot`] → findings
+//! ([`findings`]) → renderers ([`render`]). Nothing in this crate prints; renderers write
+//! to any [`std::io::Write`].
+#![warn(missing_docs)]
+
+pub mod collect;
+pub mod deadline;
+pub mod error;
+pub mod findings;
+pub mod fsutil;
+pub mod host_root;
+pub mod redact;
+pub mod render;
+pub mod snapshot;
+pub mod state;
+pub mod timespec;
+
+pub use error::{Error, Result};
+pub use host_root::HostRoot;
+pub use snapshot::Snapshot;

@@ -1,0 +1,313 @@
+//! The snapshot as Markdown (`triage snapshot --md`): what a responder pastes into a
+//! ticket. One plain function per section; sections that were not collected say so.
+
+use std::io::{self, Write};
+
+use super::{human_bytes, human_duration, percent};
+use crate::snapshot::{Process, Snapshot};
+
+/// How many processes each top table shows.
+pub const TOP_PROCESSES: usize = 10;
+
+/// Write the whole snapshot report.
+pub fn write(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    header(s, out)?;
+    findings(s, out)?;
+    headline(s, out)?;
+    top_processes(s, out)?;
+    filesystems(s, out)?;
+    listeners(s, out)?;
+    connections(s, out)?;
+    warnings(s, out)?;
+    Ok(())
+}
+
+/// Escape a cell for a Markdown table.
+pub fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// Cut `text` to `max` characters with an ellipsis.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+fn header(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "# triage snapshot: {}", s.hostname())?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "- collected: {} ({} ms)",
+        s.collected_at.format("%Y-%m-%d %H:%M:%S %:z"),
+        s.duration_ms
+    )?;
+    if let Some(h) = &s.host {
+        writeln!(
+            out,
+            "- host: {} — {} — kernel {}",
+            h.hostname, h.os, h.kernel
+        )?;
+        let boot = h
+            .boot_time
+            .map(|b| b.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "?".into());
+        writeln!(
+            out,
+            "- up: {} (since {boot})",
+            human_duration(h.uptime_seconds)
+        )?;
+    }
+    writeln!(out)
+}
+
+fn findings(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "## Findings")?;
+    writeln!(out)?;
+    if s.findings.is_empty() {
+        writeln!(out, "No findings.")?;
+    }
+    for f in &s.findings {
+        writeln!(
+            out,
+            "- **{}** `{}` {}",
+            f.severity.as_str().to_uppercase(),
+            f.id,
+            f.title
+        )?;
+        for e in &f.evidence {
+            writeln!(out, "  - {}", e.replace('\n', " "))?;
+        }
+    }
+    writeln!(out)
+}
+
+fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "## Now")?;
+    writeln!(out)?;
+    writeln!(out, "| figure | value |")?;
+    writeln!(out, "|---|---|")?;
+    if let Some(l) = &s.load {
+        let per_core = s
+            .cpu_count()
+            .map(|c| format!(" ({:.2} per CPU)", l.one / c.max(1) as f64))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "| load 1/5/15 min | {:.2} / {:.2} / {:.2}{per_core}; {} runnable of {} tasks |",
+            l.one, l.five, l.fifteen, l.runnable, l.total_tasks
+        )?;
+    } else {
+        writeln!(out, "| load | not collected |")?;
+    }
+    if let Some(c) = &s.cpu {
+        writeln!(
+            out,
+            "| CPU ({} CPUs) | {:.1}% busy, {:.1}% iowait, {:.1}% steal |",
+            c.count, c.usage_percent, c.iowait_percent, c.steal_percent
+        )?;
+    } else {
+        writeln!(out, "| CPU | not collected |")?;
+    }
+    if let Some(m) = &s.memory {
+        writeln!(
+            out,
+            "| memory | {} used of {} ({:.0}%), {} available |",
+            human_bytes(m.used_bytes),
+            human_bytes(m.total_bytes),
+            percent(m.used_bytes, m.total_bytes),
+            human_bytes(m.available_bytes)
+        )?;
+        let swap_used = m.swap_total_bytes.saturating_sub(m.swap_free_bytes);
+        if m.swap_total_bytes > 0 {
+            writeln!(
+                out,
+                "| swap | {} used of {} ({:.0}%) |",
+                human_bytes(swap_used),
+                human_bytes(m.swap_total_bytes),
+                percent(swap_used, m.swap_total_bytes)
+            )?;
+        } else {
+            writeln!(out, "| swap | none |")?;
+        }
+    } else {
+        writeln!(out, "| memory | not collected |")?;
+    }
+    match &s.pressure {
+        Some(p) => {
+            let f = |l: &Option<crate::snapshot::PressureLine>| {
+                l.as_ref()
+                    .map(|l| format!("{:.1}%", l.some_avg10))
+                    .unwrap_or_else(|| "-".into())
+            };
+            writeln!(
+                out,
+                "| pressure (some, avg10) | cpu {}, memory {}, io {} |",
+                f(&p.cpu),
+                f(&p.memory),
+                f(&p.io)
+            )?;
+        }
+        None => writeln!(out, "| pressure | not available |")?,
+    }
+    if let Some(ps) = &s.process_summary {
+        writeln!(
+            out,
+            "| processes | {} total, {} running, {} sleeping, {} uninterruptible (D), {} zombie |",
+            ps.total, ps.running, ps.sleeping, ps.uninterruptible, ps.zombie
+        )?;
+    }
+    if let Some(u) = &s.users {
+        let names: Vec<String> = u
+            .iter()
+            .map(|u| {
+                format!(
+                    "{}@{}",
+                    u.user,
+                    if u.from.is_empty() { &u.tty } else { &u.from }
+                )
+            })
+            .collect();
+        writeln!(
+            out,
+            "| users logged in | {} {} |",
+            u.len(),
+            cell(&names.join(", "))
+        )?;
+    }
+    writeln!(out)
+}
+
+fn process_table(out: &mut impl Write, procs: &[&Process]) -> io::Result<()> {
+    writeln!(out, "| pid | user | state | cpu% | rss | command |")?;
+    writeln!(out, "|---:|---|---|---:|---:|---|")?;
+    for p in procs {
+        writeln!(
+            out,
+            "| {} | {} | {} | {:.1} | {} | {} |",
+            p.pid,
+            cell(p.user.as_deref().unwrap_or("?")),
+            p.state,
+            p.cpu_percent,
+            human_bytes(p.rss_bytes),
+            cell(&cut(&p.command, 120))
+        )?;
+    }
+    writeln!(out)
+}
+
+fn top_processes(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    let Some(procs) = &s.processes else {
+        writeln!(out, "## Processes\n\nNot collected (see warnings).\n")?;
+        return Ok(());
+    };
+    let mut by_cpu: Vec<&Process> = procs.iter().collect();
+    by_cpu.sort_by(|a, b| {
+        b.cpu_percent
+            .total_cmp(&a.cpu_percent)
+            .then(a.pid.cmp(&b.pid))
+    });
+    by_cpu.truncate(TOP_PROCESSES);
+    writeln!(out, "## Top processes by CPU\n")?;
+    process_table(out, &by_cpu)?;
+    let mut by_mem: Vec<&Process> = procs.iter().collect();
+    by_mem.sort_by(|a, b| b.rss_bytes.cmp(&a.rss_bytes).then(a.pid.cmp(&b.pid)));
+    by_mem.truncate(TOP_PROCESSES);
+    writeln!(out, "## Top processes by memory\n")?;
+    process_table(out, &by_mem)
+}
+
+fn filesystems(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "## Filesystems\n")?;
+    let Some(fss) = &s.filesystems else {
+        return writeln!(out, "Not collected (see warnings).\n");
+    };
+    writeln!(
+        out,
+        "| mount | device | type | size | used | avail | use% | inodes use% |"
+    )?;
+    writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|")?;
+    for f in fss {
+        let inodes = if f.inodes_total > 0 {
+            format!("{:.0}%", percent(f.inodes_used, f.inodes_total))
+        } else {
+            "-".into()
+        };
+        writeln!(
+            out,
+            "| {}{} | {} | {} | {} | {} | {} | {:.0}% | {} |",
+            cell(&f.mount_point),
+            if f.read_only { " (ro)" } else { "" },
+            cell(&f.device),
+            cell(&f.fs_type),
+            human_bytes(f.size_bytes),
+            human_bytes(f.used_bytes),
+            human_bytes(f.available_bytes),
+            percent(f.used_bytes, f.used_bytes + f.available_bytes),
+            inodes
+        )?;
+    }
+    writeln!(out)
+}
+
+fn listeners(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    let Some(ls) = &s.listeners else {
+        return Ok(());
+    };
+    writeln!(out, "## Listening sockets\n")?;
+    writeln!(out, "| proto | address:port | process | pid | user |")?;
+    writeln!(out, "|---|---|---|---:|---|")?;
+    for l in ls {
+        let addr = if l.address.contains(':') {
+            format!("[{}]:{}", l.address, l.port)
+        } else {
+            format!("{}:{}", l.address, l.port)
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            l.protocol,
+            cell(&addr),
+            cell(l.process.as_deref().unwrap_or("?")),
+            l.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+            cell(l.user.as_deref().unwrap_or("?"))
+        )?;
+    }
+    writeln!(out)
+}
+
+fn connections(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    let Some(c) = &s.connections else {
+        return Ok(());
+    };
+    writeln!(out, "## Connections\n")?;
+    let states: Vec<String> = c.by_state.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    writeln!(out, "- total: {} ({})", c.total, states.join(", "))?;
+    if !c.top_remote.is_empty() {
+        let peers: Vec<String> = c
+            .top_remote
+            .iter()
+            .map(|r| format!("{} ({})", r.address, r.count))
+            .collect();
+        writeln!(out, "- top peers: {}", peers.join(", "))?;
+    }
+    writeln!(out)
+}
+
+fn warnings(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    if s.warnings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Warnings\n")?;
+    for w in &s.warnings {
+        writeln!(out, "- `{}`: {}", w.collector, w.message.replace('\n', " "))?;
+    }
+    writeln!(out)
+}

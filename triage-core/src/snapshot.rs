@@ -1,0 +1,500 @@
+//! The snapshot: one typed value per section of `triage snapshot --json`.
+//!
+//! Field names are the contract in `DESIGN.md` ("Snapshot JSON"); units are in the names.
+//! A section that could not be collected is `None` (JSON `null`) and has an entry in
+//! `warnings`. Fields beyond the contract are additions only, never renames.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+/// Timestamps: RFC 3339 with the host's UTC offset.
+pub type Time = DateTime<FixedOffset>;
+
+/// The current time in the local zone as a [`Time`].
+pub fn now() -> Time {
+    chrono::Local::now().fixed_offset()
+}
+
+/// A Unix timestamp (seconds) as a local [`Time`]; `None` when out of range.
+pub fn time_from_unix(secs: i64) -> Option<Time> {
+    use chrono::TimeZone;
+    chrono::Local
+        .timestamp_opt(secs, 0)
+        .single()
+        .map(|t| t.fixed_offset())
+}
+
+/// The version of the snapshot JSON shape. Bumped only on an incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Names of the collectors, as used in `warnings[].collector` and `timings_ms`.
+pub mod collector {
+    /// Host identity: name, kernel, OS, uptime.
+    pub const HOST: &str = "host";
+    /// Load averages and runnable tasks.
+    pub const LOAD: &str = "load";
+    /// CPU utilisation over the sampling interval.
+    pub const CPU: &str = "cpu";
+    /// Memory and swap.
+    pub const MEMORY: &str = "memory";
+    /// Pressure stall information.
+    pub const PRESSURE: &str = "pressure";
+    /// Mounted filesystems with space and inodes.
+    pub const FILESYSTEMS: &str = "filesystems";
+    /// The process table.
+    pub const PROCESSES: &str = "processes";
+    /// Logged-in users.
+    pub const USERS: &str = "users";
+    /// Listening sockets and connections.
+    pub const NETWORK: &str = "network";
+    /// Kernel ring buffer.
+    pub const KERNEL_LOG: &str = "kernel_log";
+    /// Syslog/journal tail.
+    pub const LOG_TAIL: &str = "log_tail";
+    /// What changed recently.
+    pub const RECENT_CHANGES: &str = "recent_changes";
+    /// The findings engine.
+    pub const FINDINGS: &str = "findings";
+
+    /// Every collector, in the order they appear in a snapshot.
+    pub const ALL: [&str; 13] = [
+        HOST,
+        LOAD,
+        CPU,
+        MEMORY,
+        PRESSURE,
+        FILESYSTEMS,
+        PROCESSES,
+        USERS,
+        NETWORK,
+        KERNEL_LOG,
+        LOG_TAIL,
+        RECENT_CHANGES,
+        FINDINGS,
+    ];
+}
+
+/// `triage snapshot --json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Snapshot {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// When collection started.
+    pub collected_at: Time,
+    /// Wall time the whole snapshot took.
+    pub duration_ms: u64,
+    /// Host identity.
+    pub host: Option<Host>,
+    /// Load averages.
+    pub load: Option<Load>,
+    /// CPU utilisation over the sampling interval.
+    pub cpu: Option<Cpu>,
+    /// Memory and swap.
+    pub memory: Option<Memory>,
+    /// Pressure stall information; `None` where the kernel has no PSI.
+    pub pressure: Option<Pressure>,
+    /// Mounted filesystems that can fill up.
+    pub filesystems: Option<Vec<Filesystem>>,
+    /// Every process (not thread).
+    pub processes: Option<Vec<Process>>,
+    /// Process counts by state.
+    pub process_summary: Option<ProcessSummary>,
+    /// Logged-in sessions, like `w`.
+    pub users: Option<Vec<UserSession>>,
+    /// Listening sockets with their owning process.
+    pub listeners: Option<Vec<Listener>>,
+    /// Connection counts.
+    pub connections: Option<Connections>,
+    /// Recent kernel log records, most recent last.
+    pub kernel_log: Option<Vec<KernelLogEntry>>,
+    /// Recent syslog/journal lines, most recent last.
+    pub log_tail: Option<Vec<LogTailEntry>>,
+    /// What changed on the host recently, newest first.
+    pub recent_changes: Option<Vec<Change>>,
+    /// What is abnormal now, worst first.
+    pub findings: Vec<Finding>,
+    /// What could not be collected, and why.
+    pub warnings: Vec<Warning>,
+    /// Time each collector took.
+    pub timings_ms: BTreeMap<String, u64>,
+}
+
+impl Snapshot {
+    /// An empty snapshot stamped `collected_at`, every section `None`.
+    pub fn empty(collected_at: Time) -> Self {
+        Snapshot {
+            schema_version: SCHEMA_VERSION,
+            collected_at,
+            duration_ms: 0,
+            host: None,
+            load: None,
+            cpu: None,
+            memory: None,
+            pressure: None,
+            filesystems: None,
+            processes: None,
+            process_summary: None,
+            users: None,
+            listeners: None,
+            connections: None,
+            kernel_log: None,
+            log_tail: None,
+            recent_changes: None,
+            findings: Vec::new(),
+            warnings: Vec::new(),
+            timings_ms: BTreeMap::new(),
+        }
+    }
+
+    /// Add a warning for `collector`.
+    pub fn warn(&mut self, collector: &str, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            collector: collector.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// The host name, or `"unknown"`.
+    pub fn hostname(&self) -> &str {
+        self.host
+            .as_ref()
+            .map(|h| h.hostname.as_str())
+            .unwrap_or("unknown")
+    }
+
+    /// Number of CPUs, when known.
+    pub fn cpu_count(&self) -> Option<u32> {
+        self.cpu.as_ref().map(|c| c.count)
+    }
+}
+
+/// Host identity.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Host {
+    /// `/proc/sys/kernel/hostname`.
+    pub hostname: String,
+    /// Kernel release (`uname -r`).
+    pub kernel: String,
+    /// `PRETTY_NAME` from `/etc/os-release`.
+    pub os: String,
+    /// Seconds since boot.
+    pub uptime_seconds: u64,
+    /// When the host booted.
+    pub boot_time: Option<Time>,
+}
+
+/// Load averages (`/proc/loadavg`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Load {
+    /// 1-minute load average.
+    pub one: f64,
+    /// 5-minute load average.
+    pub five: f64,
+    /// 15-minute load average.
+    pub fifteen: f64,
+    /// Tasks runnable now.
+    pub runnable: u64,
+    /// Tasks (threads) in the system.
+    pub total_tasks: u64,
+}
+
+/// CPU utilisation over the sampling interval (`/proc/stat`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Cpu {
+    /// Online CPUs.
+    pub count: u32,
+    /// Busy time (everything but idle and iowait), percent of all CPUs.
+    pub usage_percent: f64,
+    /// Time idle with I/O outstanding, percent of all CPUs.
+    pub iowait_percent: f64,
+    /// Time stolen by the hypervisor, percent of all CPUs.
+    pub steal_percent: f64,
+}
+
+/// Memory and swap (`/proc/meminfo`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Memory {
+    /// MemTotal.
+    pub total_bytes: u64,
+    /// MemAvailable (estimated from free + page cache on kernels before 3.14).
+    pub available_bytes: u64,
+    /// total − available.
+    pub used_bytes: u64,
+    /// SwapTotal.
+    pub swap_total_bytes: u64,
+    /// SwapFree.
+    pub swap_free_bytes: u64,
+}
+
+/// Pressure stall information (`/proc/pressure/*`), one line per resource.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Pressure {
+    /// CPU pressure.
+    pub cpu: Option<PressureLine>,
+    /// Memory pressure.
+    pub memory: Option<PressureLine>,
+    /// I/O pressure.
+    pub io: Option<PressureLine>,
+}
+
+/// The averages of one PSI file, in percent of wall time.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PressureLine {
+    /// Share of time some task stalled, last 10 s.
+    pub some_avg10: f64,
+    /// Share of time some task stalled, last 60 s.
+    pub some_avg60: f64,
+    /// Share of time all non-idle tasks stalled, last 10 s; `None` where the kernel has no
+    /// `full` line (CPU before 5.13).
+    pub full_avg10: Option<f64>,
+    /// Share of time some task stalled, last 300 s.
+    #[serde(default)]
+    pub some_avg300: f64,
+}
+
+/// One mounted filesystem.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Filesystem {
+    /// Where it is mounted.
+    pub mount_point: String,
+    /// The mount source (`/dev/sda1`, `tmpfs`, `server:/export`).
+    pub device: String,
+    /// The filesystem type.
+    pub fs_type: String,
+    /// Total size.
+    pub size_bytes: u64,
+    /// Used space.
+    pub used_bytes: u64,
+    /// Space available to unprivileged users.
+    pub available_bytes: u64,
+    /// Total inodes (0 where the filesystem has none, e.g. btrfs).
+    pub inodes_total: u64,
+    /// Used inodes.
+    pub inodes_used: u64,
+    /// Mounted read-only (a filesystem remounted `ro` after errors shows here).
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+/// One process.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Process {
+    /// Process id.
+    pub pid: i32,
+    /// Parent process id.
+    pub ppid: i32,
+    /// Owner's user name (the numeric uid when it has no name).
+    pub user: Option<String>,
+    /// One-letter kernel state (R, S, D, Z, T, I…).
+    pub state: String,
+    /// CPU over the sampling interval; 100 = one core.
+    pub cpu_percent: f64,
+    /// Resident set size.
+    pub rss_bytes: u64,
+    /// Number of threads.
+    pub threads: u64,
+    /// When the process started.
+    pub started_at: Option<Time>,
+    /// Full command line (redacted unless `--no-redact`); `[comm]` for kernel threads and
+    /// where the command line could not be read.
+    pub command: String,
+    /// The short name from `/proc/PID/stat` (`comm`, at most 15 bytes).
+    #[serde(default)]
+    pub name: String,
+    /// Owner's numeric uid.
+    #[serde(default)]
+    pub uid: Option<u32>,
+}
+
+/// Process counts by state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ProcessSummary {
+    /// All processes.
+    pub total: u64,
+    /// State R.
+    pub running: u64,
+    /// States S and I.
+    pub sleeping: u64,
+    /// State D.
+    pub uninterruptible: u64,
+    /// State Z.
+    pub zombie: u64,
+    /// States T and t.
+    #[serde(default)]
+    pub stopped: u64,
+    /// Threads in all processes.
+    #[serde(default)]
+    pub threads: u64,
+}
+
+/// A logged-in session (`utmp`), like a line of `w`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UserSession {
+    /// User name.
+    pub user: String,
+    /// Terminal (`pts/0`).
+    pub tty: String,
+    /// Remote host, empty for local logins.
+    pub from: String,
+    /// When the session started.
+    pub login_at: Option<Time>,
+    /// Seconds since the terminal last saw input, when known.
+    #[serde(default)]
+    pub idle_seconds: Option<u64>,
+    /// Pid of the login process.
+    #[serde(default)]
+    pub pid: Option<i32>,
+}
+
+/// A listening socket.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Listener {
+    /// One of `tcp`, `tcp6`, `udp`, `udp6`.
+    pub protocol: String,
+    /// Local address (`0.0.0.0`, `::`, `127.0.0.1`…).
+    pub address: String,
+    /// Local port.
+    pub port: u16,
+    /// Owning process, when known.
+    pub pid: Option<i32>,
+    /// Owning process name, when known.
+    pub process: Option<String>,
+    /// Owning user, when known.
+    pub user: Option<String>,
+}
+
+/// Connection counts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Connections {
+    /// Every TCP socket except listeners.
+    pub total: u64,
+    /// Count by kernel state name (`ESTABLISHED`, `TIME_WAIT`…).
+    pub by_state: BTreeMap<String, u64>,
+    /// Remote addresses with the most connections.
+    pub top_remote: Vec<RemoteCount>,
+}
+
+/// A remote address and its number of connections.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RemoteCount {
+    /// Remote address.
+    pub address: String,
+    /// Connections from or to it.
+    pub count: u64,
+}
+
+/// One kernel log record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KernelLogEntry {
+    /// When it was logged, when known.
+    pub time: Option<Time>,
+    /// Syslog level name (`emerg` … `debug`).
+    pub level: String,
+    /// The message text.
+    pub message: String,
+}
+
+/// One line of the syslog/journal tail.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LogTailEntry {
+    /// Where it came from (a file path or `journal`).
+    pub source: String,
+    /// When it was logged, when known.
+    pub time: Option<Time>,
+    /// The message text.
+    pub message: String,
+}
+
+/// Something that changed on the host.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Change {
+    /// When it changed.
+    pub time: Time,
+    /// What kind of change (`package`, `reboot`, `login`, `config`, `cron`, `deploy`…).
+    pub kind: String,
+    /// One line saying what changed.
+    pub summary: String,
+    /// Where this was learned from (a file path or a command).
+    pub source: String,
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Needs a look.
+    Warning,
+    /// Needs action now.
+    Critical,
+}
+
+impl Severity {
+    /// The lowercase name used in JSON and text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something abnormal, with the evidence a human can check by hand.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Finding {
+    /// Stable snake_case id (`oom_kill`, `disk_almost_full`…).
+    pub id: String,
+    /// How bad it is.
+    pub severity: Severity,
+    /// One line naming the culprit.
+    pub title: String,
+    /// Figures and log lines that support it.
+    pub evidence: Vec<String>,
+}
+
+/// A collector that could not do all of its work, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Warning {
+    /// Collector name (see [`collector`]).
+    pub collector: String,
+    /// What happened, in words a user can act on.
+    pub message: String,
+}
+
+impl Snapshot {
+    /// Mask secrets in every free-text field (see [`crate::redact`]).
+    pub fn redact(&mut self) {
+        use crate::redact::redact_in_place as r;
+        for p in self.processes.iter_mut().flatten() {
+            r(true, &mut p.command);
+        }
+        for e in self.kernel_log.iter_mut().flatten() {
+            r(true, &mut e.message);
+        }
+        for e in self.log_tail.iter_mut().flatten() {
+            r(true, &mut e.message);
+        }
+        for c in self.recent_changes.iter_mut().flatten() {
+            r(true, &mut c.summary);
+        }
+        for f in &mut self.findings {
+            r(true, &mut f.title);
+            for e in &mut f.evidence {
+                r(true, e);
+            }
+        }
+        for w in &mut self.warnings {
+            r(true, &mut w.message);
+        }
+    }
+}

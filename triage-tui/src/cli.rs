@@ -1,0 +1,237 @@
+//! Command-line flags (clap). The only module that knows about clap: flags are turned into
+//! plain values here and handed to the commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// triage: what is wrong with this box, since when, and what changed.
+#[derive(Debug, Parser)]
+#[command(name = "triage", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Read from this directory instead of / (a fixture tree, an unpacked sosreport).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Show secrets (command-line passwords, tokens, keys) instead of masking them as ***.
+    #[arg(long, global = true)]
+    pub no_redact: bool,
+    /// What to do; without one, the TUI opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands, as in DESIGN.md's CLI contract.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// A snapshot of the host: Markdown for a ticket or JSON for scripts.
+    Snapshot(SnapshotArgs),
+    /// Kernel, system and application logs, merged by time.
+    Logs(LogsArgs),
+    /// Record sar-style history in the background (a daemon; run it under systemd).
+    Record(RecordArgs),
+    /// Print recorded history as a sar-style table.
+    History(HistoryArgs),
+    /// Findings only; exit 0 ok, 1 warning, 2 critical (for monitoring).
+    Check(CheckArgs),
+    /// Open, inspect, close and list incidents.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+    /// Append a note to the open incident's journal.
+    Note(NoteArgs),
+    /// Write the postmortem skeleton from an incident's journal.
+    Postmortem(PostmortemArgs),
+    /// List, show and validate runbooks.
+    #[command(subcommand)]
+    Runbook(RunbookCommand),
+    /// What changed between two JSON snapshots.
+    Diff(DiffArgs),
+}
+
+/// Output format of `triage snapshot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Markdown.
+    Md,
+    /// JSON.
+    Json,
+}
+
+/// `triage snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// JSON output (the default when stdout is not a terminal).
+    #[arg(long, conflicts_with = "md")]
+    pub json: bool,
+    /// Markdown output (the default on a terminal).
+    #[arg(long)]
+    pub md: bool,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Sampling interval for CPU usage.
+    #[arg(long, value_name = "DUR", default_value = "250ms")]
+    pub interval: String,
+    /// Deadline for each collector.
+    #[arg(long, value_name = "DUR", default_value = "2s")]
+    pub timeout: String,
+}
+
+/// `triage logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Only records since DUR ago (15m, 2h) or since TIME (2026-11-23T10:00).
+    #[arg(long, value_name = "DUR|TIME")]
+    pub since: Option<String>,
+    /// Read these files instead of the host's logs (repeatable).
+    #[arg(long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Kernel messages only.
+    #[arg(long)]
+    pub kernel: bool,
+    /// Only messages matching this regular expression.
+    #[arg(long, value_name = "RE")]
+    pub grep: Option<String>,
+    /// Group repeated lines into templates with counts.
+    #[arg(long)]
+    pub templates: bool,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+    /// At most this many entries (the most recent).
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 1000)]
+    pub lines: usize,
+}
+
+/// `triage record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Time between samples.
+    #[arg(long, value_name = "DUR", default_value = "10s")]
+    pub interval: String,
+    /// Where to keep the history (default: STATE_DIR/history).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Delete history older than this.
+    #[arg(long, value_name = "DUR", default_value = "7d")]
+    pub retention: String,
+}
+
+/// `triage history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Where the history is (default: STATE_DIR/history).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// From DUR ago or TIME.
+    #[arg(long, value_name = "DUR|TIME")]
+    pub since: Option<String>,
+    /// Up to TIME.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Read sysstat's `sadf -j` output from FILE instead.
+    #[arg(long, value_name = "FILE")]
+    pub sadf: Option<PathBuf>,
+    /// Compare now with the same hour on earlier days.
+    #[arg(long)]
+    pub compare: bool,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `triage check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `triage incident …`.
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Open an incident.
+    Start {
+        /// A title (default: from the top finding).
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Show the open incident.
+    Status,
+    /// Close the open incident.
+    Close {
+        /// One paragraph: what happened and how it was fixed.
+        #[arg(long)]
+        summary: Option<String>,
+    },
+    /// List incidents, newest first.
+    List,
+}
+
+/// `triage note`.
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    /// The note (several words are joined with spaces).
+    #[arg(required = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+}
+
+/// Postmortem language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Japanese.
+    Ja,
+}
+
+/// `triage postmortem`.
+#[derive(Debug, Args)]
+pub struct PostmortemArgs {
+    /// Which incident (default: the open one, else the last closed one).
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Language of the skeleton.
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `triage runbook …`.
+#[derive(Debug, Subcommand)]
+pub enum RunbookCommand {
+    /// List runbooks with their triggers and origin.
+    List,
+    /// Show one runbook.
+    Show {
+        /// Runbook id.
+        id: String,
+    },
+    /// Validate runbook files; prints FILE:LINE: message for each error.
+    Check {
+        /// Directory to check (default: every runbook source).
+        dir: Option<PathBuf>,
+    },
+    /// Run a runbook's steps: checks run, fixes ask first.
+    Run {
+        /// Runbook id.
+        id: String,
+        /// Do not ask before fixes.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// `triage diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot (JSON).
+    pub a: PathBuf,
+    /// The later snapshot (JSON).
+    pub b: PathBuf,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,45 @@
+//! `triage snapshot`: collect once, print Markdown or JSON.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use triage_core::collect::{self, Options};
+use triage_core::render;
+use triage_core::timespec::parse_duration;
+
+use super::Global;
+use crate::cli::SnapshotArgs;
+use crate::output;
+
+/// Snapshot options from the flags.
+pub fn options(global: &Global, interval: &str, timeout: &str) -> Result<Options> {
+    Ok(Options {
+        sample_interval: parse_duration(interval).context("--interval")?,
+        collector_timeout: parse_duration(timeout).context("--timeout")?,
+        redact: global.redact,
+        ..Options::default()
+    })
+}
+
+/// Run `triage snapshot`.
+pub fn run(global: &Global, args: SnapshotArgs) -> Result<ExitCode> {
+    let opts = options(global, &args.interval, &args.timeout)?;
+    let json = if args.json {
+        true
+    } else if args.md {
+        false
+    } else if let Some(path) = &args.output {
+        path.extension().is_some_and(|e| e == "json")
+    } else {
+        !output::stdout_is_terminal()
+    };
+    let snap = collect::snapshot(&global.root, &opts);
+    output::emit(args.output.as_deref(), |out| {
+        if json {
+            render::json::write(&snap, out)
+        } else {
+            render::markdown::write(&snap, out)
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
