@@ -5,6 +5,7 @@
 //! to any [`std::io::Write`].
 #![warn(missing_docs)]
 
+pub mod baseline;
 pub mod collect;
 pub mod deadline;
 pub mod error;

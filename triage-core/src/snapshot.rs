@@ -363,6 +363,14 @@ pub struct Listener {
     pub process: Option<String>,
     /// Owning user, when known.
     pub user: Option<String>,
+    /// TCP LISTEN: connections waiting in the accept queue now (`ss` Recv-Q); UDP: bytes
+    /// queued for reading.
+    #[serde(default)]
+    pub recv_q: Option<u64>,
+    /// TCP LISTEN: the accept queue's limit, the backlog (`ss` Send-Q); UDP: bytes queued
+    /// for sending. A listener with `recv_q >= send_q` is dropping connections.
+    #[serde(default)]
+    pub send_q: Option<u64>,
 }
 
 /// Connection counts.
@@ -374,6 +382,32 @@ pub struct Connections {
     pub by_state: BTreeMap<String, u64>,
     /// Remote addresses with the most connections.
     pub top_remote: Vec<RemoteCount>,
+    /// Local ports with the most connections.
+    #[serde(default)]
+    pub top_local_ports: Vec<PortCount>,
+    /// Processes owning the most connections (needs root for other users' sockets).
+    #[serde(default)]
+    pub top_processes: Vec<ProcessCount>,
+}
+
+/// A local port and its number of connections.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PortCount {
+    /// Local port.
+    pub port: u16,
+    /// Connections on it.
+    pub count: u64,
+}
+
+/// A process and the number of connections it owns.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProcessCount {
+    /// Process id.
+    pub pid: i32,
+    /// Process name.
+    pub process: String,
+    /// Connections it owns.
+    pub count: u64,
 }
 
 /// A remote address and its number of connections.

@@ -109,7 +109,10 @@ impl Ctx {
 
     /// Findings reported so far by collectors.
     pub fn take_findings(&self) -> Vec<Finding> {
-        self.findings.lock().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default()
+        self.findings
+            .lock()
+            .map(|mut f| std::mem::take(&mut *f))
+            .unwrap_or_default()
     }
 
     /// Warnings recorded so far (for callers that run one collector by itself).
