@@ -494,6 +494,35 @@ pub struct Finding {
     pub title: String,
     /// Figures and log lines that support it.
     pub evidence: Vec<String>,
+    /// Values runbooks substitute into their commands (`pid`, `mount`, `port`, `unit`,
+    /// `device`, `process`…), taken from the culprit.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, String>,
+}
+
+impl Finding {
+    /// A finding with no evidence or variables yet.
+    pub fn new(id: impl Into<String>, severity: Severity, title: impl Into<String>) -> Self {
+        Finding {
+            id: id.into(),
+            severity,
+            title: title.into(),
+            evidence: Vec::new(),
+            vars: BTreeMap::new(),
+        }
+    }
+
+    /// Add an evidence line.
+    pub fn evidence(mut self, line: impl Into<String>) -> Self {
+        self.evidence.push(line.into());
+        self
+    }
+
+    /// Set a runbook variable.
+    pub fn var(mut self, name: &str, value: impl ToString) -> Self {
+        self.vars.insert(name.to_string(), value.to_string());
+        self
+    }
 }
 
 /// A collector that could not do all of its work, and why.
