@@ -15,6 +15,7 @@ pub mod host_root;
 pub mod incident;
 pub mod redact;
 pub mod render;
+pub mod runbook;
 pub mod snapshot;
 pub mod state;
 pub mod timespec;
