@@ -95,9 +95,7 @@ impl Library {
             for rb in &self.runbooks {
                 let role_ok = rb.applies_to.is_empty()
                     || role.is_some_and(|r| rb.applies_to.iter().any(|a| a == r));
-                if role_ok
-                    && rb.triggers.iter().any(|t| *t == f.id)
-                    && !out.iter().any(|(r, _)| r.id == rb.id)
+                if role_ok && rb.triggers.contains(&f.id) && !out.iter().any(|(r, _)| r.id == rb.id)
                 {
                     out.push((rb, f));
                 }
