@@ -55,16 +55,17 @@ pub fn collect(ctx: &Ctx) -> Result<Host> {
     let (uptime_seconds, boot_time) = match (uptime, btime) {
         (Ok(up), Some(bt)) => (up as u64, time_from_unix(bt as i64)),
         (Ok(up), None) => (up as u64, time_from_unix(ctx.now.timestamp() - up as i64)),
-        (Err(e), Some(bt)) => {
+        (Err(e), Some(bt)) if ctx.root.is_live() => {
             ctx.warn(format!("uptime from boot time instead: {e}"));
             (
                 (ctx.now.timestamp() - bt as i64).max(0) as u64,
                 time_from_unix(bt as i64),
             )
         }
-        (Err(e), None) => {
-            ctx.warn(format!("uptime and boot time unknown: {e}"));
-            (0, None)
+        (Err(e), bt) => {
+            // A saved tree was captured at an unknown time: "now − boot" would be wrong.
+            ctx.warn(format!("uptime unknown: {e}"));
+            (0, bt.and_then(|b| time_from_unix(b as i64)))
         }
     };
     Ok(Host {

@@ -17,6 +17,7 @@ pub mod memory;
 pub mod network;
 pub mod pressure;
 pub mod processes;
+pub mod ps_output;
 pub mod users;
 
 use std::sync::atomic::AtomicBool;

@@ -71,11 +71,13 @@ pub fn parse(text: &str) -> std::result::Result<PressureLine, String> {
         }
     }
     let some = some.ok_or("no `some` line")?;
+    // procfs-core parses f32; the kernel prints two decimals, so round back to them.
+    let r = |v: f32| (v as f64 * 100.0).round() / 100.0;
     Ok(PressureLine {
-        some_avg10: some.avg10 as f64,
-        some_avg60: some.avg60 as f64,
-        full_avg10: full.map(|f| f.avg10 as f64),
-        some_avg300: some.avg300 as f64,
+        some_avg10: r(some.avg10),
+        some_avg60: r(some.avg60),
+        full_avg10: full.map(|f| r(f.avg10)),
+        some_avg300: r(some.avg300),
     })
 }
 
@@ -90,6 +92,8 @@ mod tests {
         assert_eq!(p.some_avg10, 12.5);
         assert_eq!(p.some_avg60, 3.0);
         assert_eq!(p.full_avg10, Some(4.25));
+        let p = parse("some avg10=0.10 avg60=2.00 avg300=3.85 total=1\n").unwrap();
+        assert_eq!((p.some_avg10, p.some_avg300), (0.1, 3.85));
     }
 
     #[test]

@@ -51,7 +51,13 @@ pub struct RawProc {
 
 /// Parse one `/proc/PID/stat` line.
 pub fn parse_stat(text: &str) -> std::result::Result<RawProc, String> {
-    let s = procfs_core::process::Stat::from_read(text.as_bytes()).map_err(|e| e.to_string())?;
+    let s = procfs_core::process::Stat::from_read(text.as_bytes()).map_err(|e| {
+        // procfs-core's internal errors span several lines with its source paths: keep the
+        // last line, which says what was wrong with the value.
+        let msg = e.to_string();
+        let last = msg.lines().last().unwrap_or_default().trim().to_string();
+        format!("not a valid stat line ({last})")
+    })?;
     Ok(RawProc {
         pid: s.pid,
         ppid: s.ppid,
@@ -97,7 +103,14 @@ pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
                     ));
                     continue;
                 }
-                p.uid = std::fs::metadata(&pdir).ok().map(|m| m.uid());
+                p.uid = if root.is_live() {
+                    std::fs::metadata(&pdir).ok().map(|m| m.uid())
+                } else {
+                    // A copied tree (fixture, sosreport) does not keep file owners.
+                    HostRoot::read_path_string(&pdir.join("status"))
+                        .ok()
+                        .and_then(|t| parse_status_uid(&t))
+                };
                 procs.push(p);
             }
             Err(m) => problems.push(Error::parse(&stat_path, Some(1), m).to_string()),
@@ -111,6 +124,14 @@ pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
     }
     procs.sort_unstable_by_key(|p| p.pid);
     Ok((procs, problems))
+}
+
+/// The real uid from a `/proc/PID/status` text (`Uid:\treal\teffective\t…`).
+pub fn parse_status_uid(text: &str) -> Option<u32> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
 }
 
 /// Read `/proc/PID/cmdline` as a command line: NULs become spaces; `None` when empty
@@ -225,7 +246,11 @@ pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
     let scale = Scale::for_root(root);
     let names = super::users::user_names(ctx);
     let t0 = Instant::now();
-    let (first, problems) = sample(root)?;
+    let (first, problems) = match sample(root) {
+        Ok(s) => s,
+        Err(e) if !root.is_live() => return from_saved_ps(ctx, e),
+        Err(e) => return Err(e),
+    };
     let live = root.is_live() && ctx.opts.sample_interval > Duration::ZERO;
     let (cmdlines, cmd_done) = spawn_cmdline_reader(root, first.iter().map(|p| p.pid).collect());
     let (second, elapsed) = if live {
@@ -312,6 +337,29 @@ pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
     Ok(ProcessTable { processes, summary })
 }
 
+/// A tree without pid directories (a sosreport): the table from its saved `ps aux`.
+fn from_saved_ps(ctx: &Ctx, no_pids: Error) -> Result<ProcessTable> {
+    let Some(path) = ctx.root.first_existing(super::ps_output::PS_AUX_FILES) else {
+        return Err(no_pids);
+    };
+    let text = HostRoot::read_path_string(&path)?;
+    let (processes, skipped) = super::ps_output::parse_ps_aux(&text);
+    if processes.is_empty() {
+        return Err(Error::parse(
+            &path,
+            None,
+            "no `ps aux` table found (expected a USER PID %CPU … header)",
+        ));
+    }
+    ctx.warn(format!(
+        "no process directories; processes read from {} (CPU% is the lifetime average; no ppid or threads){}",
+        path.display(),
+        if skipped > 0 { format!("; {skipped} malformed line(s) skipped") } else { String::new() }
+    ));
+    let summary = summarize(&processes);
+    Ok(ProcessTable { processes, summary })
+}
+
 /// CPU percent (100 = one core) of `ticks` used over `seconds`.
 pub fn cpu_percent(ticks: u64, seconds: f64, ticks_per_second: u64) -> f64 {
     if seconds <= 0.0 || ticks_per_second == 0 {
@@ -384,6 +432,16 @@ mod tests {
             "nginx: worker process"
         );
         assert_eq!(cmdline_from_bytes(b"bad\xff\0x").unwrap(), "bad\u{fffd} x");
+    }
+
+    #[test]
+    fn status_uid() {
+        assert_eq!(
+            parse_status_uid("Name:\tnginx\nUid:\t33\t33\t33\t33\nGid:\t33\n"),
+            Some(33)
+        );
+        assert_eq!(parse_status_uid("Name:\tx\n"), None);
+        assert_eq!(parse_status_uid("Uid:\tabc\n"), None);
     }
 
     #[test]
