@@ -57,11 +57,16 @@ const OLD_CLOSED: &str = r#"{"time":"2026-11-01T10:00:00+00:00","kind":"closed"}
 fn the_most_recently_closed_incident_by_default() {
     let home = home();
     add_incident(home.path(), "20261101-090000", &[OLD_OPENED, OLD_CLOSED]);
+    // Times are shown in the journal's offset (+09:00), whatever the machine's zone.
     triage(home.path())
+        .env("TZ", "America/Los_Angeles")
         .assert()
         .success()
         .stdout(predicate::str::starts_with(
             "# Postmortem: /var full on web-3, nginx 502s\n",
+        ))
+        .stdout(predicate::str::contains(
+            "| Opened | 2026-11-23 10:00:00 +09:00 |",
         ))
         .stderr(predicate::str::contains(
             "5 TODO items left: Detection, Root cause, Trigger, Action items, Lessons learned",

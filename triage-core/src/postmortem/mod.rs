@@ -94,6 +94,11 @@ pub const NAMES: &[&str] = &[
     "todos",
 ];
 
+/// Where a team's templates live: `STATE_DIR/postmortem` (holding `en.md`, `ja.md`).
+pub fn template_dir(state_dir: &Path) -> PathBuf {
+    state_dir.join("postmortem")
+}
+
 /// Render the postmortem of `incident`.
 pub fn render(incident: &Incident, opts: &Options) -> Result<Rendered> {
     let template = load_template(opts.lang, opts.template_dir.as_deref())?;

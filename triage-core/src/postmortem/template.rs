@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `{{name}}` | the value `name` (a fact such as `title`, or a whole section such as `timeline`, rendered by code) |
 //! | `{{#if name}}` … `{{else}}` … `{{/if}}` | the first part when `name` is not empty, else the second (`{{else}}` is optional; blocks nest) |
-//! | `{{! text }}` | a comment, dropped |
+//! | `{{! text }}` | a comment, dropped (it ends at the first `}}`) |
 //!
 //! A block tag or comment alone on its line removes the whole line, so blocks do not
 //! leave blank lines. Names are fixed by the code ([`super::NAMES`]); an unknown name, a
