@@ -10,6 +10,7 @@
 
 pub mod model;
 pub mod sections;
+pub mod supporting;
 pub mod template;
 pub mod text;
 
@@ -111,6 +112,13 @@ pub fn render(incident: &Incident, opts: &Options) -> Result<Rendered> {
 pub fn load_template(lang: Lang, dir: Option<&Path>) -> Result<Template> {
     let file = format!("{}.md", lang.code());
     if let Some(path) = dir.map(|d| d.join(&file)).filter(|p| p.exists()) {
+        if !path.is_file() {
+            // A FIFO here would block the read forever.
+            return Err(Error::Invalid(format!(
+                "{}: not a regular file; not read",
+                path.display()
+            )));
+        }
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         return Template::parse(&text, &path, NAMES);
     }
@@ -237,5 +245,14 @@ mod tests {
         assert!(err.to_string().starts_with(&want), "{err}");
         // ja.md is absent there: the built-in one is used.
         load_template(Lang::Ja, Some(dir.path())).unwrap();
+    }
+
+    #[test]
+    fn a_fifo_template_is_refused_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("ja.md");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let err = load_template(Lang::Ja, Some(dir.path())).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
     }
 }
