@@ -13,6 +13,7 @@ pub mod findings;
 pub mod fsutil;
 pub mod host_root;
 pub mod incident;
+pub mod postmortem;
 pub mod redact;
 pub mod render;
 pub mod runbook;

@@ -1,5 +1,6 @@
 //! One module per subcommand; [`dispatch`] routes parsed flags to them.
 
+mod postmortem;
 mod snapshot;
 
 use std::process::ExitCode;
@@ -37,7 +38,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Check(_)) => not_yet("triage check"),
         Some(Command::Incident(_)) => not_yet("triage incident"),
         Some(Command::Note(_)) => not_yet("triage note"),
-        Some(Command::Postmortem(_)) => not_yet("triage postmortem"),
+        Some(Command::Postmortem(args)) => postmortem::run(&global, args),
         Some(Command::Runbook(_)) => not_yet("triage runbook"),
         Some(Command::Diff(_)) => not_yet("triage diff"),
     }

@@ -1,0 +1,329 @@
+//! The sections of a postmortem that code writes (timeline, detection, hints,
+//! resolution, action items, supporting figures), one plain function each, as Markdown
+//! strings without a trailing newline. Times are shown in the UTC offset the journal
+//! recorded, never the reader's zone, so a report reads the same everywhere.
+
+use super::model::{CommandRun, Facts, What};
+use super::text::{fill, one_line, Text};
+use super::Lang;
+use crate::render::markdown::cell;
+use crate::runbook::Library;
+use crate::snapshot::{Finding, Time};
+
+/// Output lines kept per command in Resolution.
+pub const OUTPUT_LINES: usize = 20;
+/// Changes listed as trigger hints.
+pub const MAX_CHANGES: usize = 10;
+/// Findings listed as root-cause hints.
+pub const MAX_HINTS: usize = 3;
+
+/// `2026-11-23 10:02:13 +09:00`.
+pub fn time(t: &Time) -> String {
+    t.format("%Y-%m-%d %H:%M:%S %:z").to_string()
+}
+
+pub use super::supporting::supporting;
+
+/// `text` as an inline code span, fenced with enough backticks.
+pub fn code(text: &str) -> String {
+    let text = one_line(text);
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// Lines after the first, indented to continue a list item.
+fn indent_rest(text: &str) -> String {
+    text.trim_end().lines().collect::<Vec<_>>().join("\n  ")
+}
+
+fn finding_line(f: &Finding) -> String {
+    format!("**{}** `{}` — {}", f.severity, f.id, one_line(&f.title))
+}
+
+fn exit(t: &Text, c: &CommandRun) -> String {
+    match c.exit_code {
+        Some(0) => format!("{} 0 ({})", t.exit, t.ok),
+        Some(n) => format!("{} {n} ({})", t.exit, t.failed),
+        None => t.no_exit.to_string(),
+    }
+}
+
+fn seconds(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+/// Every journal event, one list item each.
+pub fn timeline(f: &Facts, lang: Lang) -> String {
+    let t = lang.text();
+    let mut out = Vec::new();
+    for e in &f.timeline {
+        let by =
+            e.by.as_deref()
+                .map(|b| format!(" ({b})"))
+                .unwrap_or_default();
+        let body = match &e.what {
+            What::Opened(title) => format!("**{}**{by}: {}", t.opened, one_line(title)),
+            What::Step { step, status } => {
+                let status = match status.as_str() {
+                    "started" => t.started.to_string(),
+                    "done" => t.done.to_string(),
+                    other => other.to_string(),
+                };
+                match lang {
+                    Lang::En => format!("{} {} {status}{by}", t.step, lang.step_name(step)),
+                    Lang::Ja => format!("{}「{}」{status}{by}", t.step, lang.step_name(step)),
+                }
+            }
+            What::Note(text) => format!("**{}**{by}: {}", t.note, indent_rest(text)),
+            What::Reported(msg) => format!("**{}**{by}: {}", t.reported, indent_rest(msg)),
+            What::Snapshot { file, findings } => {
+                let list = if findings.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({}: {})", t.findings, findings.join(", "))
+                };
+                format!("{}{by}: `{file}`{list}", t.snapshot)
+            }
+            What::Finding(finding) => format!("{}: {}", t.finding, finding_line(finding)),
+            What::Command(i) => match f.commands.get(*i) {
+                Some(c) => {
+                    let tag = match (&c.mode, &c.runbook) {
+                        (Some(m), Some(r)) => format!(" [{m}, {} {r}]", t.runbook),
+                        (Some(m), None) => format!(" [{m}]"),
+                        (None, Some(r)) => format!(" [{} {r}]", t.runbook),
+                        (None, None) => String::new(),
+                    };
+                    format!(
+                        "**{}**{tag}{by}: {} → {}, {}",
+                        t.command,
+                        code(&c.command),
+                        exit(t, c),
+                        seconds(c.duration_ms)
+                    )
+                }
+                None => t.command.to_string(),
+            },
+            What::Impact(answers) => {
+                let list: Vec<String> = answers
+                    .iter()
+                    .map(|(q, a)| format!("{}: {}", one_line(q), one_line(a)))
+                    .collect();
+                format!("{}{by}: {}", t.impact, list.join("; "))
+            }
+            What::Closed(summary) => match summary {
+                Some(s) => format!("**{}**{by}: {}", t.closed_event, indent_rest(s)),
+                None => format!("**{}**{by}", t.closed_event),
+            },
+            What::Other { kind, fields } => {
+                let list: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", one_line(v)))
+                    .collect();
+                format!("{} `{kind}`{by}: {}", t.event, list.join(", "))
+            }
+        };
+        out.push(format!("- {} — {body}", time(&e.time)));
+    }
+    out.join("\n")
+}
+
+/// The findings at detection, with their evidence.
+pub fn detection(f: &Facts, lang: Lang) -> String {
+    let t = lang.text();
+    if f.detection.is_empty() {
+        return t.no_findings.to_string();
+    }
+    let head = match (&f.detection_source, &f.first_snapshot) {
+        (Some(file), Some(s)) => fill(
+            t.from_snapshot,
+            &[
+                ("file", &format!("`{file}`")),
+                ("time", &time(&s.collected_at)),
+            ],
+        ),
+        _ => t.from_events.to_string(),
+    };
+    let mut out = vec![head, String::new()];
+    for finding in &f.detection {
+        out.push(format!("- {}", finding_line(finding)));
+        for e in &finding.evidence {
+            out.push(format!("  - {}", code(e)));
+        }
+    }
+    out.join("\n")
+}
+
+/// The top findings, as hints for the root cause.
+pub fn root_cause_hints(f: &Facts, lang: Lang) -> String {
+    if f.all_findings.is_empty() {
+        return String::new();
+    }
+    let mut out = vec![lang.text().hints_findings.to_string(), String::new()];
+    for finding in f.all_findings.iter().take(MAX_HINTS) {
+        out.push(format!("- {}", finding_line(finding)));
+    }
+    out.join("\n")
+}
+
+/// The changes before the incident opened, as hints for the trigger.
+pub fn trigger_hints(f: &Facts, lang: Lang) -> String {
+    let t = lang.text();
+    if f.changes_before.is_empty() {
+        return String::new();
+    }
+    let mut out = vec![t.hints_changes.to_string(), String::new()];
+    for c in f.changes_before.iter().take(MAX_CHANGES) {
+        out.push(format!(
+            "- {} — {}: {} ({})",
+            time(&c.time),
+            c.kind,
+            one_line(&c.summary),
+            c.source
+        ));
+    }
+    if f.changes_before.len() > MAX_CHANGES {
+        let n = (f.changes_before.len() - MAX_CHANGES).to_string();
+        out.push(format!("- {}", fill(t.more, &[("n", &n)])));
+    }
+    out.join("\n")
+}
+
+fn command_block(t: &Text, c: &CommandRun) -> Vec<String> {
+    let mut out = vec![format!(
+        "- {} — {} → {}, {}",
+        time(&c.time),
+        code(&c.command),
+        exit(t, c),
+        seconds(c.duration_ms)
+    )];
+    let lines: Vec<&str> = c.output.trim_end().lines().collect();
+    if lines.is_empty() {
+        out.push(format!("  {}", t.no_output));
+        return out;
+    }
+    let fence = if c.output.contains("```") {
+        "~~~~"
+    } else {
+        "```"
+    };
+    out.push(String::new());
+    out.push(format!("  {fence}text"));
+    for l in lines.iter().take(OUTPUT_LINES) {
+        out.push(format!("  {l}").trim_end().to_string());
+    }
+    if lines.len() > OUTPUT_LINES {
+        let n = (lines.len() - OUTPUT_LINES).to_string();
+        out.push(format!("  {}", fill(t.output_cut, &[("n", &n)])));
+    }
+    out.push(format!("  {fence}"));
+    out.push(String::new());
+    out
+}
+
+/// Fix commands with their outcome, then checks, then other commands.
+pub fn resolution(f: &Facts, lang: Lang) -> String {
+    let t = lang.text();
+    let fixes: Vec<&CommandRun> = f.commands.iter().filter(|c| c.is_fix()).collect();
+    let typed: Vec<&CommandRun> = f.commands.iter().filter(|c| c.mode.is_none()).collect();
+    let checks: Vec<&CommandRun> = f
+        .commands
+        .iter()
+        .filter(|c| !c.is_fix() && c.mode.is_some())
+        .collect();
+    let mut out = vec![format!("### {}", t.fixes), String::new()];
+    if fixes.is_empty() {
+        out.push(t.no_fix.to_string());
+    }
+    for c in &fixes {
+        out.extend(command_block(t, c));
+    }
+    for (title, list) in [(t.typed, &typed), (t.checks, &checks)] {
+        if list.is_empty() {
+            continue;
+        }
+        if out.last().is_some_and(|l| !l.is_empty()) {
+            out.push(String::new());
+        }
+        out.push(format!("### {title}"));
+        out.push(String::new());
+        for c in list.iter() {
+            out.extend(command_block(t, c));
+        }
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
+
+/// The action items table: one suggestion per finding, one per matched runbook.
+pub fn action_items(f: &Facts, lang: Lang, library: &Library) -> String {
+    let t = lang.text();
+    let mut rows: Vec<(String, &str)> = Vec::new();
+    for finding in &f.all_findings {
+        rows.push((lang.suggestion(finding), lang.priority(finding.severity)));
+    }
+    let matched = library.matching(&f.all_findings, None);
+    for (rb, finding) in &matched {
+        let item = fill(t.runbook_update, &[("id", &rb.id), ("title", &rb.title)]);
+        rows.push((item, lang.priority(finding.severity)));
+    }
+    if let Some(top) = f.all_findings.first() {
+        if !matched.iter().any(|(_, fd)| fd.id == top.id) {
+            rows.push((
+                fill(t.runbook_write, &[("id", &top.id)]),
+                lang.priority(top.severity),
+            ));
+        }
+    }
+    let mut out = vec![t.table_head.to_string()];
+    for (item, priority) in rows {
+        out.push(format!(
+            "| {} | | {priority} | {} |",
+            cell(&item),
+            t.proposed
+        ));
+    }
+    out.push(String::new());
+    out.push(t.owner_todo.to_string());
+    out.join("\n")
+}
+
+/// What could not be read, as a quote; empty when everything was read.
+pub fn problems(f: &Facts, lang: Lang) -> String {
+    if f.problems.is_empty() {
+        return String::new();
+    }
+    let mut out = vec![format!("> {}", lang.text().problems), ">".to_string()];
+    for p in &f.problems {
+        out.push(format!("> - {}", one_line(p)));
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_survive_backticks() {
+        assert_eq!(code("df -h"), "`df -h`");
+        assert_eq!(code("echo `date`"), "`` echo `date` ``");
+        assert_eq!(code("a ``b`` c\nd"), "```a ``b`` c d```");
+    }
+}

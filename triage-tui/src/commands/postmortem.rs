@@ -1,0 +1,94 @@
+//! `triage postmortem`: the postmortem skeleton of an incident, filled from its journal.
+//! Which incident: `--incident ID`, else the open one, else the most recently closed one.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use triage_core::incident::Store;
+use triage_core::postmortem::{self, Lang, Options};
+use triage_core::runbook::Library;
+
+use super::Global;
+use crate::cli::{self, PostmortemArgs};
+use crate::output;
+
+/// Run `triage postmortem`.
+pub fn run(global: &Global, args: PostmortemArgs) -> Result<ExitCode> {
+    let state_dir = triage_core::state::state_dir();
+    let store = Store::new(&state_dir);
+    let incident = match &args.incident {
+        Some(id) => store.get(id)?,
+        None => match store.latest()? {
+            Some((inc, _)) => inc,
+            None => anyhow::bail!(
+                "no incident in {} to write a postmortem for (start one with `triage incident start`)",
+                store.dir().display()
+            ),
+        },
+    };
+    let library = library();
+    let opts = Options {
+        lang: match args.lang {
+            cli::Lang::En => Lang::En,
+            cli::Lang::Ja => Lang::Ja,
+        },
+        redact: global.redact,
+        library: &library,
+        template_dir: Some(postmortem::template_dir(&state_dir)),
+    };
+    let rendered = postmortem::render(&incident, &opts)
+        .with_context(|| format!("postmortem of incident {}", incident.id))?;
+    output::emit(args.output.as_deref(), |out| {
+        out.write_all(rendered.markdown.as_bytes())
+    })?;
+    if let Some(path) = &args.output {
+        eprintln!("wrote {}", path.display());
+    }
+    eprintln!("{}", todo_line(&rendered.todos));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The runbooks offered as action items. Empty until the runbook loader lands; then
+/// this returns the loaded library (built-in plus `runbooks/` plus the state dir).
+fn library() -> Library {
+    Library::default()
+}
+
+/// `7 TODO items left: Summary, Impact, …` (the sections, once each, in order).
+fn todo_line(todos: &[String]) -> String {
+    if todos.is_empty() {
+        return "No TODO items left.".to_string();
+    }
+    let mut sections: Vec<&str> = Vec::new();
+    for t in todos {
+        let section = t.split_once(": ").map_or(t.as_str(), |(s, _)| s);
+        if !sections.contains(&section) {
+            sections.push(section);
+        }
+    }
+    let noun = if todos.len() == 1 { "item" } else { "items" };
+    format!("{} TODO {noun} left: {}", todos.len(), sections.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn todo_line_lists_sections_once() {
+        let todos = [
+            "Summary: a",
+            "Impact: b",
+            "Impact: c",
+            "Resolution / Fix commands: d",
+        ]
+        .map(String::from);
+        assert_eq!(
+            todo_line(&todos),
+            "4 TODO items left: Summary, Impact, Resolution / Fix commands"
+        );
+        assert_eq!(todo_line(&[]), "No TODO items left.");
+        assert_eq!(todo_line(&["x".to_string()]), "1 TODO item left: x");
+    }
+}
