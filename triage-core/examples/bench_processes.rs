@@ -76,9 +76,21 @@ fn report(label: &str) {
             .status();
     });
     println!("\n{label}: {count} processes");
-    println!("  {:<52} {:>10}", "one /proc pass (stat + owner)", ms(one_pass));
-    println!("  {:<52} {:>10}", "processes collector, minus the 250 ms interval", ms(collector));
-    println!("  {:<52} {:>10}", "ps -e -o pid,ppid,user,stat,pcpu,rss,lstart,args", ms(ps));
+    println!(
+        "  {:<52} {:>10}",
+        "one /proc pass (stat + owner)",
+        ms(one_pass)
+    );
+    println!(
+        "  {:<52} {:>10}",
+        "processes collector, minus the 250 ms interval",
+        ms(collector)
+    );
+    println!(
+        "  {:<52} {:>10}",
+        "ps -e -o pid,ppid,user,stat,pcpu,rss,lstart,args",
+        ms(ps)
+    );
     println!(
         "  {:<52} {:>10.2}",
         "ratio collector / ps (goal ≤ 100 ms)",
@@ -87,7 +99,10 @@ fn report(label: &str) {
     let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/triage");
     if bin.exists() {
         let whole = time(|| {
-            let _ = Command::new(&bin).args(["snapshot", "--json"]).stdout(Stdio::null()).status();
+            let _ = Command::new(&bin)
+                .args(["snapshot", "--json"])
+                .stdout(Stdio::null())
+                .status();
         });
         println!(
             "  {:<52} {:>10}  (goal ≤ 250 + 150 ms)",
@@ -101,10 +116,19 @@ fn main() {
     report("host as it is");
     let sleepers = Sleepers(
         (0..EXTRA)
-            .filter_map(|_| Command::new("sleep").arg("600").stdout(Stdio::null()).spawn().ok())
+            .filter_map(|_| {
+                Command::new("sleep")
+                    .arg("600")
+                    .stdout(Stdio::null())
+                    .spawn()
+                    .ok()
+            })
             .collect(),
     );
     println!("\nstarted {} sleeping processes", sleepers.0.len());
     std::thread::sleep(Duration::from_millis(300));
-    report(&format!("with {} extra sleeping processes", sleepers.0.len()));
+    report(&format!(
+        "with {} extra sleeping processes",
+        sleepers.0.len()
+    ));
 }

@@ -2,8 +2,6 @@
 //! (see `proc(5)`, "/proc/stat"), parsed by `procfs-core`. Rates come from two raw samples
 //! through one function, [`usage_between`], which the history recorder uses too.
 
-use std::time::Duration;
-
 use procfs_core::{CpuTime, ExplicitSystemInfo, FromReadSI, KernelStats};
 
 use super::Ctx;
@@ -34,15 +32,13 @@ pub fn parse_stat(text: &str) -> std::result::Result<KernelStats, String> {
 /// Collect the cpu section: sample, wait `ctx.opts.sample_interval`, sample again.
 pub fn collect(ctx: &Ctx) -> Result<Cpu> {
     let first = read_stat(&ctx.root)?;
+    if !ctx.root.is_live() || ctx.opts.sample_interval.is_zero() {
+        // A saved tree does not change: report usage since boot, like `ps` and `vmstat`'s
+        // first line.
+        return Ok(usage_between(None, &first));
+    }
     std::thread::sleep(ctx.opts.sample_interval);
     let second = read_stat(&ctx.root)?;
-    if !ctx.root.is_live()
-        && ctx.opts.sample_interval > Duration::ZERO
-        && ticks(&first.total) == ticks(&second.total)
-    {
-        // A static tree: the two samples are the same file. Report usage since boot.
-        return Ok(usage_between(None, &second));
-    }
     Ok(usage_between(Some(&first), &second))
 }
 
