@@ -156,37 +156,108 @@ pub fn cmdline_from_bytes(bytes: &[u8]) -> Option<String> {
     Some(s.trim_end().to_string())
 }
 
-type CmdlineMap = Arc<Mutex<HashMap<i32, Option<String>>>>;
+/// How long one `cmdline` read may take before another reader is started beside it.
+const CMDLINE_STALL: Duration = Duration::from_millis(50);
+/// At most this many readers: each stalled one is a thread stuck in the kernel.
+const MAX_CMDLINE_READERS: usize = 4;
 
-/// Start reading the command lines of `pids` on a helper thread; results accumulate in
-/// the returned map, so whatever was read by the deadline can be used.
-fn spawn_cmdline_reader(
-    root: &HostRoot,
-    pids: Vec<i32>,
-) -> (CmdlineMap, Arc<std::sync::atomic::AtomicBool>) {
-    let map: CmdlineMap = Arc::new(Mutex::new(HashMap::with_capacity(pids.len())));
-    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (m, d, root) = (Arc::clone(&map), Arc::clone(&done), root.clone());
-    let spawned = std::thread::Builder::new()
-        .name("triage-cmdline".into())
-        .spawn(move || {
-            for pid in pids {
-                let c = read_cmdline(&root, pid);
-                if let Ok(mut g) = m.lock() {
-                    g.insert(pid, c);
-                }
-            }
-            d.store(true, std::sync::atomic::Ordering::Release);
-        });
-    if spawned.is_err() {
-        done.store(true, std::sync::atomic::Ordering::Release);
-    }
-    (map, done)
+type ReadFn = Arc<dyn Fn(i32) -> Option<String> + Send + Sync>;
+
+/// Reads command lines on helper threads that share one work list. A read that blocks
+/// (the target's memory lock is held by a thread in D state) stalls only its own reader:
+/// after [`CMDLINE_STALL`] another reader takes the rest of the list, so one sick process
+/// does not cost every other process its command line.
+struct CmdlineReader {
+    pids: Arc<Vec<i32>>,
+    next: Arc<std::sync::atomic::AtomicUsize>,
+    results: Arc<Mutex<HashMap<i32, Option<String>>>>,
+    /// Per reader: when its current read started (`None` when idle or finished).
+    busy: Vec<Arc<Mutex<Option<Instant>>>>,
+    read: ReadFn,
 }
 
-fn wait_until(done: &std::sync::atomic::AtomicBool, deadline: Instant) {
-    while !done.load(std::sync::atomic::Ordering::Acquire) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(2));
+impl CmdlineReader {
+    fn start(pids: Vec<i32>, read: ReadFn) -> Self {
+        let mut r = CmdlineReader {
+            results: Arc::new(Mutex::new(HashMap::with_capacity(pids.len()))),
+            pids: Arc::new(pids),
+            next: Arc::default(),
+            busy: Vec::new(),
+            read,
+        };
+        r.spawn_reader();
+        r
+    }
+
+    fn spawn_reader(&mut self) {
+        use std::sync::atomic::Ordering;
+        let busy = Arc::new(Mutex::new(None));
+        let (pids, next, results, b, read) = (
+            Arc::clone(&self.pids),
+            Arc::clone(&self.next),
+            Arc::clone(&self.results),
+            Arc::clone(&busy),
+            Arc::clone(&self.read),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("triage-cmdline".into())
+            .spawn(move || loop {
+                // Marked busy before claiming, so a claimed pid is never seen as "nobody's".
+                if let Ok(mut g) = b.lock() {
+                    *g = Some(Instant::now());
+                }
+                let i = next.fetch_add(1, Ordering::AcqRel);
+                let Some(&pid) = pids.get(i) else {
+                    if let Ok(mut g) = b.lock() {
+                        *g = None;
+                    }
+                    break;
+                };
+                let cmdline = read(pid);
+                if let Ok(mut g) = b.lock() {
+                    *g = None;
+                }
+                if let Ok(mut g) = results.lock() {
+                    g.insert(pid, cmdline);
+                }
+            });
+        if spawned.is_ok() {
+            self.busy.push(busy);
+        }
+    }
+
+    /// Wait until every command line is read, or every reader left is stalled, or
+    /// `deadline`; return what was read.
+    fn wait(mut self, deadline: Instant) -> HashMap<i32, Option<String>> {
+        use std::sync::atomic::Ordering;
+        loop {
+            let read = self.results.lock().map(|g| g.len()).unwrap_or(0);
+            if read >= self.pids.len() || Instant::now() >= deadline {
+                break;
+            }
+            let now = Instant::now();
+            let started: Vec<Option<Instant>> = self
+                .busy
+                .iter()
+                .map(|b| b.lock().ok().and_then(|g| *g))
+                .collect();
+            let stalled =
+                |t: &Option<Instant>| t.is_some_and(|t| now.duration_since(t) > CMDLINE_STALL);
+            let all_claimed = self.next.load(Ordering::Acquire) >= self.pids.len();
+            if all_claimed {
+                // Nothing left to hand out: done once no reader is making progress.
+                if started.iter().all(|t| t.is_none() || stalled(t)) {
+                    break;
+                }
+            } else if !started.is_empty() && started.iter().all(stalled) {
+                if self.busy.len() >= MAX_CMDLINE_READERS {
+                    break; // every reader is stuck in the kernel: do not wait for them
+                }
+                self.spawn_reader();
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        self.results.lock().map(|g| g.clone()).unwrap_or_default()
     }
 }
 
@@ -252,7 +323,11 @@ pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
         Err(e) => return Err(e),
     };
     let live = root.is_live() && ctx.opts.sample_interval > Duration::ZERO;
-    let (cmdlines, cmd_done) = spawn_cmdline_reader(root, first.iter().map(|p| p.pid).collect());
+    let read: ReadFn = {
+        let root = root.clone();
+        Arc::new(move |pid| read_cmdline(&root, pid))
+    };
+    let reader = CmdlineReader::start(first.iter().map(|p| p.pid).collect(), Arc::clone(&read));
     let (second, elapsed) = if live {
         std::thread::sleep(ctx.opts.sample_interval.saturating_sub(t0.elapsed()));
         let t1 = Instant::now();
@@ -261,19 +336,17 @@ pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
     } else {
         (first.clone(), 0.0)
     };
-    wait_until(&cmd_done, Instant::now() + CMDLINE_GRACE);
-    let mut cmd_map = cmdlines.lock().map(|g| g.clone()).unwrap_or_default();
+    let mut cmd_map = reader.wait(Instant::now() + CMDLINE_GRACE);
     // Processes born during the interval: read theirs too (few).
     let newcomers: Vec<i32> = second
         .iter()
         .map(|p| p.pid)
         .filter(|p| !cmd_map.contains_key(p))
         .collect();
-    if !newcomers.is_empty() && cmd_done.load(std::sync::atomic::Ordering::Acquire) {
-        let (more, done) = spawn_cmdline_reader(root, newcomers);
-        wait_until(&done, Instant::now() + Duration::from_millis(100));
-        let extra = more.lock().map(|g| g.clone()).unwrap_or_default();
-        cmd_map.extend(extra);
+    if !newcomers.is_empty() && newcomers.len() < second.len() / 2 + 8 {
+        cmd_map.extend(
+            CmdlineReader::start(newcomers, read).wait(Instant::now() + Duration::from_millis(100)),
+        );
     }
     let unread = second
         .iter()
@@ -442,6 +515,27 @@ mod tests {
         );
         assert_eq!(parse_status_uid("Name:\tx\n"), None);
         assert_eq!(parse_status_uid("Uid:\tabc\n"), None);
+    }
+
+    #[test]
+    fn one_blocked_cmdline_does_not_cost_the_others() {
+        let read: ReadFn = Arc::new(|pid| {
+            if pid == 2 {
+                std::thread::sleep(Duration::from_secs(3)); // stuck in the kernel
+            }
+            Some(format!("cmd {pid}"))
+        });
+        let started = Instant::now();
+        let got = CmdlineReader::start((1..=50).collect(), read)
+            .wait(Instant::now() + Duration::from_secs(2));
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(got.len(), 49, "every pid but the stuck one");
+        assert!(!got.contains_key(&2));
+        assert_eq!(got[&50].as_deref(), Some("cmd 50"));
     }
 
     #[test]

@@ -101,3 +101,61 @@ mod tests {
         assert_eq!(map.len(), 2);
     }
 }
+
+#[cfg(test)]
+mod utmp_tests {
+    use super::*;
+    use crate::collect::{Ctx, Options};
+
+    /// One glibc `struct utmp` record (x86_64 layout, 384 bytes).
+    fn record(kind: i16, pid: i32, line: &str, user: &str, host: &str, secs: i32) -> Vec<u8> {
+        let mut r = vec![0u8; 384];
+        r[0..2].copy_from_slice(&kind.to_le_bytes());
+        r[4..8].copy_from_slice(&pid.to_le_bytes());
+        r[8..8 + line.len()].copy_from_slice(line.as_bytes());
+        r[44..44 + user.len()].copy_from_slice(user.as_bytes());
+        r[76..76 + host.len()].copy_from_slice(host.as_bytes());
+        r[340..344].copy_from_slice(&secs.to_le_bytes());
+        r
+    }
+
+    #[test]
+    fn sessions_from_utmp_skip_bad_records() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("run")).unwrap();
+        let mut bytes = record(2, 0, "~", "reboot", "6.1.0", 1_763_852_400); // BOOT_TIME
+        bytes.extend(record(7, 4242, "pts/0", "alice", "10.0.0.7", 1_763_900_000));
+        bytes.extend(record(99, 1, "x", "y", "z", 0)); // unknown type
+        bytes.extend(record(7, 4343, "tty1", "bob", "", 1_763_900_100));
+        std::fs::write(dir.path().join("run/utmp"), bytes).unwrap();
+        let ctx = Ctx::new(
+            crate::HostRoot::new(dir.path()).unwrap(),
+            Options::default(),
+        );
+        let sessions = collect(&ctx).unwrap();
+        assert_eq!(sessions.len(), 2);
+        assert_eq!(sessions[0].user, "alice");
+        assert_eq!(sessions[0].tty, "pts/0");
+        assert_eq!(sessions[0].from, "10.0.0.7");
+        assert_eq!(sessions[0].pid, Some(4242));
+        assert_eq!(sessions[0].login_at.unwrap().timestamp(), 1_763_900_000);
+        assert_eq!(sessions[1].from, "");
+        let warnings = ctx.take_warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].message.contains("1 unreadable utmp record"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn no_utmp_is_an_actionable_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Ctx::new(
+            crate::HostRoot::new(dir.path()).unwrap(),
+            Options::default(),
+        );
+        let err = collect(&ctx).unwrap_err().to_string();
+        assert!(err.contains("utmp"), "{err}");
+    }
+}
