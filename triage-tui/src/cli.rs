@@ -221,6 +221,9 @@ pub enum RunbookCommand {
         /// Do not ask before fixes.
         #[arg(long)]
         yes: bool,
+        /// Set a variable the commands use (repeatable): --var mount=/var --var unit=nginx.
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
     },
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand; [`dispatch`] routes parsed flags to them.
 
+mod runbook;
 mod snapshot;
 
 use std::process::ExitCode;
@@ -38,7 +39,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Incident(_)) => not_yet("triage incident"),
         Some(Command::Note(_)) => not_yet("triage note"),
         Some(Command::Postmortem(_)) => not_yet("triage postmortem"),
-        Some(Command::Runbook(_)) => not_yet("triage runbook"),
+        Some(Command::Runbook(cmd)) => runbook::run(&global, cmd),
         Some(Command::Diff(_)) => not_yet("triage diff"),
     }
 }
