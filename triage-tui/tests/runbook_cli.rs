@@ -169,3 +169,40 @@ fn run_reports_a_missing_variable_and_fails() {
         .code(1)
         .stdout(predicate::str::contains("skipped: no value for {mount}"));
 }
+
+#[test]
+fn inventory_lookup_and_reachability() {
+    let home = tempfile::tempdir().unwrap();
+    let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = open.local_addr().unwrap().port();
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let inv = home.path().join("inv.toml");
+    std::fs::write(
+        &inv,
+        format!(
+            "[[host]]\npattern = \"app-*\"\nrole = \"app\"\nredundant = true\n\
+             dependencies = [\"127.0.0.1:{port}\", \"127.0.0.1:{closed}\"]\n"
+        ),
+    )
+    .unwrap();
+    triage(home.path())
+        .env("TRIAGE_INVENTORY", &inv)
+        .args(["runbook", "inventory", "app-7.prod.example.com"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("matched \"app-*\""))
+        .stdout(predicate::str::contains("role       app"))
+        .stdout(predicate::str::is_match(format!(r"ok +127\.0\.0\.1:{port} ")).unwrap())
+        .stdout(predicate::str::is_match(format!(r"DOWN 127\.0\.0\.1:{closed} ")).unwrap());
+    std::fs::write(&inv, "[[host]\n").unwrap();
+    triage(home.path())
+        .env("TRIAGE_INVENTORY", &inv)
+        .args(["runbook", "inventory", "app-1"])
+        .assert()
+        .code(1)
+        .stdout("no inventory\n")
+        .stderr(predicate::str::contains("inv.toml:1: TOML syntax"));
+}

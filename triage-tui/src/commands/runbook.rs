@@ -22,6 +22,11 @@ pub fn run(global: &Global, cmd: RunbookCommand) -> Result<ExitCode> {
         RunbookCommand::Show { id } => show(&mut out, &id),
         RunbookCommand::Check { dir } => check(&mut out, dir.as_deref()),
         RunbookCommand::Run { id, yes, vars } => run_book(global, &mut out, &id, yes, &vars),
+        RunbookCommand::Inventory {
+            host,
+            no_reach,
+            timeout,
+        } => inventory(&mut out, host, !no_reach, &timeout),
     }
 }
 
@@ -144,6 +149,84 @@ fn check(out: &mut impl Write, dir: Option<&std::path::Path>) -> Result<ExitCode
         eprintln!("triage: {} problem(s) in {what}", diags.len());
         Ok(ExitCode::from(1))
     }
+}
+
+fn inventory(
+    out: &mut impl Write,
+    host: Option<String>,
+    reach: bool,
+    timeout: &str,
+) -> Result<ExitCode> {
+    let timeout = triage_core::timespec::parse_duration(timeout).context("--timeout")?;
+    let host = match host {
+        Some(h) => h,
+        None => triage_core::HostRoot::live()
+            .read_proc("sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .context("this host's name")?,
+    };
+    let (inv, warnings) = runbook::inventory::load();
+    for w in &warnings {
+        eprintln!("triage: warning: {w}");
+    }
+    let Some(inv) = inv else {
+        writeln!(out, "no inventory")?;
+        return Ok(ExitCode::from(1));
+    };
+    writeln!(out, "inventory: {}", inv.origin)?;
+    let Some(e) = inv.lookup(&host) else {
+        writeln!(out, "{host}: no entry matches")?;
+        return Ok(ExitCode::from(1));
+    };
+    writeln!(out, "{host}: matched {:?}", e.pattern)?;
+    let field = |v: &str| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    writeln!(out, "  project    {}", field(&e.project))?;
+    writeln!(out, "  role       {}", field(&e.role))?;
+    writeln!(out, "  owner      {}", field(&e.owner))?;
+    writeln!(out, "  contacts   {}", field(&e.contacts.join(", ")))?;
+    writeln!(
+        out,
+        "  redundant  {}",
+        if e.redundant {
+            "yes (may be detached)"
+        } else {
+            "no"
+        }
+    )?;
+    writeln!(out, "  logs       {}", field(&e.logs.join(", ")))?;
+    if e.dependencies.is_empty() {
+        writeln!(out, "  dependencies: none")?;
+    } else if !reach {
+        writeln!(out, "  dependencies: {}", e.dependencies.join(", "))?;
+    } else {
+        writeln!(
+            out,
+            "  dependencies (TCP connect, {} ms timeout):",
+            timeout.as_millis()
+        )?;
+        out.flush()?;
+        let mut down = 0;
+        for r in runbook::inventory::check_reachability(&e.dependencies, timeout) {
+            let state = if r.ok { "ok  " } else { "DOWN" };
+            down += usize::from(!r.ok);
+            let why = r.error.map(|e| format!("  {e}")).unwrap_or_default();
+            writeln!(
+                out,
+                "    {state} {:30} {:>5} ms{why}",
+                r.target, r.latency_ms
+            )?;
+        }
+        if down > 0 {
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_vars(args: &[String]) -> Result<BTreeMap<String, String>> {
