@@ -133,3 +133,30 @@ fn matching_uses_triggers_and_role() {
     );
     assert_eq!(cmd.unwrap(), "df -h / | awk '{print $5}'");
 }
+
+#[test]
+fn odd_files_are_reported_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("a_empty.toml"), "").unwrap();
+    std::fs::write(
+        p.join("b_table.toml"),
+        "id = \"s\"\ntitle = \"t\"\n[step]\ntitle = \"s\"\ncheck = \"true\"\n",
+    )
+    .unwrap();
+    std::fs::write(p.join("c_bad_utf8.toml"), b"id = \"\xff\"\n").unwrap();
+    std::fs::write(p.join("notes.md"), "not a runbook").unwrap();
+    nix::unistd::mkfifo(&p.join("d_fifo.toml"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let got: Vec<String> = check_dir(p).iter().map(ToString::to_string).collect();
+    let d = p.display();
+    assert_eq!(
+        got,
+        vec![
+            format!("{d}/a_empty.toml:1: missing field `id`"),
+            format!(
+                "{d}/b_table.toml:3: write each step as [[step]] (double brackets), not [step]"
+            ),
+            format!("{d}/c_bad_utf8.toml:1: missing field `title`"),
+        ]
+    );
+}

@@ -199,12 +199,19 @@ pub(crate) fn parse_runbook(text: &str, file: &str) -> (Option<(Runbook, usize)>
     sink.unknown_keys(doc.get_ref(), RUNBOOK_KEYS, "");
     for (key, value) in doc.get_ref().iter() {
         if key.get_ref() == "step" {
-            if let DeValue::Array(steps) = value.get_ref() {
-                for s in steps.iter() {
-                    if let DeValue::Table(t) = s.get_ref() {
-                        sink.unknown_keys(t, STEP_KEYS, " in [[step]]");
+            match value.get_ref() {
+                DeValue::Array(steps) => {
+                    for s in steps.iter() {
+                        if let DeValue::Table(t) = s.get_ref() {
+                            sink.unknown_keys(t, STEP_KEYS, " in [[step]]");
+                        }
                     }
                 }
+                DeValue::Table(_) => sink.at(
+                    key.span().start,
+                    "write each step as [[step]] (double brackets), not [step]",
+                ),
+                _ => {}
             }
         }
     }
