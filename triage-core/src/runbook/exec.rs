@@ -147,6 +147,16 @@ fn exited(pid: Pid) -> bool {
     !matches!(waitid(Id::Pid(pid), flags), Ok(WaitStatus::StillAlive))
 }
 
+/// `$TRIAGE` for commands: this program when it is `triage` (so a runbook can call
+/// `"${TRIAGE:-triage}" runbook inventory` even when triage is not on `$PATH`), else
+/// plain `triage`.
+fn triage_exe() -> std::ffi::OsString {
+    std::env::current_exe()
+        .ok()
+        .filter(|p| p.file_name().is_some_and(|n| n == "triage"))
+        .map_or_else(|| "triage".into(), |p| p.into_os_string())
+}
+
 /// [`run`] with explicit output bounds.
 pub fn run_with(command: &str, timeout: Duration, opts: &RunOptions) -> CommandResult {
     let started = Instant::now();
@@ -165,6 +175,7 @@ pub fn run_with(command: &str, timeout: Duration, opts: &RunOptions) -> CommandR
         .stderr(Stdio::piped())
         .env("PAGER", "cat")
         .env("SYSTEMD_PAGER", "cat")
+        .env("TRIAGE", triage_exe())
         .process_group(0)
         .spawn()
     {
