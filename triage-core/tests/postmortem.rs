@@ -24,6 +24,7 @@ fn library() -> Library {
             applies_to: vec![],
             steps: vec![],
             origin: "builtin:disk_full.toml".into(),
+            ..Runbook::default()
         }],
         errors: vec![],
     }

@@ -40,7 +40,7 @@ pub enum Command {
     Note(NoteArgs),
     /// Write the postmortem skeleton from an incident's journal.
     Postmortem(PostmortemArgs),
-    /// List, show and validate runbooks.
+    /// List, show, validate and run runbooks; look the host up in the inventory.
     #[command(subcommand)]
     Runbook(RunbookCommand),
     /// What changed between two JSON snapshots.
@@ -221,6 +221,20 @@ pub enum RunbookCommand {
         /// Do not ask before fixes.
         #[arg(long)]
         yes: bool,
+        /// Set a variable the commands use (repeatable): --var mount=/var --var unit=nginx.
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+    },
+    /// Look a host up in the inventory and test its dependencies.
+    Inventory {
+        /// Host name (default: this host).
+        host: Option<String>,
+        /// Do not test the dependencies (no network at all).
+        #[arg(long)]
+        no_reach: bool,
+        /// Timeout of each dependency's TCP connect, name resolution included.
+        #[arg(long, value_name = "DUR", default_value = "2s")]
+        timeout: String,
     },
 }
 

@@ -1,17 +1,31 @@
 //! Runbooks (`runbooks/*.toml`): checks and guarded fixes matched to findings.
 //!
-//! API skeleton: the loader, validator and runner fill these in. The TUI codes against the
-//! types and functions here.
+//! Where they come from ([`load`]): the repository's `runbooks/*.toml`, embedded in the
+//! binary, then `/etc/triage/runbooks/`, `$TRIAGE_HOME/runbooks/` and `./runbooks/`, each
+//! overriding the earlier ones by `id`. [`validate`] checks a file and reports
+//! `FILE:LINE: message`; [`vars`] substitutes a finding's values, shell-quoted; [`exec`]
+//! runs a command with a timeout and records it in the incident journal; [`inventory`]
+//! looks the host up in `runbooks/inventory.toml` and tests its dependencies.
 
 pub mod exec;
 pub mod inventory;
+pub mod load;
+pub mod validate;
+pub mod vars;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+pub use exec::{record, run, CommandResult};
+pub use load::{load_dir, load_library};
+pub use validate::{check_all, check_dir, Diagnostic, KNOWN_FINDING_IDS, KNOWN_VARIABLES};
+pub use vars::{render_command, render_step};
 
 use crate::snapshot::Finding;
 
 /// One runbook.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Runbook {
     /// Stable id.
     pub id: String,
@@ -23,6 +37,10 @@ pub struct Runbook {
     /// Inventory roles it applies to (empty: all).
     #[serde(default)]
     pub applies_to: Vec<String>,
+    /// Variables the runbook declares, with their default values (`[vars]`); a finding's
+    /// values and `--var` override them. An empty default must be given at run time.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
     /// The steps, in order.
     #[serde(default, rename = "step")]
     pub steps: Vec<Step>,
@@ -32,7 +50,7 @@ pub struct Runbook {
 }
 
 /// One runbook step: a read-only check or a fix.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Step {
     /// What it does.
     pub title: String,
@@ -66,7 +84,31 @@ impl Step {
     pub fn command(&self) -> Option<&str> {
         self.check.as_deref().or(self.fix.as_deref())
     }
+
+    /// `"check"` or `"fix"`, as recorded in the journal.
+    pub fn mode(&self) -> &'static str {
+        if self.is_fix() {
+            "fix"
+        } else {
+            "check"
+        }
+    }
+
+    /// The timeout to run it with: `timeout_seconds`, else [`DEFAULT_CHECK_TIMEOUT`] for a
+    /// check and [`DEFAULT_FIX_TIMEOUT`] for a fix.
+    pub fn timeout(&self) -> std::time::Duration {
+        match self.timeout_seconds {
+            Some(s) => std::time::Duration::from_secs(s),
+            None if self.is_fix() => DEFAULT_FIX_TIMEOUT,
+            None => DEFAULT_CHECK_TIMEOUT,
+        }
+    }
 }
+
+/// Timeout of a check step that does not set `timeout_seconds`.
+pub const DEFAULT_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Timeout of a fix step that does not set `timeout_seconds`.
+pub const DEFAULT_FIX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Every runbook from every source, plus what could not be loaded.
 #[derive(Debug, Clone, Default)]

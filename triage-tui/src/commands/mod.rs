@@ -1,6 +1,7 @@
 //! One module per subcommand; [`dispatch`] routes parsed flags to them.
 
 mod postmortem;
+mod runbook;
 mod snapshot;
 
 use std::process::ExitCode;
@@ -39,7 +40,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Incident(_)) => not_yet("triage incident"),
         Some(Command::Note(_)) => not_yet("triage note"),
         Some(Command::Postmortem(args)) => postmortem::run(&global, args),
-        Some(Command::Runbook(_)) => not_yet("triage runbook"),
+        Some(Command::Runbook(cmd)) => runbook::run(&global, cmd),
         Some(Command::Diff(_)) => not_yet("triage diff"),
     }
 }

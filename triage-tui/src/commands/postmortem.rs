@@ -49,10 +49,10 @@ pub fn run(global: &Global, args: PostmortemArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The runbooks offered as action items. Empty until the runbook loader lands; then
-/// this returns the loaded library (built-in plus `runbooks/` plus the state dir).
+/// The runbooks offered as action items: built-in, `/etc/triage/runbooks`, the state
+/// dir's and `./runbooks`, later ones overriding by id.
 fn library() -> Library {
-    Library::default()
+    triage_core::runbook::load_library()
 }
 
 /// `7 TODO items left: Summary, Impact, …` (the sections, once each, in order).
