@@ -120,9 +120,12 @@ pub fn baseline_for_with(
 ) -> Result<Option<Baseline>> {
     store::segments(dir)?;
     let window = Duration::minutes(i64::from(window_minutes));
-    let since = at - Duration::days(i64::from(days)) - window;
-    let until = at - Duration::days(1) + window;
-    let (samples, _) = read_range(dir, since, until);
+    // One read per day's window, so only the samples near that time of day are kept.
+    let mut samples = Vec::new();
+    for d in 1..=i64::from(days) {
+        let centre = at - Duration::days(d);
+        samples.extend(read_range(dir, centre - window, centre + window).0);
+    }
     let b = baseline::compute(&samples, at, days, window_minutes);
     Ok((b.days > 0).then_some(b))
 }

@@ -2,13 +2,18 @@
 //! between two readings: `/proc/diskstats` (kernel `Documentation/admin-guide/iostats.rst`,
 //! parsed by `procfs-core`), `/proc/net/dev` (`procfs-core`), and the TCP socket counts of
 //! `/proc/net/sockstat{,6}` and the `Tcp:` lines of `/proc/net/snmp` (`proc(5)`), which
-//! cost a few hundred bytes however many sockets there are.
+//! cost a few hundred bytes however many sockets there are. [`read_raw`] takes all the
+//! counters rates are computed from in one go (with `/proc/stat` and every
+//! `/proc/PID/stat`, through the snapshot collectors' readers).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
 
-use procfs_core::{DiskStat, FromBufRead};
+use procfs_core::{DiskStat, FromBufRead, KernelStats};
 
 use super::sample::{DiskRate, NetRate, TcpCounts};
+use crate::collect::{cpu, processes};
+use crate::host_root::HostRoot;
 
 /// At most this many disks and interfaces are kept per sample, busiest first.
 pub const MAX_DEVICES: usize = 8;
@@ -224,6 +229,67 @@ fn snmp_field(text: &str, proto: &str, key: &str) -> Option<u32> {
     let values = lines.next()?;
     let i = names.split_whitespace().position(|n| n == key)?;
     values.split_whitespace().nth(i)?.parse().ok()
+}
+
+/// The raw readings kept between samples.
+pub(super) struct Raw {
+    pub at: Instant,
+    pub stat: Option<KernelStats>,
+    /// pid → (start ticks, cpu ticks).
+    pub procs: HashMap<i32, (u64, u64)>,
+    pub disks: HashMap<String, DiskRaw>,
+    pub nets: HashMap<String, NetRaw>,
+}
+
+/// Read the counters rates are computed from.
+pub(super) fn read_raw(root: &HostRoot) -> (Raw, Option<Vec<processes::RawProc>>, Vec<String>) {
+    let mut problems = Vec::new();
+    let stat = cpu::read_stat(root)
+        .map_err(|e| problems.push(e.to_string()))
+        .ok();
+    let procs = processes::sample(root)
+        .map(|(p, _)| p)
+        .map_err(|e| problems.push(e.to_string()))
+        .ok();
+    let whole: Option<HashSet<String>> = std::fs::read_dir(root.sys("block")).ok().map(|d| {
+        d.flatten()
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .collect()
+    });
+    let keep = |name: &str| match &whole {
+        Some(set) if !set.is_empty() => set.contains(name) && looks_like_whole_disk(name),
+        _ => looks_like_whole_disk(name),
+    };
+    let disks = match root.read_proc("diskstats") {
+        Ok(t) => parse_diskstats(&t, keep).0,
+        Err(e) => {
+            problems.push(e.to_string());
+            HashMap::new()
+        }
+    };
+    let nets = match root.read_proc("net/dev").map(|t| parse_net_dev(&t)) {
+        Ok(Ok(n)) => n,
+        Ok(Err(m)) => {
+            problems.push(format!("{}: {m}", root.proc("net/dev").display()));
+            HashMap::new()
+        }
+        Err(e) => {
+            problems.push(e.to_string());
+            HashMap::new()
+        }
+    };
+    let raw = Raw {
+        at: Instant::now(),
+        stat,
+        procs: procs
+            .iter()
+            .flatten()
+            .map(|p| (p.pid, (p.start_ticks, p.cpu_ticks)))
+            .collect(),
+        disks,
+        nets,
+    };
+    (raw, procs, problems)
 }
 
 #[cfg(test)]

@@ -27,6 +27,16 @@ pub fn bytes(v: u64) -> String {
     }
 }
 
+/// A command line with the directory of its program left out (`/usr/bin/java -jar x`
+/// → `java -jar x`), for narrow columns.
+pub fn short_command(command: &str) -> &str {
+    let program_end = command.find(' ').unwrap_or(command.len());
+    match command.get(..program_end).and_then(|p| p.rfind('/')) {
+        Some(slash) if !command.starts_with('[') => command.get(slash + 1..).unwrap_or(command),
+        _ => command,
+    }
+}
+
 fn opt(v: Option<f32>, width: usize, decimals: usize) -> String {
     match v {
         Some(v) => format!("{v:>width$.decimals$}"),
@@ -51,7 +61,7 @@ pub fn write_table(samples: &[Sample], out: &mut impl Write) -> io::Result<()> {
             .iter()
             .max_by(|a, b| a.cpu_percent.total_cmp(&b.cpu_percent))
             .map(|p| {
-                let cmd: String = p.command.chars().take(40).collect();
+                let cmd: String = short_command(&p.command).chars().take(40).collect();
                 format!("{} {cmd} ({:.1})", p.pid, p.cpu_percent)
             })
             .unwrap_or_else(|| "-".into());
@@ -204,7 +214,7 @@ mod tests {
                 },
                 TopProcess {
                     pid: 42,
-                    command: "java -jar app.jar".into(),
+                    command: "/usr/bin/java -jar /srv/app.jar".into(),
                     cpu_percent: 350.0,
                     rss_bytes: 1 << 20,
                 },
@@ -237,6 +247,8 @@ mod tests {
         );
         assert!(text.contains("%cpu"), "{text}");
         assert_eq!(bytes(512), "512B");
+        assert_eq!(short_command("[kworker/0:1]"), "[kworker/0:1]");
+        assert_eq!(short_command("/bin/sh"), "sh");
         assert_eq!(bytes(5 << 29), "2.5G");
     }
 }

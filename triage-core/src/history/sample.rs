@@ -10,10 +10,9 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use procfs_core::KernelStats;
 use serde::{Deserialize, Serialize};
 
-use super::probe::{self, DiskRaw, NetRaw};
+use super::probe::{self, read_raw, Raw};
 use crate::collect::processes::{self, Scale};
 use crate::collect::{cpu, load, memory, pressure};
 use crate::deadline::{self, InFlight};
@@ -189,16 +188,6 @@ impl Sample {
         self.memory
             .map(|m| m.total_bytes.saturating_sub(m.available_bytes))
     }
-}
-
-/// The raw readings kept between samples.
-struct Raw {
-    at: Instant,
-    stat: Option<KernelStats>,
-    /// pid → (start ticks, cpu ticks).
-    procs: HashMap<i32, (u64, u64)>,
-    disks: HashMap<String, DiskRaw>,
-    nets: HashMap<String, NetRaw>,
 }
 
 /// Takes samples, keeping the previous raw readings for rates.
@@ -386,57 +375,6 @@ fn count_tasks(procs: &[processes::RawProc]) -> TaskCounts {
         blocked: n('D'),
         zombie: n('Z'),
     }
-}
-
-/// Read the counters rates are computed from.
-fn read_raw(root: &HostRoot) -> (Raw, Option<Vec<processes::RawProc>>, Vec<String>) {
-    let mut problems = Vec::new();
-    let stat = cpu::read_stat(root)
-        .map_err(|e| problems.push(e.to_string()))
-        .ok();
-    let procs = processes::sample(root)
-        .map(|(p, _)| p)
-        .map_err(|e| problems.push(e.to_string()))
-        .ok();
-    let whole: Option<HashSet<String>> = std::fs::read_dir(root.sys("block")).ok().map(|d| {
-        d.flatten()
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .collect()
-    });
-    let keep = |name: &str| match &whole {
-        Some(set) if !set.is_empty() => set.contains(name) && probe::looks_like_whole_disk(name),
-        _ => probe::looks_like_whole_disk(name),
-    };
-    let disks = match root.read_proc("diskstats") {
-        Ok(t) => probe::parse_diskstats(&t, keep).0,
-        Err(e) => {
-            problems.push(e.to_string());
-            HashMap::new()
-        }
-    };
-    let nets = match root.read_proc("net/dev").map(|t| probe::parse_net_dev(&t)) {
-        Ok(Ok(n)) => n,
-        Ok(Err(m)) => {
-            problems.push(format!("{}: {m}", root.proc("net/dev").display()));
-            HashMap::new()
-        }
-        Err(e) => {
-            problems.push(e.to_string());
-            HashMap::new()
-        }
-    };
-    let raw = Raw {
-        at: Instant::now(),
-        stat,
-        procs: procs
-            .iter()
-            .flatten()
-            .map(|p| (p.pid, (p.start_ticks, p.cpu_ticks)))
-            .collect(),
-        disks,
-        nets,
-    };
-    (raw, procs, problems)
 }
 
 #[cfg(test)]
