@@ -225,7 +225,7 @@ mod tests {
         write_table(std::slice::from_ref(&s), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("14.20"), "{text}");
-        assert!(text.contains("42 java -jar app.jar (350.0)"), "{text}");
+        assert!(text.contains("42 java -jar /srv/app.jar (350.0)"), "{text}");
         let b = Baseline {
             days: 7,
             window_minutes: 30,
