@@ -150,3 +150,41 @@ fn sadf_fixture_through_the_binary() {
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.contains("14.20"), "{text}");
 }
+
+#[test]
+fn without_a_store_the_hosts_sysstat_files_are_read_through_sadf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    std::fs::create_dir_all(root.join("var/log/sysstat")).unwrap();
+    std::fs::write(root.join("var/log/sysstat/sa22"), b"binary sa data").unwrap();
+    // A stand-in `sadf` that prints the fixture whatever it is asked.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../triage-core/tests/fixtures/sadf/sadf.json"
+    );
+    let script = bin.join("sadf");
+    std::fs::write(&script, format!("#!/bin/sh\nexec cat '{fixture}'\n")).unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = triage()
+        .env("PATH", path)
+        .env("TRIAGE_HOME", tmp.path().join("state"))
+        .arg("--root")
+        .arg(&root)
+        .args(["history", "--json", "--since", "3650d"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["samples"].as_array().unwrap().len(), 3, "{doc}");
+}

@@ -296,6 +296,17 @@ mod tests {
         bytes.extend_from_slice(&store::SYNC);
         bytes.extend_from_slice(&[200, 0]);
         std::fs::write(&path, bytes).unwrap();
+        // Just written: could be a record in flight, so no warning yet...
+        let (_, warnings) = read_range(dir.path(), base, base + Duration::minutes(1));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // ...but once the file is older, the torn tail is reported.
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
         let (samples, warnings) = read_range(dir.path(), base, base + Duration::minutes(1));
         assert_eq!(samples.len(), 4);
         assert_eq!(warnings.len(), 1, "{warnings:?}");

@@ -38,6 +38,8 @@ pub const RECORD_OVERHEAD: usize = 12;
 pub const MAX_PAYLOAD: usize = 1 << 20;
 /// Largest segment file read whole.
 const MAX_SEGMENT_BYTES: u64 = 512 << 20;
+/// A torn tail on a segment modified more recently than this is a write in progress.
+const IN_FLIGHT_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// File name extension of segments.
 pub const EXTENSION: &str = "tseg";
 
@@ -152,7 +154,17 @@ pub fn read_segment(path: &Path) -> (Vec<Vec<u8>>, Option<String>) {
             Vec::new(),
             Some(format!("{}: {m}; skipped", path.display())),
         ),
-        Ok(s) => {
+        Ok(mut s) => {
+            // The recorder may be writing the last record right now: a tail that ends the
+            // file of a segment modified in the last seconds is in flight, not torn.
+            let in_flight = std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age < IN_FLIGHT_GRACE);
+            if in_flight && s.skipped.last().is_some_and(|(o, l)| o + l == bytes.len()) {
+                s.skipped.pop();
+            }
             let warning = (!s.skipped.is_empty()).then(|| {
                 let total: usize = s.skipped.iter().map(|r| r.1).sum();
                 format!(
