@@ -15,7 +15,7 @@
 //! marker whose record passes its CRC.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -278,14 +278,15 @@ impl SegmentWriter {
         let mut file = open()?;
         let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
         if len >= HEADER_LEN as u64 {
-            let head = HostRoot::read_path_limited(&path, MAX_SEGMENT_BYTES)
-                .map(|b| b.get(..HEADER_LEN).map(<[u8]>::to_vec))?
-                .unwrap_or_default();
-            if head.as_slice() == header() {
+            let mut head = [0u8; HEADER_LEN];
+            HostRoot::open_regular(&path)?
+                .read_exact(&mut head)
+                .map_err(|e| Error::io(&path, e))?;
+            if head == header() {
                 return Ok(file);
             }
-            let version = head.get(4..6).map(|v| u16::from_le_bytes([v[0], v[1]]));
-            let aside = path.with_extension(format!("tseg.v{}", version.unwrap_or(0)));
+            let version = u16::from_le_bytes([head[4], head[5]]);
+            let aside = path.with_extension(format!("tseg.v{version}"));
             std::fs::rename(&path, &aside).map_err(|e| Error::io(&path, e))?;
             file = open()?;
         } else if len > 0 {

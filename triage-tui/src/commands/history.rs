@@ -18,7 +18,7 @@ use super::Global;
 use crate::cli::HistoryArgs;
 use crate::output;
 
-/// Default `--since` for the recorder's store.
+/// Default `--since`: this long before `--until` (or now).
 const DEFAULT_SINCE: chrono::Duration = chrono::Duration::hours(2);
 /// Total time allowed for `sadf` on the host's sa files.
 const SADF_DEADLINE: Duration = Duration::from_secs(10);
@@ -53,12 +53,12 @@ pub fn run(global: &Global, args: HistoryArgs) -> Result<ExitCode> {
         let (s, w) = read_sadf_file(file)?;
         (s, w, format!("{} (sadf -j)", file.display()))
     } else if history::has_store(&dir) || args.dir.is_some() {
-        let from = since.unwrap_or(now - DEFAULT_SINCE);
+        let from = since.unwrap_or(until - DEFAULT_SINCE);
         let (s, w) = history::read_range(&dir, from, until);
         (s, w, dir.display().to_string())
     } else {
         // Earlier days too when comparing: the baseline needs them.
-        let mut from = since.unwrap_or(now - DEFAULT_SINCE);
+        let mut from = since.unwrap_or(until - DEFAULT_SINCE);
         if args.compare {
             from = from.min(now - chrono::Duration::days(8));
         }
@@ -79,7 +79,7 @@ pub fn run(global: &Global, args: HistoryArgs) -> Result<ExitCode> {
         .filter(|b| b.days > 0)
     };
     // The table and JSON show the asked range only (sadf files: everything unless --since).
-    let from = since.or((args.sadf.is_none()).then_some(now - DEFAULT_SINCE));
+    let from = since.or((args.sadf.is_none()).then_some(until - DEFAULT_SINCE));
     samples.retain(|s| from.is_none_or(|f| s.time >= f.timestamp()) && s.time <= until.timestamp());
     if args.compare {
         let current = live_sample(global);
@@ -89,7 +89,7 @@ pub fn run(global: &Global, args: HistoryArgs) -> Result<ExitCode> {
         warnings.push(warning(format!(
             "no samples in {source} between {} and {}{}",
             since
-                .unwrap_or(now - DEFAULT_SINCE)
+                .unwrap_or(until - DEFAULT_SINCE)
                 .format("%Y-%m-%d %H:%M"),
             until.format("%Y-%m-%d %H:%M"),
             if args.sadf.is_none() && !history::has_store(&dir) {
