@@ -188,3 +188,28 @@ fn without_a_store_the_hosts_sysstat_files_are_read_through_sadf() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["samples"].as_array().unwrap().len(), 3, "{doc}");
 }
+
+#[test]
+fn repeated_sigkill_never_loses_committed_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = 0;
+    for round in 0..6u64 {
+        let mut child = start(dir.path());
+        // Kill at a different phase of the 200 ms cycle each round.
+        std::thread::sleep(Duration::from_millis(450 + round * 37));
+        kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
+        child.wait().unwrap();
+        let doc = history_json(dir.path());
+        let now = doc["samples"].as_array().unwrap().len();
+        assert!(
+            now >= seen,
+            "round {round}: {now} samples after {seen}: {doc}"
+        );
+        seen = now;
+        for w in doc["warnings"].as_array().unwrap() {
+            let m = w["message"].as_str().unwrap();
+            assert!(m.contains("torn or corrupt region"), "{m}");
+        }
+    }
+    assert!(seen > 0, "no sample in 6 runs");
+}
