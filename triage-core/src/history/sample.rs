@@ -226,23 +226,13 @@ impl Recorder {
             interval_s: seconds as f32,
             ..Sample::default()
         };
-        let mut note = |r: Result<String, crate::Error>| match r {
-            Ok(t) => Some(t),
-            Err(e) => {
-                problems.push(e.to_string());
-                None
-            }
-        };
-        s.load = note(self.root.read_proc("loadavg"))
-            .and_then(|t| load::parse(&t).ok())
-            .map(|l| LoadAvg {
-                one: l.one as f32,
-                five: l.five as f32,
-                fifteen: l.fifteen as f32,
-            });
-        s.memory = note(self.root.read_proc("meminfo"))
-            .and_then(|t| memory::parse(&t).ok())
-            .map(|(m, _)| MemUse {
+        s.load = read_with(&self.root, "loadavg", load::parse, &mut problems).map(|l| LoadAvg {
+            one: l.one as f32,
+            five: l.five as f32,
+            fifteen: l.fifteen as f32,
+        });
+        s.memory =
+            read_with(&self.root, "meminfo", memory::parse, &mut problems).map(|(m, _)| MemUse {
                 total_bytes: m.total_bytes,
                 available_bytes: m.available_bytes,
                 swap_total_bytes: m.swap_total_bytes,
@@ -296,7 +286,8 @@ impl Recorder {
                     .get(&p.pid)
                     .filter(|(start, _)| *start == p.start_ticks)
                     .map(|(_, t)| *t)
-                    .unwrap_or(p.cpu_ticks);
+                    // Born during the interval: all its ticks are from it.
+                    .unwrap_or(0);
                 let pct = processes::cpu_percent(p.cpu_ticks.saturating_sub(prev), seconds, tps);
                 (p, pct)
             })
@@ -365,6 +356,19 @@ impl Recorder {
             }
         }
     }
+}
+
+/// Read `proc/REL` and parse it; a failure becomes a problem naming the file.
+fn read_with<T>(
+    root: &HostRoot,
+    rel: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    let parsed = root
+        .read_proc(rel)
+        .and_then(|t| parse(&t).map_err(|m| crate::Error::parse(root.proc(rel), None, m)));
+    parsed.map_err(|e| problems.push(e.to_string())).ok()
 }
 
 fn count_tasks(procs: &[processes::RawProc]) -> TaskCounts {
