@@ -11,6 +11,7 @@ pub mod deadline;
 pub mod error;
 pub mod findings;
 pub mod fsutil;
+pub mod history;
 pub mod host_root;
 pub mod incident;
 pub mod postmortem;

@@ -1,6 +1,8 @@
 //! One module per subcommand; [`dispatch`] routes parsed flags to them.
 
+mod history;
 mod postmortem;
+mod record;
 mod runbook;
 mod snapshot;
 
@@ -34,8 +36,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Snapshot(args)) => snapshot::run(&global, args),
         None => not_yet("the TUI"),
         Some(Command::Logs(_)) => not_yet("triage logs"),
-        Some(Command::Record(_)) => not_yet("triage record"),
-        Some(Command::History(_)) => not_yet("triage history"),
+        Some(Command::Record(args)) => record::run(&global, args),
+        Some(Command::History(args)) => history::run(&global, args),
         Some(Command::Check(_)) => not_yet("triage check"),
         Some(Command::Incident(_)) => not_yet("triage incident"),
         Some(Command::Note(_)) => not_yet("triage note"),

@@ -1,0 +1,254 @@
+//! Text output of `triage history`: a sar-style table, and the now-versus-usual lines of
+//! `--compare`.
+
+use std::io::{self, Write};
+
+use super::sample::Sample;
+use crate::baseline::{Baseline, Usual};
+
+/// A deviation at least this many spreads from the median is called out.
+pub const UNUSUAL_DEVIATIONS: f64 = 3.0;
+
+/// Bytes as a short human figure (`512K`, `4.8G`).
+pub fn bytes(v: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "K", "M", "G", "T", "P"];
+    let mut x = v as f64;
+    let mut u = 0;
+    while x >= 1024.0 && u + 1 < UNITS.len() {
+        x /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{v}B")
+    } else if x < 10.0 {
+        format!("{x:.1}{}", UNITS[u])
+    } else {
+        format!("{x:.0}{}", UNITS[u])
+    }
+}
+
+/// A command line with the directory of its program left out (`/usr/bin/java -jar x`
+/// → `java -jar x`), for narrow columns.
+pub fn short_command(command: &str) -> &str {
+    let program_end = command.find(' ').unwrap_or(command.len());
+    match command.get(..program_end).and_then(|p| p.rfind('/')) {
+        Some(slash) if !command.starts_with('[') => command.get(slash + 1..).unwrap_or(command),
+        _ => command,
+    }
+}
+
+fn opt(v: Option<f32>, width: usize, decimals: usize) -> String {
+    match v {
+        Some(v) => format!("{v:>width$.decimals$}"),
+        None => format!("{:>width$}", "-"),
+    }
+}
+
+/// The sar-style table: one line per sample, oldest first.
+pub fn write_table(samples: &[Sample], out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<14} {:>6} {:>6} {:>7} {:>8} {:>8} {:>7} {:>7}  TOP PROCESS (%CPU)",
+        "TIME", "LOAD1", "%CPU", "%IOWAIT", "MEMUSED", "SWAPUSED", "PSI-MEM", "PSI-IO"
+    )?;
+    for s in samples {
+        let time = s
+            .time()
+            .map(|t| t.format("%m-%d %H:%M:%S").to_string())
+            .unwrap_or_else(|| s.time.to_string());
+        let top = s
+            .top
+            .iter()
+            .max_by(|a, b| a.cpu_percent.total_cmp(&b.cpu_percent))
+            .map(|p| {
+                let cmd: String = short_command(&p.command).chars().take(40).collect();
+                format!("{} {cmd} ({:.1})", p.pid, p.cpu_percent)
+            })
+            .unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "{time:<14} {} {} {} {:>8} {:>8} {} {}  {top}",
+            opt(s.load.map(|l| l.one), 6, 2),
+            opt(s.cpu.map(|c| c.usage_percent), 6, 1),
+            opt(s.cpu.map(|c| c.iowait_percent), 7, 1),
+            s.memory_used_bytes()
+                .map(bytes)
+                .unwrap_or_else(|| "-".into()),
+            s.memory
+                .map(|m| bytes(m.swap_used_bytes))
+                .unwrap_or_else(|| "-".into()),
+            opt(s.pressure.memory, 7, 2),
+            opt(s.pressure.io, 7, 2),
+        )?;
+    }
+    Ok(())
+}
+
+/// One figure of `now` against its usual value: `name value — usual at this hour m ± s`.
+fn compare_line(
+    out: &mut impl Write,
+    name: &str,
+    now: Option<f64>,
+    usual: Option<Usual>,
+    fmt: &dyn Fn(f64) -> String,
+) -> io::Result<()> {
+    let Some(value) = now else {
+        return writeln!(out, "{name:<10} {:>8} — not measured now", "-");
+    };
+    match usual {
+        None => writeln!(
+            out,
+            "{name:<10} {:>8} — no history at this hour",
+            fmt(value)
+        ),
+        Some(u) => {
+            let d = u.deviations(value);
+            let note = if d >= UNUSUAL_DEVIATIONS {
+                "   HIGHER than usual"
+            } else if d <= -UNUSUAL_DEVIATIONS {
+                "   lower than usual"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{name:<10} {:>8} — usual at this hour {} ± {} ({} samples){note}",
+                fmt(value),
+                fmt(u.median),
+                fmt(u.spread),
+                u.samples
+            )
+        }
+    }
+}
+
+/// The `--compare` lines: each figure of `now` against `baseline`.
+pub fn write_compare(
+    now: &Sample,
+    baseline: Option<&Baseline>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let empty = Baseline::default();
+    let b = baseline.unwrap_or(&empty);
+    match baseline {
+        Some(b) => writeln!(
+            out,
+            "Now compared with the same time ±{} min on earlier days ({} day(s) of history):",
+            b.window_minutes, b.days
+        )?,
+        None => writeln!(
+            out,
+            "Now (no history at this time of day on earlier days to compare with):"
+        )?,
+    }
+    let f2 = |v: f64| format!("{v:.2}");
+    let f1 = |v: f64| format!("{v:.1}");
+    let by = |v: f64| bytes(v.max(0.0) as u64);
+    let f = |v: Option<f32>| v.map(f64::from);
+    compare_line(out, "load1", f(now.load.map(|l| l.one)), b.load1, &f2)?;
+    compare_line(
+        out,
+        "%cpu",
+        f(now.cpu.map(|c| c.usage_percent)),
+        b.cpu_usage_percent,
+        &f1,
+    )?;
+    compare_line(
+        out,
+        "%iowait",
+        f(now.cpu.map(|c| c.iowait_percent)),
+        b.iowait_percent,
+        &f1,
+    )?;
+    compare_line(
+        out,
+        "mem used",
+        now.memory_used_bytes().map(|v| v as f64),
+        b.memory_used_bytes,
+        &by,
+    )?;
+    compare_line(
+        out,
+        "swap used",
+        now.memory.map(|m| m.swap_used_bytes as f64),
+        b.swap_used_bytes,
+        &by,
+    )?;
+    compare_line(
+        out,
+        "psi mem",
+        f(now.pressure.memory),
+        b.psi_memory_some,
+        &f2,
+    )?;
+    compare_line(out, "psi io", f(now.pressure.io), b.psi_io_some, &f2)?;
+    compare_line(
+        out,
+        "tcp conns",
+        now.tcp.map(|t| f64::from(t.established + t.time_wait)),
+        b.tcp_connections,
+        &|v| format!("{v:.0}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::sample::{LoadAvg, TopProcess};
+
+    #[test]
+    fn table_and_compare() {
+        let s = Sample {
+            time: 1_795_000_000,
+            load: Some(LoadAvg {
+                one: 14.2,
+                five: 9.0,
+                fifteen: 4.0,
+            }),
+            top: vec![
+                TopProcess {
+                    pid: 7,
+                    command: "small".into(),
+                    cpu_percent: 1.0,
+                    rss_bytes: 1 << 30,
+                },
+                TopProcess {
+                    pid: 42,
+                    command: "/usr/bin/java -jar /srv/app.jar".into(),
+                    cpu_percent: 350.0,
+                    rss_bytes: 1 << 20,
+                },
+            ],
+            ..Sample::default()
+        };
+        let mut out = Vec::new();
+        write_table(std::slice::from_ref(&s), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("14.20"), "{text}");
+        assert!(text.contains("42 java -jar /srv/app.jar (350.0)"), "{text}");
+        let b = Baseline {
+            days: 7,
+            window_minutes: 30,
+            load1: Some(Usual {
+                median: 1.1,
+                spread: 0.4,
+                samples: 42,
+            }),
+            ..Baseline::default()
+        };
+        let mut out = Vec::new();
+        write_compare(&s, Some(&b), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "load1         14.20 — usual at this hour 1.10 ± 0.40 (42 samples)   HIGHER"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("%cpu"), "{text}");
+        assert_eq!(bytes(512), "512B");
+        assert_eq!(short_command("[kworker/0:1]"), "[kworker/0:1]");
+        assert_eq!(short_command("/bin/sh"), "sh");
+        assert_eq!(bytes(5 << 29), "2.5G");
+    }
+}

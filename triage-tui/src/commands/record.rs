@@ -1,0 +1,46 @@
+//! `triage record`: the history recorder, a foreground daemon (run it under systemd).
+//! SIGTERM, SIGINT and SIGHUP stop it within a second, after the record being written; a
+//! second SIGINT (Ctrl-C twice) exits at once.
+
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use triage_core::history::{self, recorder::RecordConfig};
+use triage_core::timespec::parse_duration;
+
+use super::Global;
+use crate::cli::RecordArgs;
+
+/// Run `triage record`.
+pub fn run(global: &Global, args: RecordArgs) -> Result<ExitCode> {
+    let cfg = RecordConfig {
+        dir: args.dir.unwrap_or_else(history::default_dir),
+        interval: parse_duration(&args.interval).context("--interval")?,
+        retention: parse_duration(&args.retention).context("--retention")?,
+        root: global.root.clone(),
+        redact: global.redact,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    // A second Ctrl-C while stopping exits at once (code 1).
+    signal_hook::flag::register_conditional_shutdown(SIGINT, 1, Arc::clone(&stop))
+        .context("installing the SIGINT handler")?;
+    for sig in [SIGTERM, SIGINT, SIGHUP] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .with_context(|| format!("installing the handler of signal {sig}"))?;
+    }
+    // journald stamps each line itself; elsewhere, say when.
+    let stamp = std::env::var_os("JOURNAL_STREAM").is_none();
+    let mut log = |line: &str| {
+        if stamp {
+            let now = chrono::Local::now().format("%Y-%m-%dT%H:%M:%S%z");
+            eprintln!("{now} triage record: {line}");
+        } else {
+            eprintln!("triage record: {line}");
+        }
+    };
+    history::recorder::run(&cfg, &stop, &mut log)?;
+    Ok(ExitCode::SUCCESS)
+}
