@@ -10,8 +10,9 @@
 //! - owners: one pass over `/proc/*/fd` ([`owners`], `proc_pid_fd(5)`); user names from the
 //!   root's `/etc/passwd`, by the socket's uid (known even without root).
 //!
-//! Sockets are aggregated as they stream in ([`tally`]): only listeners and per-key counts
-//! are kept, never the socket list, so 100k connections cost counters, not records.
+//! The owners pass runs on its own thread while the tables are read. Sockets are aggregated
+//! as they stream in ([`tally`]): only listeners and per-key counts are kept, never a list
+//! of socket records, so 100k connections cost counters, not records.
 
 mod netlink;
 mod owners;
@@ -150,7 +151,20 @@ pub fn collect_with(ctx: &Ctx, source: Source) -> Result<Network> {
         Source::Netlink => true,
         Source::ProcNet => false,
     };
-    let owners = Owners::scan(&ctx.root).unwrap_or_default();
+    let users = super::users::user_names(ctx);
+    // The owners pass and the socket tables are independent: read both at once.
+    let (owners, tally) = std::thread::scope(|s| {
+        let scan = std::thread::Builder::new()
+            .name("triage-network-owners".into())
+            .spawn_scoped(s, || Owners::scan(&ctx.root));
+        let tally = read_tables(ctx, source, use_netlink, &users);
+        let owners = match scan {
+            Ok(handle) => handle.join().ok().and_then(|r| r.ok()),
+            Err(_) => Owners::scan(&ctx.root).ok(),
+        };
+        (owners.unwrap_or_default(), tally)
+    });
+    let tally = tally?;
     if owners.denied > 0 {
         ctx.warn(format!(
             "the open files of {} process(es) could not be read: run as root to see the \
@@ -158,9 +172,21 @@ pub fn collect_with(ctx: &Ctx, source: Source) -> Result<Network> {
             owners.denied
         ));
     }
-    let users = super::users::user_names(ctx);
-    let mut tally = tally::Tally::new(&owners, &users);
+    let net = tally.finish(&owners);
+    for f in net.listeners.iter().filter_map(listen_queue_overflow) {
+        ctx.add_finding(f);
+    }
+    Ok(net)
+}
 
+/// Stream every table from `source` into a tally.
+fn read_tables<'a>(
+    ctx: &Ctx,
+    source: Source,
+    use_netlink: bool,
+    users: &'a std::collections::HashMap<u32, String>,
+) -> Result<tally::Tally<'a>> {
+    let mut tally = tally::Tally::new(users);
     let mut fell_back: Vec<(Table, String)> = Vec::new();
     let mut tables_read = 0usize;
     for table in Table::ALL {
@@ -180,7 +206,7 @@ pub fn collect_with(ctx: &Ctx, source: Source) -> Result<Network> {
                     continue;
                 }
                 Err(e) if source == Source::Netlink => {
-                    return Err(Error::Unavailable(format!("{} table: {e}", table.name())))
+                    return Err(Error::Unavailable(format!("{} table: {e}", table.name())));
                 }
                 Err(e) => fell_back.push((table, e.to_string())),
             }
@@ -210,11 +236,7 @@ pub fn collect_with(ctx: &Ctx, source: Source) -> Result<Network> {
             ctx.root.proc_dir().display()
         )));
     }
-    let net = tally.finish();
-    for f in net.listeners.iter().filter_map(listen_queue_overflow) {
-        ctx.add_finding(f);
-    }
-    Ok(net)
+    Ok(tally)
 }
 
 /// `listen_queue_overflow`: a TCP listener whose accept queue is at its backlog

@@ -2,7 +2,8 @@
 //! `lsof` find it, by one pass over `/proc/PID/fd/*` (see `proc_pid_fd(5)`): a descriptor
 //! that is a socket links to `socket:[INODE]`, and the inode is the one the socket tables
 //! report. Each link is read with `readlinkat(2)` relative to its `fd/` directory (one path
-//! step per descriptor, not five). The process name is `/proc/PID/comm`, read only for
+//! step per descriptor, not five), split over a few threads when there are thousands of
+//! descriptors. The process name is `/proc/PID/comm`, read only for
 //! processes that hold a socket.
 //!
 //! Processes that exit during the pass are skipped. Without root, other users' `fd/`
@@ -11,9 +12,10 @@
 //! normally the parent that opened it.
 
 use std::collections::HashMap;
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::host_root::HostRoot;
@@ -70,57 +72,135 @@ impl Owners {
         let proc_dir = root.proc_dir();
         let entries = std::fs::read_dir(&proc_dir).map_err(|e| Error::io(&proc_dir, e))?;
         let mut owners = Owners::default();
-        let mut inodes = Vec::new();
+        // Pass 1: every process's descriptor names.
+        let mut tables = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(pid) = name.to_str().and_then(|s| s.parse::<i32>().ok()) else {
                 continue;
             };
-            let pid_dir = entry.path();
-            inodes.clear();
-            match socket_inodes(&pid_dir.join("fd"), &mut inodes) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                    owners.denied += 1;
-                    continue;
-                }
-                Err(_) => continue, // exited, or a kernel thread's empty table
+            match FdTable::list(pid, entry.path()) {
+                Ok(t) if !t.names.is_empty() => tables.push(t),
+                Ok(_) => {} // a kernel thread, or a zombie
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => owners.denied += 1,
+                Err(_) => {} // exited
             }
-            if inodes.is_empty() {
-                continue;
-            }
-            let Ok(comm) = HostRoot::read_path_string(&pid_dir.join("comm")) else {
-                continue; // exited during the pass
-            };
-            let index = owners.owners.len() as u32;
-            owners.owners.push(Owner {
-                pid,
-                name: comm.trim_end_matches('\n').to_string(),
+        }
+        // Pass 2: read the links, split over a few threads when there are many.
+        let total: usize = tables.iter().map(|t| t.names.len()).sum();
+        let workers = if total < PARALLEL_FROM {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS))
+        };
+        let found: Vec<Vec<(u32, u64)>> = if workers == 1 {
+            vec![read_links(&tables, 0, total)]
+        } else {
+            std::thread::scope(|s| {
+                let tables = &tables;
+                let parts: Vec<_> = (0..workers)
+                    .map(|w| {
+                        let (from, to) = (total * w / workers, total * (w + 1) / workers);
+                        let thread = std::thread::Builder::new()
+                            .name("triage-network-fd".into())
+                            .spawn_scoped(s, move || read_links(tables, from, to));
+                        (thread, from, to)
+                    })
+                    .collect();
+                parts
+                    .into_iter()
+                    .map(|(thread, from, to)| match thread {
+                        Ok(h) => h.join().unwrap_or_default(),
+                        // No thread to be had (RLIMIT_NPROC): do this part here.
+                        Err(_) => read_links(tables, from, to),
+                    })
+                    .collect()
+            })
+        };
+        // Pass 3: name the processes that hold sockets; lowest pid wins a shared socket.
+        let mut index_of_table: HashMap<u32, Option<u32>> = HashMap::new();
+        for (table, inode) in found.into_iter().flatten() {
+            let index = *index_of_table.entry(table).or_insert_with(|| {
+                let t = tables.get(table as usize)?;
+                // A process that exited during the pass has no comm: skip its sockets.
+                let comm = HostRoot::read_path_string(&t.dir.join("comm")).ok()?;
+                owners.owners.push(Owner {
+                    pid: t.pid,
+                    name: comm.trim_end_matches('\n').to_string(),
+                });
+                Some(owners.owners.len() as u32 - 1)
             });
-            for &inode in &inodes {
-                let slot = owners.by_inode.entry(inode).or_insert(index);
-                let current = owners.owners.get(*slot as usize).map(|o| o.pid);
-                if current.is_some_and(|p| pid < p) {
-                    *slot = index;
-                }
+            let Some(index) = index else { continue };
+            let Some(pid) = owners.owner(index).map(|o| o.pid) else {
+                continue;
+            };
+            let slot = owners.by_inode.entry(inode).or_insert(index);
+            if owners
+                .owners
+                .get(*slot as usize)
+                .is_some_and(|o| pid < o.pid)
+            {
+                *slot = index;
             }
         }
         Ok(owners)
     }
 }
 
-/// Push the inode of every socket descriptor in `fd_dir` onto `out`.
-fn socket_inodes(fd_dir: &std::path::Path, out: &mut Vec<u64>) -> std::io::Result<()> {
-    let dir = File::open(fd_dir)?;
-    for entry in std::fs::read_dir(fd_dir)?.flatten() {
-        let Ok(target) = nix::fcntl::readlinkat(&dir, entry.file_name().as_os_str()) else {
-            continue; // closed meanwhile
-        };
-        if let Some(inode) = socket_inode(&target) {
-            out.push(inode);
+/// Below this many descriptors in all, one thread reads them all.
+const PARALLEL_FROM: usize = 4096;
+/// At most this many threads read links.
+const MAX_WORKERS: usize = 4;
+
+/// One process's descriptor directory, opened, and the names in it.
+struct FdTable {
+    pid: i32,
+    dir: PathBuf,
+    fd_dir: File,
+    names: Vec<OsString>,
+}
+
+impl FdTable {
+    fn list(pid: i32, dir: PathBuf) -> std::io::Result<FdTable> {
+        let fd_path = dir.join("fd");
+        let fd_dir = File::open(&fd_path)?;
+        let names = std::fs::read_dir(&fd_path)?
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        Ok(FdTable {
+            pid,
+            dir,
+            fd_dir,
+            names,
+        })
+    }
+}
+
+/// (table index, socket inode) for every socket among descriptors `from..to`, counted
+/// across all tables in order.
+fn read_links(tables: &[FdTable], from: usize, to: usize) -> Vec<(u32, u64)> {
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    for (i, t) in tables.iter().enumerate() {
+        let end = start + t.names.len();
+        if end > from && start < to {
+            let (a, b) = (from.max(start) - start, to.min(end) - start);
+            for name in t.names.get(a..b).unwrap_or_default() {
+                // A descriptor closed meanwhile fails: skip it.
+                if let Ok(target) = nix::fcntl::readlinkat(&t.fd_dir, name.as_os_str()) {
+                    if let Some(inode) = socket_inode(&target) {
+                        out.push((i as u32, inode));
+                    }
+                }
+            }
+        }
+        start = end;
+        if start >= to {
+            break;
         }
     }
-    Ok(())
+    out
 }
 
 /// The inode in a `socket:[INODE]` link target.
@@ -182,5 +262,33 @@ mod tests {
         assert!(owners.of(99).is_none());
         assert!(owners.of(0).is_none());
         assert_eq!(owners.len(), 2);
+    }
+
+    #[test]
+    fn split_reads_cover_every_descriptor_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tables = Vec::new();
+        for (pid, n) in [(1, 5usize), (2, 0), (3, 7), (4, 1)] {
+            let fd = dir.path().join(format!("proc/{pid}/fd"));
+            std::fs::create_dir_all(&fd).unwrap();
+            for i in 0..n {
+                symlink(
+                    format!("socket:[{}]", pid * 100 + i),
+                    fd.join(i.to_string()),
+                )
+                .unwrap();
+            }
+            tables.push(FdTable::list(pid as i32, dir.path().join(format!("proc/{pid}"))).unwrap());
+        }
+        let mut whole = read_links(&tables, 0, 13);
+        whole.sort();
+        assert_eq!(whole.len(), 13);
+        for workers in 2..=5 {
+            let mut parts: Vec<(u32, u64)> = (0..workers)
+                .flat_map(|w| read_links(&tables, 13 * w / workers, 13 * (w + 1) / workers))
+                .collect();
+            parts.sort();
+            assert_eq!(parts, whole, "{workers} workers");
+        }
     }
 }

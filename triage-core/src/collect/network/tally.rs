@@ -1,6 +1,8 @@
 //! Aggregation while sockets stream in: listeners are kept (they are few), connections
-//! only as counters by state, remote address, local port and owner. Memory grows with the
-//! number of distinct keys, never with a list of sockets.
+//! only as counters by state, remote address and local port, plus each connection's inode
+//! (8 bytes) so owners can be counted once the `/proc/*/fd` pass, which runs at the same
+//! time, is done. Memory grows with the number of distinct keys, never with a list of
+//! socket records.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -31,25 +33,23 @@ const TCP_NEW_SYN_RECV: u8 = 12;
 
 /// Running counts over the sockets seen so far.
 pub struct Tally<'a> {
-    owners: &'a Owners,
     users: &'a HashMap<u32, String>,
     by_state: [u64; 12],
     remote: HashMap<IpAddr, u64>,
     local_ports: HashMap<u16, u64>,
-    processes: HashMap<u32, u64>,
-    listeners: Vec<Listener>,
+    connection_inodes: Vec<u64>,
+    listeners: Vec<(Listener, u64)>,
 }
 
 impl<'a> Tally<'a> {
-    /// An empty tally resolving owners with `owners` and uids with `users`.
-    pub fn new(owners: &'a Owners, users: &'a HashMap<u32, String>) -> Self {
+    /// An empty tally naming uids with `users`.
+    pub fn new(users: &'a HashMap<u32, String>) -> Self {
         Tally {
-            owners,
             users,
             by_state: [0; 12],
             remote: HashMap::new(),
             local_ports: HashMap::new(),
-            processes: HashMap::new(),
+            connection_inodes: Vec::new(),
             listeners: Vec::new(),
         }
     }
@@ -76,8 +76,8 @@ impl<'a> Tally<'a> {
             if s.local.port() != 0 {
                 *self.local_ports.entry(s.local.port()).or_default() += 1;
             }
-            if let Some(owner) = self.owners.index_of(s.inode) {
-                *self.processes.entry(owner).or_default() += 1;
+            if s.inode != 0 {
+                self.connection_inodes.push(s.inode);
             }
         } else if s.state == TCP_CLOSE && s.local.port() != 0 {
             self.listener(s);
@@ -85,13 +85,12 @@ impl<'a> Tally<'a> {
     }
 
     fn listener(&mut self, s: &Sock) {
-        let owner = self.owners.of(s.inode);
-        self.listeners.push(Listener {
+        let listener = Listener {
             protocol: s.table.name().to_string(),
             address: shown_ip(s.local.ip()).to_string(),
             port: s.local.port(),
-            pid: owner.map(|o| o.pid),
-            process: owner.map(|o| o.name.clone()),
+            pid: None,
+            process: None,
             user: Some(
                 self.users
                     .get(&s.uid)
@@ -100,13 +99,25 @@ impl<'a> Tally<'a> {
             ),
             recv_q: Some(s.recv_q),
             send_q: s.send_q,
-        });
+        };
+        self.listeners.push((listener, s.inode));
     }
 
-    /// The section: listeners sorted by protocol then port (SO_REUSEPORT duplicates of one
-    /// process merged, keeping the fullest queue), and the connection counts.
-    pub fn finish(self) -> Network {
-        let mut listeners = self.listeners;
+    /// The section, with owners from `owners`: listeners sorted by protocol then port
+    /// (SO_REUSEPORT duplicates of one process merged, keeping the fullest queue), and the
+    /// connection counts.
+    pub fn finish(self, owners: &Owners) -> Network {
+        let mut listeners: Vec<Listener> = self
+            .listeners
+            .into_iter()
+            .map(|(mut l, inode)| {
+                if let Some(o) = owners.of(inode) {
+                    l.pid = Some(o.pid);
+                    l.process = Some(o.name.clone());
+                }
+                l
+            })
+            .collect();
         listeners.sort_by(|a, b| {
             (table_rank(&a.protocol), a.port, &a.address, a.pid)
                 .cmp(&(table_rank(&b.protocol), b.port, &b.address, b.pid))
@@ -140,9 +151,13 @@ impl<'a> Tally<'a> {
             .into_iter()
             .map(|(port, count)| PortCount { port, count })
             .collect();
-        let owners = self.owners;
-        let mut top_processes: Vec<ProcessCount> = self
-            .processes
+        let mut processes: HashMap<u32, u64> = HashMap::new();
+        for inode in self.connection_inodes {
+            if let Some(owner) = owners.index_of(inode) {
+                *processes.entry(owner).or_default() += 1;
+            }
+        }
+        let mut top_processes: Vec<ProcessCount> = processes
             .into_iter()
             .filter_map(|(i, count)| {
                 let o = owners.owner(i)?;
@@ -237,7 +252,7 @@ mod tests {
     fn counts_states_tops_and_listeners() {
         let owners = Owners::default();
         let users = HashMap::from([(0, "root".to_string())]);
-        let mut t = Tally::new(&owners, &users);
+        let mut t = Tally::new(&users);
         t.add(&sock(Table::Tcp4, TCP_LISTEN, "0.0.0.0:80", "0.0.0.0:0", 1));
         t.add(&sock(Table::Tcp6, TCP_LISTEN, "[::]:22", "[::]:0", 2));
         for i in 0..5u16 {
@@ -261,7 +276,7 @@ mod tests {
         t.add(&sock(Table::Udp4, TCP_CLOSE, "0.0.0.0:53", "0.0.0.0:0", 3));
         t.add(&sock(Table::Udp4, TCP_CLOSE, "0.0.0.0:0", "0.0.0.0:0", 4));
         t.add(&sock(Table::Udp4, 1, "10.0.0.1:5000", "10.0.0.2:53", 5));
-        let net = t.finish();
+        let net = t.finish(&owners);
         let c = &net.connections;
         assert_eq!(c.total, 7);
         assert_eq!(c.by_state["ESTABLISHED"], 5);
@@ -287,13 +302,13 @@ mod tests {
     fn reuseport_duplicates_keep_the_fullest() {
         let owners = Owners::default();
         let users = HashMap::new();
-        let mut t = Tally::new(&owners, &users);
+        let mut t = Tally::new(&users);
         for recv_q in [3, 128, 0] {
             let mut s = sock(Table::Tcp4, TCP_LISTEN, "0.0.0.0:8080", "0.0.0.0:0", 9);
             s.recv_q = recv_q;
             t.add(&s);
         }
-        let net = t.finish();
+        let net = t.finish(&owners);
         assert_eq!(net.listeners.len(), 1);
         assert_eq!(net.listeners[0].recv_q, Some(128));
         assert_eq!(net.listeners[0].user.as_deref(), Some("0"));
