@@ -3,7 +3,7 @@
 //! Opens N loopback TCP connections, held by helper processes (this program re-run with
 //! `--hold K`: a listener and K connections with both ends, 2K descriptors, RLIMIT_NOFILE
 //! raised as needed; K at most 5000 so the usual 20k-descriptor limit is enough), then
-//! times, median of several runs:
+//! times, median of several runs taken in turns:
 //! the whole collector (netlink tables + `/proc/*/fd` owners), the owners pass alone, and
 //! `ss -tanp` / `ss -tan` as subprocesses with their output discarded.
 //!
@@ -29,33 +29,35 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn time<T>(mut f: impl FnMut() -> T) -> Duration {
-    f(); // warm up
-    median(
-        (0..RUNS)
-            .map(|_| {
-                let t = Instant::now();
-                std::hint::black_box(f());
-                t.elapsed()
-            })
-            .collect(),
-    )
+fn timed<T>(f: &mut dyn FnMut() -> T) -> Duration {
+    let t = Instant::now();
+    std::hint::black_box(f());
+    t.elapsed()
 }
 
-fn ss(args: &str) -> Option<Duration> {
-    let run = || {
-        Command::new("ss")
-            .arg(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    };
-    if !run() {
-        return None;
+/// Median time of each of `jobs`, run in turns (one run of each per round) so that the
+/// load other programs put on the host weighs on all of them alike.
+fn race(jobs: &mut [&mut dyn FnMut() -> bool]) -> Vec<Duration> {
+    for job in jobs.iter_mut() {
+        job(); // warm up
     }
-    Some(time(run))
+    let mut times = vec![Vec::with_capacity(RUNS); jobs.len()];
+    for _ in 0..RUNS {
+        for (job, t) in jobs.iter_mut().zip(&mut times) {
+            t.push(timed(*job));
+        }
+    }
+    times.into_iter().map(median).collect()
+}
+
+fn ss(args: &str) -> bool {
+    Command::new("ss")
+        .arg(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
 
 fn raise_nofile(want: u64) -> u64 {
@@ -125,11 +127,7 @@ fn main() {
         sizes = vec![1000, 5000, 20000];
     }
     sizes.sort_unstable();
-    let have_ss = Command::new("ss")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok();
+    let have_ss = ss("-V");
     if !have_ss {
         println!("ss not found: only the collector's figures are printed");
     }
@@ -141,7 +139,7 @@ fn main() {
 
     println!("median of {RUNS} runs; connections held by helper processes, {PER_HOLDER} each");
     println!(
-        "| connections | TCP sockets seen | network (ms) | of which owners (ms) | ss -tanp (ms) | ss -tan (ms) | network / ss -tanp | network / ss -tan |"
+        "| connections | TCP sockets seen | network (ms) | owners pass alone (ms) | ss -tanp (ms) | ss -tan (ms) | network / ss -tanp | network / ss -tan |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
@@ -153,13 +151,17 @@ fn main() {
         let seen = network::collect(&ctx)
             .map(|n| n.connections.total)
             .unwrap_or(0);
-        let ours = time(|| network::collect(&ctx).map(|n| n.listeners.len()));
-        let owners = time(|| Owners::scan(&root).map(|o| o.len()));
-        let (tanp, tan) = if have_ss {
-            (ss("-tanp"), ss("-tan"))
+        let mut ours = || network::collect(&ctx).is_ok();
+        let mut owners = || Owners::scan(&root).is_ok();
+        let mut tanp = || ss("-tanp");
+        let mut tan = || ss("-tan");
+        let t = if have_ss {
+            race(&mut [&mut ours, &mut owners, &mut tanp, &mut tan])
         } else {
-            (None, None)
+            race(&mut [&mut ours, &mut owners])
         };
+        let (ours, owners) = (t[0], t[1]);
+        let (tanp, tan) = (t.get(2).copied(), t.get(3).copied());
         let cell = |d: Option<Duration>| d.map(ms).unwrap_or_else(|| "n/a".into());
         let ratio = |d: Option<Duration>| {
             d.map(|d| format!("{:.2}", ours.as_secs_f64() / d.as_secs_f64()))

@@ -315,3 +315,29 @@ fn full_accept_queue_is_a_finding() {
     idle.recv_q = Some(0);
     assert!(network::listen_queue_overflow(&idle).is_none());
 }
+
+#[test]
+fn markdown_shows_listeners_queues_and_connection_tops() {
+    let net = network::collect(&fixture()).unwrap();
+    let mut snap = triage_core::Snapshot::empty(triage_core::snapshot::now());
+    let mut listeners = net.listeners;
+    listeners[0].recv_q = Some(129);
+    listeners[0].send_q = Some(128);
+    snap.listeners = Some(listeners);
+    snap.connections = Some(net.connections);
+    let mut out = Vec::new();
+    triage_core::render::markdown::write(&snap, &mut out).unwrap();
+    let md = String::from_utf8(out).unwrap();
+    assert!(
+        md.contains("| proto | address:port | process | pid | user | Recv-Q | Send-Q |"),
+        "{md}"
+    );
+    assert!(md.contains("| tcp | 0.0.0.0:22 | sshd | 100 | root | 129 (full) | 128 |"));
+    assert!(md.contains("| tcp6 | [::]:22 | sshd | 100 | root | 0 | - |"));
+    assert!(
+        md.contains("- TCP connections: 7 (ESTABLISHED 5, CLOSE_WAIT 1, TIME_WAIT 1); 4 listening")
+    );
+    assert!(md.contains("- top peers: 192.168.1.20 (3), 127.0.0.1 (2)"));
+    assert!(md.contains("- top local ports: 22 (2), 443 (2)"));
+    assert!(md.contains("- top processes: fixture-web pid 4242 (4), "));
+}
