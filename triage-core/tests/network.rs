@@ -157,7 +157,8 @@ fn open_sockets(pairs: usize) -> Sockets {
 }
 
 fn my_comm() -> String {
-    std::fs::read_to_string("/proc/self/comm")
+    HostRoot::live()
+        .read_proc("self/comm")
         .unwrap()
         .trim_end()
         .to_string()

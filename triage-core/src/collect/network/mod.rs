@@ -2,16 +2,16 @@
 //! `netstat -tlnp` and `netstat -taopen` give, in one pass and faster than `ss -tanp`.
 //!
 //! Sources, in order:
-//! - live host: the kernel's socket tables over `NETLINK_SOCK_DIAG` ([`netlink`],
+//! - live host: the kernel's socket tables over `NETLINK_SOCK_DIAG` (`netlink.rs`,
 //!   `sock_diag(7)`), one dump per table (tcp, tcp6, udp, udp6);
 //! - a table netlink refuses (no `inet_diag`/`udp_diag`, a seccomp filter), and every table
-//!   under `--root`: `/proc/net/{tcp,tcp6,udp,udp6}` ([`procnet`], `proc_net(5)`); a
+//!   under `--root`: `/proc/net/{tcp,tcp6,udp,udp6}` (`procnet.rs`, `proc_net(5)`); a
 //!   fallback on the live host is said in `warnings[]`;
-//! - owners: one pass over `/proc/*/fd` ([`owners`], `proc_pid_fd(5)`); user names from the
+//! - owners: one pass over `/proc/*/fd` (`owners.rs`, `proc_pid_fd(5)`); user names from the
 //!   root's `/etc/passwd`, by the socket's uid (known even without root).
 //!
 //! The owners pass runs on its own thread while the tables are read. Sockets are aggregated
-//! as they stream in ([`tally`]): only listeners and per-key counts are kept, never a list
+//! as they stream in (`tally.rs`): only listeners and per-key counts are kept, never a list
 //! of socket records, so 100k connections cost counters, not records.
 
 mod netlink;
@@ -225,7 +225,7 @@ fn read_tables<'a>(
     if let Some((_, why)) = fell_back.first() {
         let files: Vec<String> = fell_back
             .iter()
-            .map(|(t, _)| format!("/proc/{}", t.proc_file()))
+            .map(|(t, _)| ctx.root.proc(t.proc_file()).display().to_string())
             .collect();
         ctx.warn(format!("{why}; read {} instead", files.join(", ")));
     }

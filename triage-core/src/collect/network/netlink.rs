@@ -5,7 +5,7 @@
 //! is handed to the caller as it is read, so nothing grows with the number of sockets.
 //!
 //! Needs `CONFIG_INET_DIAG` (and `udp_diag` for UDP); where the kernel says no, the
-//! caller falls back to `/proc/net/*` (see [`super::procnet`]).
+//! caller falls back to `/proc/net/*` (`procnet.rs`).
 
 use std::io;
 use std::net::SocketAddr;
