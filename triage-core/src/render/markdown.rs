@@ -258,26 +258,39 @@ fn filesystems(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
 }
 
 fn listeners(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
-    let Some(ls) = &s.listeners else {
-        return Ok(());
-    };
     writeln!(out, "## Listening sockets\n")?;
-    writeln!(out, "| proto | address:port | process | pid | user |")?;
-    writeln!(out, "|---|---|---|---:|---|")?;
+    let Some(ls) = &s.listeners else {
+        return writeln!(out, "Not collected (see warnings).\n");
+    };
+    if ls.is_empty() {
+        return writeln!(out, "None.\n");
+    }
+    writeln!(
+        out,
+        "| proto | address:port | process | pid | user | Recv-Q | Send-Q |"
+    )?;
+    writeln!(out, "|---|---|---|---:|---|---:|---:|")?;
+    let q = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
     for l in ls {
         let addr = if l.address.contains(':') {
             format!("[{}]:{}", l.address, l.port)
         } else {
             format!("{}:{}", l.address, l.port)
         };
+        // A TCP accept queue at its backlog drops new connections.
+        let full = l.protocol.starts_with("tcp")
+            && matches!((l.recv_q, l.send_q), (Some(r), Some(b)) if b > 0 && r >= b);
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {}{} | {} |",
             l.protocol,
             cell(&addr),
             cell(l.process.as_deref().unwrap_or("?")),
             l.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
-            cell(l.user.as_deref().unwrap_or("?"))
+            cell(l.user.as_deref().unwrap_or("?")),
+            q(l.recv_q),
+            if full { " (full)" } else { "" },
+            q(l.send_q)
         )?;
     }
     writeln!(out)
@@ -288,15 +301,48 @@ fn connections(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         return Ok(());
     };
     writeln!(out, "## Connections\n")?;
-    let states: Vec<String> = c.by_state.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    writeln!(out, "- total: {} ({})", c.total, states.join(", "))?;
+    let mut states: Vec<(&String, &u64)> = c
+        .by_state
+        .iter()
+        .filter(|(k, v)| **v > 0 && k.as_str() != "LISTEN")
+        .collect();
+    states.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let states: Vec<String> = states.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let listening = c.by_state.get("LISTEN").copied().unwrap_or(0);
+    writeln!(
+        out,
+        "- TCP connections: {}{}; {listening} listening",
+        c.total,
+        if states.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", states.join(", "))
+        }
+    )?;
+    let list = |items: Vec<String>| items.join(", ");
     if !c.top_remote.is_empty() {
-        let peers: Vec<String> = c
+        let peers = c
             .top_remote
             .iter()
             .map(|r| format!("{} ({})", r.address, r.count))
             .collect();
-        writeln!(out, "- top peers: {}", peers.join(", "))?;
+        writeln!(out, "- top peers: {}", list(peers))?;
+    }
+    if !c.top_local_ports.is_empty() {
+        let ports = c
+            .top_local_ports
+            .iter()
+            .map(|p| format!("{} ({})", p.port, p.count))
+            .collect();
+        writeln!(out, "- top local ports: {}", list(ports))?;
+    }
+    if !c.top_processes.is_empty() {
+        let procs = c
+            .top_processes
+            .iter()
+            .map(|p| format!("{} pid {} ({})", cell(&p.process), p.pid, p.count))
+            .collect();
+        writeln!(out, "- top processes: {}", list(procs))?;
     }
     writeln!(out)
 }

@@ -1,0 +1,294 @@
+//! Socket owners: which process holds each socket, found the way `ss -p`, `netstat -p` and
+//! `lsof` find it, by one pass over `/proc/PID/fd/*` (see `proc_pid_fd(5)`): a descriptor
+//! that is a socket links to `socket:[INODE]`, and the inode is the one the socket tables
+//! report. Each link is read with `readlinkat(2)` relative to its `fd/` directory (one path
+//! step per descriptor, not five), split over a few threads when there are thousands of
+//! descriptors. The process name is `/proc/PID/comm`, read only for
+//! processes that hold a socket.
+//!
+//! Processes that exit during the pass are skipped. Without root, other users' `fd/`
+//! directories are unreadable: they are counted so the caller can say so once. A socket
+//! shared by several processes (a pre-forked server) is attributed to the lowest pid,
+//! normally the parent that opened it.
+
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::host_root::HostRoot;
+
+/// A process that holds sockets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    /// Process id.
+    pub pid: i32,
+    /// Short name (`comm`).
+    pub name: String,
+}
+
+/// Socket inode → owning process, from one pass over `/proc/*/fd`.
+#[derive(Debug, Default)]
+pub struct Owners {
+    by_inode: HashMap<u64, u32>,
+    owners: Vec<Owner>,
+    /// Processes whose descriptors could not be read (permission denied).
+    pub denied: usize,
+}
+
+impl Owners {
+    /// The owner of socket `inode`, as an index for [`Owners::owner`].
+    pub fn index_of(&self, inode: u64) -> Option<u32> {
+        if inode == 0 {
+            return None;
+        }
+        self.by_inode.get(&inode).copied()
+    }
+
+    /// The owner at `index` (from [`Owners::index_of`]).
+    pub fn owner(&self, index: u32) -> Option<&Owner> {
+        self.owners.get(index as usize)
+    }
+
+    /// The owner of socket `inode`.
+    pub fn of(&self, inode: u64) -> Option<&Owner> {
+        self.index_of(inode).and_then(|i| self.owner(i))
+    }
+
+    /// Number of sockets with a known owner.
+    pub fn len(&self) -> usize {
+        self.by_inode.len()
+    }
+
+    /// True when no owner is known.
+    pub fn is_empty(&self) -> bool {
+        self.by_inode.is_empty()
+    }
+
+    /// One pass over `proc/*/fd` under `root`.
+    pub fn scan(root: &HostRoot) -> Result<Owners> {
+        let proc_dir = root.proc_dir();
+        let entries = std::fs::read_dir(&proc_dir).map_err(|e| Error::io(&proc_dir, e))?;
+        let mut owners = Owners::default();
+        // Pass 1: every process's descriptor names.
+        let mut tables = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name.to_str().and_then(|s| s.parse::<i32>().ok()) else {
+                continue;
+            };
+            match FdTable::list(pid, entry.path()) {
+                Ok(t) if !t.names.is_empty() => tables.push(t),
+                Ok(_) => {} // a kernel thread, or a zombie
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => owners.denied += 1,
+                Err(_) => {} // exited
+            }
+        }
+        // Pass 2: read the links, split over a few threads when there are many.
+        let total: usize = tables.iter().map(|t| t.names.len()).sum();
+        let workers = if total < PARALLEL_FROM {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS))
+        };
+        let found: Vec<Vec<(u32, u64)>> = if workers == 1 {
+            vec![read_links(&tables, 0, total)]
+        } else {
+            std::thread::scope(|s| {
+                let tables = &tables;
+                let parts: Vec<_> = (0..workers)
+                    .map(|w| {
+                        let (from, to) = (total * w / workers, total * (w + 1) / workers);
+                        let thread = std::thread::Builder::new()
+                            .name("triage-network-fd".into())
+                            .spawn_scoped(s, move || read_links(tables, from, to));
+                        (thread, from, to)
+                    })
+                    .collect();
+                parts
+                    .into_iter()
+                    .map(|(thread, from, to)| match thread {
+                        Ok(h) => h.join().unwrap_or_default(),
+                        // No thread to be had (RLIMIT_NPROC): do this part here.
+                        Err(_) => read_links(tables, from, to),
+                    })
+                    .collect()
+            })
+        };
+        // Pass 3: name the processes that hold sockets; lowest pid wins a shared socket.
+        let mut index_of_table: HashMap<u32, Option<u32>> = HashMap::new();
+        for (table, inode) in found.into_iter().flatten() {
+            let index = *index_of_table.entry(table).or_insert_with(|| {
+                let t = tables.get(table as usize)?;
+                // A process that exited during the pass has no comm: skip its sockets.
+                let comm = HostRoot::read_path_string(&t.dir.join("comm")).ok()?;
+                owners.owners.push(Owner {
+                    pid: t.pid,
+                    name: comm.trim_end_matches('\n').to_string(),
+                });
+                Some(owners.owners.len() as u32 - 1)
+            });
+            let Some(index) = index else { continue };
+            let Some(pid) = owners.owner(index).map(|o| o.pid) else {
+                continue;
+            };
+            let slot = owners.by_inode.entry(inode).or_insert(index);
+            if owners
+                .owners
+                .get(*slot as usize)
+                .is_some_and(|o| pid < o.pid)
+            {
+                *slot = index;
+            }
+        }
+        Ok(owners)
+    }
+}
+
+/// Below this many descriptors in all, one thread reads them all.
+const PARALLEL_FROM: usize = 4096;
+/// At most this many threads read links.
+const MAX_WORKERS: usize = 4;
+
+/// One process's descriptor directory, opened, and the names in it.
+struct FdTable {
+    pid: i32,
+    dir: PathBuf,
+    fd_dir: File,
+    names: Vec<OsString>,
+}
+
+impl FdTable {
+    fn list(pid: i32, dir: PathBuf) -> std::io::Result<FdTable> {
+        let fd_path = dir.join("fd");
+        let fd_dir = File::open(&fd_path)?;
+        let names = std::fs::read_dir(&fd_path)?
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        Ok(FdTable {
+            pid,
+            dir,
+            fd_dir,
+            names,
+        })
+    }
+}
+
+/// (table index, socket inode) for every socket among descriptors `from..to`, counted
+/// across all tables in order.
+fn read_links(tables: &[FdTable], from: usize, to: usize) -> Vec<(u32, u64)> {
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    for (i, t) in tables.iter().enumerate() {
+        let end = start + t.names.len();
+        if end > from && start < to {
+            let (a, b) = (from.max(start) - start, to.min(end) - start);
+            for name in t.names.get(a..b).unwrap_or_default() {
+                // A descriptor closed meanwhile fails: skip it.
+                if let Ok(target) = nix::fcntl::readlinkat(&t.fd_dir, name.as_os_str()) {
+                    if let Some(inode) = socket_inode(&target) {
+                        out.push((i as u32, inode));
+                    }
+                }
+            }
+        }
+        start = end;
+        if start >= to {
+            break;
+        }
+    }
+    out
+}
+
+/// The inode in a `socket:[INODE]` link target.
+pub fn socket_inode(target: &OsStr) -> Option<u64> {
+    let digits = target
+        .as_bytes()
+        .strip_prefix(b"socket:[")?
+        .strip_suffix(b"]")?;
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn socket_link_targets() {
+        assert_eq!(socket_inode(OsStr::new("socket:[12345]")), Some(12345));
+        assert_eq!(socket_inode(OsStr::new("pipe:[12345]")), None);
+        assert_eq!(socket_inode(OsStr::new("socket:[12x]")), None);
+        assert_eq!(socket_inode(OsStr::new("/dev/null")), None);
+    }
+
+    #[test]
+    fn fake_proc_tree_lowest_pid_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        for (pid, comm, links) in [
+            (
+                200,
+                "worker",
+                &[("3", "socket:[77]"), ("4", "socket:[88]")][..],
+            ),
+            (
+                100,
+                "master",
+                &[("5", "socket:[77]"), ("0", "/dev/null")][..],
+            ),
+            (300, "gone", &[("3", "socket:[99]")][..]), // no comm: exited
+        ] {
+            let fd = dir.path().join(format!("proc/{pid}/fd"));
+            std::fs::create_dir_all(&fd).unwrap();
+            for (n, target) in links {
+                symlink(target, fd.join(n)).unwrap();
+            }
+            if comm != "gone" {
+                std::fs::write(
+                    dir.path().join(format!("proc/{pid}/comm")),
+                    format!("{comm}\n"),
+                )
+                .unwrap();
+            }
+        }
+        let root = HostRoot::new(dir.path()).unwrap();
+        let owners = Owners::scan(&root).unwrap();
+        assert_eq!(owners.of(77).unwrap().pid, 100);
+        assert_eq!(owners.of(77).unwrap().name, "master");
+        assert_eq!(owners.of(88).unwrap().name, "worker");
+        assert!(owners.of(99).is_none());
+        assert!(owners.of(0).is_none());
+        assert_eq!(owners.len(), 2);
+    }
+
+    #[test]
+    fn split_reads_cover_every_descriptor_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tables = Vec::new();
+        for (pid, n) in [(1, 5usize), (2, 0), (3, 7), (4, 1)] {
+            let fd = dir.path().join(format!("proc/{pid}/fd"));
+            std::fs::create_dir_all(&fd).unwrap();
+            for i in 0..n {
+                symlink(
+                    format!("socket:[{}]", pid * 100 + i),
+                    fd.join(i.to_string()),
+                )
+                .unwrap();
+            }
+            tables.push(FdTable::list(pid as i32, dir.path().join(format!("proc/{pid}"))).unwrap());
+        }
+        let mut whole = read_links(&tables, 0, 13);
+        whole.sort();
+        assert_eq!(whole.len(), 13);
+        for workers in 2..=5 {
+            let mut parts: Vec<(u32, u64)> = (0..workers)
+                .flat_map(|w| read_links(&tables, 13 * w / workers, 13 * (w + 1) / workers))
+                .collect();
+            parts.sort();
+            assert_eq!(parts, whole, "{workers} workers");
+        }
+    }
+}
