@@ -12,6 +12,7 @@ pub mod error;
 pub mod findings;
 pub mod fsutil;
 pub mod host_root;
+pub mod logs;
 pub mod redact;
 pub mod render;
 pub mod snapshot;
