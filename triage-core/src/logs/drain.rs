@@ -3,7 +3,8 @@
 //! logpai/logparser `Drain.py`).
 //!
 //! A message is split on whitespace; obvious variables are masked first (numbers, IPs,
-//! hex ids, times, paths with digits: any token holding a digit becomes `<*>`). Then a
+//! hex ids, times, paths with digits: any token holding a digit becomes `<*>`; so do month
+//! and weekday names, which only appear in dates). Then a
 //! fixed-depth tree routes it by token count and its first tokens to a leaf holding a few
 //! templates; the most similar template (share of equal tokens) wins when its similarity
 //! reaches the threshold and absorbs the message (differing tokens become `<*>`),
@@ -61,16 +62,20 @@ pub struct Drain {
 }
 
 impl Default for Drain {
-    /// The parameters tuned on loghub's Linux set (similarity 0.39, three prefix tokens,
-    /// as in the Drain benchmark's settings for it).
+    /// Three prefix tokens (depth 6 in Drain.py's terms, its benchmark setting for Linux),
+    /// similarity 0.6 over constant tokens, 100 children per node.
     fn default() -> Self {
-        Drain::new(3, 0.39, 100)
+        Drain::new(3, 0.6, 100)
     }
 }
 
 /// True when `token` is a variable to mask before matching.
 fn is_variable(token: &str) -> bool {
-    token.bytes().any(|b| b.is_ascii_digit())
+    const DATE_WORDS: [&str; 19] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Mon",
+        "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+    ];
+    token.bytes().any(|b| b.is_ascii_digit()) || DATE_WORDS.contains(&token)
 }
 
 impl Drain {
@@ -142,10 +147,14 @@ impl Drain {
                     same += 1;
                 }
             }
+            // Similarity over the template's constant tokens: a position that is already
+            // `<*>` (masked or learnt) accepts any value. (Drain.py divides by the whole
+            // length, so a message with many masked variables never reaches the threshold
+            // and every such line becomes its own template.)
             let sim = if c.tokens.is_empty() {
                 1.0
             } else {
-                same as f64 / c.tokens.len() as f64
+                same as f64 / (c.tokens.len() - wild).max(1) as f64
             };
             if best.is_none_or(|(_, s, w)| sim > s || (sim == s && wild > w)) {
                 best = Some((ci as usize, sim, wild));
