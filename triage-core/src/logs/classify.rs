@@ -346,8 +346,13 @@ pub fn classify(entries: &[LogEntry]) -> Vec<Finding> {
         if h.counts {
             g.count += 1;
         }
-        if h.detail.is_some() && (h.counts || g.detail.is_none()) {
-            g.detail = h.detail;
+        // A counting line's detail wins, unless the one kept already says more about the
+        // same event ("pid 4242, constraint …, cgroup …" before "pid 4242").
+        if let Some(d) = h.detail {
+            let richer = g.detail.as_deref().is_some_and(|old| old.starts_with(&d));
+            if (h.counts && !richer) || g.detail.is_none() {
+                g.detail = Some(d);
+            }
         }
         if let Some(t) = e.time {
             g.first = Some(g.first.map_or(t, |f| f.min(t)));

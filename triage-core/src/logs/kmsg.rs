@@ -26,6 +26,9 @@ use crate::snapshot::{now, time_from_unix, Time};
 /// Largest record the kernel hands out in one read (`CONSOLE_EXT_LOG_MAX`).
 const RECORD_MAX: usize = 8192;
 
+/// Most lines read from a kernel log file when the ring buffer is not available.
+const FALLBACK_LINES: usize = 20_000;
+
 /// Every kernel record available under `root` since `since`, oldest first.
 pub fn read_kernel(root: &HostRoot, since: Option<Time>) -> Read {
     let mut out = if root.is_live() {
@@ -171,7 +174,7 @@ fn read_files(root: &HostRoot, boot: Option<Time>) -> Read {
     candidates.push(root.path("var/log/kern.log"));
     candidates.push(root.path("var/log/dmesg"));
     for path in candidates.iter().filter(|p| p.exists()) {
-        let mut r = files::read_generations(path, usize::MAX, None, boot);
+        let mut r = files::read_generations(path, FALLBACK_LINES, None, boot);
         for e in &mut r.entries {
             e.kernel = true;
         }
@@ -183,7 +186,7 @@ fn read_files(root: &HostRoot, boot: Option<Time>) -> Read {
     for rel in ["var/log/messages", "var/log/syslog"] {
         let path = root.path(rel);
         if path.exists() {
-            let mut r = files::read_generations(&path, 20_000, None, boot);
+            let mut r = files::read_generations(&path, FALLBACK_LINES, None, boot);
             r.entries.retain(|e| e.kernel);
             out.warnings.extend(r.warnings);
             out.entries.extend(r.entries);

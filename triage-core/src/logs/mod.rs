@@ -32,6 +32,12 @@ pub const MAX_LINE: usize = 64 * 1024;
 /// Appended to a message cut at [`MAX_LINE`] bytes.
 pub const TRUNCATED_MARK: &str = " …[truncated]";
 
+/// Records read per source for findings when only the last lines are asked for.
+pub const SCAN_LINES: usize = 2000;
+
+/// Records read per source at most with `--since` or `--grep`.
+pub const SEARCH_LINES: usize = 200_000;
+
 /// One log record from any source.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LogEntry {
@@ -147,8 +153,13 @@ pub fn read(root: &HostRoot, q: &Query) -> Report {
             });
         }
     };
-    // How many records to read per source: enough for the findings and the tail.
-    let per_source = q.lines.max(1);
+    // How many records to read per source: enough for the findings and the tail. With
+    // `--since` or `--grep` the whole window is searched (reading stops at `since`).
+    let per_source = if q.since.is_some() || q.grep.is_some() {
+        q.lines.max(SEARCH_LINES)
+    } else {
+        q.lines.max(SCAN_LINES)
+    };
     let mut groups = Vec::new();
     if !q.files.is_empty() {
         for path in &q.files {
