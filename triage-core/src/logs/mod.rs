@@ -109,6 +109,28 @@ pub struct Report {
     pub warnings: Vec<Warning>,
 }
 
+impl Report {
+    /// Mask secrets in every free-text field (see [`crate::redact`]).
+    pub fn redact(&mut self) {
+        use crate::redact::redact_in_place as r;
+        for e in &mut self.entries {
+            r(true, &mut e.message);
+        }
+        for t in &mut self.templates {
+            r(true, &mut t.template);
+        }
+        for f in &mut self.findings {
+            r(true, &mut f.title);
+            for e in &mut f.evidence {
+                r(true, e);
+            }
+        }
+        for w in &mut self.warnings {
+            r(true, &mut w.message);
+        }
+    }
+}
+
 /// What `triage logs` asks for.
 #[derive(Debug, Clone)]
 pub struct Query {

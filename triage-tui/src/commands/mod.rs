@@ -1,5 +1,6 @@
 //! One module per subcommand; [`dispatch`] routes parsed flags to them.
 
+mod logs;
 mod snapshot;
 
 use std::process::ExitCode;
@@ -31,7 +32,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Snapshot(args)) => snapshot::run(&global, args),
         None => not_yet("the TUI"),
-        Some(Command::Logs(_)) => not_yet("triage logs"),
+        Some(Command::Logs(args)) => logs::run(&global, args),
         Some(Command::Record(_)) => not_yet("triage record"),
         Some(Command::History(_)) => not_yet("triage history"),
         Some(Command::Check(_)) => not_yet("triage check"),
