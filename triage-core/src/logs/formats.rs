@@ -100,22 +100,32 @@ pub fn parse_line(line: &str, ctx: &ParseCtx) -> Parsed {
         }
     }
     let mut e = LogEntry::new(&ctx.source, line);
-    if let Some(c) = KMSG.captures(line) {
+    // Cheap first-byte checks keep the regexes that cannot match from running.
+    let first = line.as_bytes()[0];
+    let (digit, angle) = (first.is_ascii_digit(), first == b'<');
+    if let Some(c) = digit.then(|| KMSG.captures(line)).flatten() {
         parse_kmsg(&c, ctx, &mut e);
-    } else if let Some(c) = RFC5424.captures(line) {
+    } else if let Some(c) = angle.then(|| RFC5424.captures(line)).flatten() {
         parse_5424(&c, &mut e);
-    } else if let Some(c) = RFC3164.captures(line) {
+    } else if let Some(c) = (angle || first.is_ascii_uppercase())
+        .then(|| RFC3164.captures(line))
+        .flatten()
+    {
         let pri = c.get(1).and_then(|m| m.as_str().parse().ok());
         let (mon, day) = (&c[2], c[3].parse().unwrap_or(0));
         let hms = [&c[4], &c[5], &c[6]].map(|s| s.parse().unwrap_or(99));
         e.time = infer_year(mon, day, hms, ctx.reference);
         set_pri(&mut e, pri);
         parse_tag(c.get(7).map_or("", |m| m.as_str()), &mut e);
-    } else if let Some(c) = RFC3339.captures(line) {
+    } else if let Some(c) = (digit || angle).then(|| RFC3339.captures(line)).flatten() {
         set_pri(&mut e, c.get(1).and_then(|m| m.as_str().parse().ok()));
         e.time = parse_rfc3339(&c[2]);
         parse_tag(c.get(3).map_or("", |m| m.as_str()), &mut e);
-    } else if let Some(c) = DECODE.captures(line) {
+    } else if let Some(c) = first
+        .is_ascii_lowercase()
+        .then(|| DECODE.captures(line))
+        .flatten()
+    {
         let rest = c.get(3).map_or("", |m| m.as_str()).to_string();
         let level = match &c[2] {
             "warn" => "warning",
