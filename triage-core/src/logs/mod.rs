@@ -15,6 +15,8 @@ pub mod files;
 pub mod formats;
 pub mod journal;
 pub mod kmsg;
+pub mod revlines;
+mod rules;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
