@@ -274,3 +274,36 @@ fn a_file_rotated_while_being_read_gives_a_warning() {
         r.warnings
     );
 }
+
+#[test]
+fn kernel_lines_seen_in_the_ring_and_syslog_appear_once() {
+    let root = HostRoot::new(fixture("logs_oom")).unwrap();
+    let r = logs::read(&root, &Query::default());
+    let killed = r
+        .entries
+        .iter()
+        .filter(|e| e.message.contains("Killed process 4242"))
+        .count();
+    assert_eq!(killed, 1, "kern.log and syslog both hold it");
+    assert_eq!(r.findings.iter().filter(|f| f.id == "oom_kill").count(), 1);
+    assert!(
+        r.findings
+            .iter()
+            .find(|f| f.id == "oom_kill")
+            .unwrap()
+            .title
+            .ends_with(')'),
+        "counted once, no 'times'"
+    );
+    // Kernel first, then syslog generations, merged by time.
+    assert!(r.entries.windows(2).all(|w| w[0].time <= w[1].time));
+    let k = logs::read(
+        &root,
+        &Query {
+            kernel_only: true,
+            ..Query::default()
+        },
+    );
+    assert_eq!(k.entries.len(), 5);
+    assert!(k.entries.iter().all(|e| e.kernel));
+}

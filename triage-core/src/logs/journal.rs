@@ -88,7 +88,9 @@ pub fn read(
     }
     if let Some(s) = since {
         args.push("--since".into());
-        args.push(s.format("%Y-%m-%d %H:%M:%S").to_string());
+        // journalctl reads a time without offset as local time.
+        let local = s.with_timezone(&chrono::Local);
+        args.push(local.format("%Y-%m-%d %H:%M:%S").to_string());
     }
     if kernel {
         args.push("-k".into());

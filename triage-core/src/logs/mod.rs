@@ -194,13 +194,22 @@ pub fn read(root: &HostRoot, q: &Query) -> Report {
     } else {
         let k = kmsg::read_kernel(root, q.since);
         warn(collector::KERNEL_LOG, k.warnings);
+        // The kernel source covers every kernel record from its first one on: the copies
+        // the journal and syslog hold of those are dropped (their times can differ by more
+        // than the dedupe window: journald stamps boot messages when it reads them).
+        let covered = k.entries.iter().find_map(|e| e.time);
         groups.push(k.entries);
         if !q.kernel_only {
-            let j = journal::read(root, per_source, q.since, false, q.journal_timeout);
+            let mut j = journal::read(root, per_source, q.since, false, q.journal_timeout);
             warn(collector::LOG_TAIL, j.warnings);
-            groups.push(j.entries);
-            let f = files::system_logs(root, per_source, q.since, &[]);
+            let mut f = files::system_logs(root, per_source, q.since, &[]);
             warn(collector::LOG_TAIL, f.warnings);
+            if let Some(start) = covered {
+                let dup = |e: &LogEntry| e.kernel && e.time.is_some_and(|t| t >= start);
+                j.entries.retain(|e| !dup(e));
+                f.entries.retain(|e| !dup(e));
+            }
+            groups.push(j.entries);
             groups.push(f.entries);
         }
     }
