@@ -37,6 +37,11 @@ fn rfc3164_with_tag_and_kernel_uptime() {
     assert!(k.kernel);
     assert_eq!(k.message, "Linux version 4.4.0");
     assert_eq!(k.uptime_seconds, Some(0.123456));
+    let s = entry("Jun 19 04:09:11 combo syslogd 1.4.1: restart.");
+    assert_eq!(
+        (s.program.as_deref(), s.message.as_str()),
+        (Some("syslogd"), "restart.")
+    );
     let p = entry("<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick");
     assert_eq!(p.level.as_deref(), Some("crit"));
     assert_eq!(p.program.as_deref(), Some("su"));
