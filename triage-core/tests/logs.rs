@@ -307,3 +307,18 @@ fn kernel_lines_seen_in_the_ring_and_syslog_appear_once() {
     assert_eq!(k.entries.len(), 5);
     assert!(k.entries.iter().all(|e| e.kernel));
 }
+
+#[test]
+fn crlf_lines_are_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("dos.log");
+    std::fs::write(
+        &p,
+        "Nov 23 10:00:00 h app: one\r\n\r\nNov 23 10:00:01 h app: two\r\n",
+    )
+    .unwrap();
+    let r = read_one(&p);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(r.entries.len(), 2);
+    assert_eq!(r.entries[1].message, "two");
+}

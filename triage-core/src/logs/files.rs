@@ -148,6 +148,7 @@ fn looks_binary(bytes: &[u8], text: &str) -> bool {
 }
 
 fn push_line(bytes: &[u8], ctx: &ParseCtx, stats: &mut Stats) -> Option<LogEntry> {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     let text = String::from_utf8_lossy(bytes);
     stats.lines += 1;
     if looks_binary(bytes, &text) {

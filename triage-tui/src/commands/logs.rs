@@ -114,7 +114,7 @@ pub fn write_text(
                 out,
                 "{}{}{reset} {:<width$} {lc}{:<7}{reset} {lc}{}{reset}",
                 paint(DIM),
-                time(e.time),
+                entry_time(e),
                 source(e),
                 level,
                 e.message.trim_end(),
@@ -141,6 +141,14 @@ pub fn write_text(
         }
     }
     Ok(())
+}
+
+/// The wall time, else the kernel's `[seconds since boot]`, else `-`.
+fn entry_time(e: &LogEntry) -> String {
+    match (e.time, e.uptime_seconds) {
+        (None, Some(secs)) => format!("{:>19}", format!("[{secs:.6}]")),
+        (t, _) => time(t),
+    }
 }
 
 fn time(t: Option<triage_core::snapshot::Time>) -> String {
