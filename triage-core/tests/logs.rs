@@ -193,6 +193,23 @@ fn a_10mb_line_is_cut() {
         "{:?}",
         r.warnings
     );
+
+    // The same inside a .gz: one entry for the long line, cut.
+    let gz = dir.path().join("huge.log.1.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&std::fs::read(&p).unwrap()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let r = read_one(&gz);
+    assert_eq!(r.entries.len(), 3);
+    assert!(r.entries[1].message.ends_with(TRUNCATED_MARK));
+    assert_eq!(r.entries[2].message, "after");
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("huge.log.1.gz") && w.contains("10485760")),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]

@@ -214,15 +214,41 @@ fn read_gz(
     loop {
         buf.clear();
         let got = (&mut reader)
-            .take(MAX_LINE as u64 * 4)
-            .read_until(b'\n', &mut buf);
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .and_then(|n| {
+                // A line longer than MAX_LINE: keep its start, skip (and count) the rest.
+                if buf.last() == Some(&b'\n') || n == 0 {
+                    return Ok((n, n));
+                }
+                let mut total = n;
+                loop {
+                    let chunk = reader.fill_buf()?;
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    match chunk.iter().position(|b| *b == b'\n') {
+                        Some(i) => {
+                            total += i;
+                            reader.consume(i + 1);
+                            break;
+                        }
+                        None => {
+                            let len = chunk.len();
+                            total += len;
+                            reader.consume(len);
+                        }
+                    }
+                }
+                Ok((n, total))
+            });
         match got {
-            Ok(0) => break,
-            Ok(_) => {
+            Ok((0, _)) => break,
+            Ok((_, total)) => {
                 count += 1;
                 let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
                 if line.len() > MAX_LINE {
-                    stats.cut.push(line.len() as u64);
+                    stats.cut.push(total as u64);
                 }
                 if let Some(e) = push_line(line, ctx, stats) {
                     if since.is_some_and(|s| e.time.is_some_and(|t| t < s)) {
