@@ -43,9 +43,13 @@ pub fn read_kernel(root: &HostRoot, since: Option<Time>) -> Read {
 }
 
 fn read_live(root: &HostRoot) -> Read {
+    read_live_at(root, &root.path("dev/kmsg"))
+}
+
+/// [`read_live`] with the ring buffer device at `path` (a test points it elsewhere).
+fn read_live_at(root: &HostRoot, path: &std::path::Path) -> Read {
     let boot = boot_time_live().or_else(|| boot_time_from_stat(root));
-    let path = root.path("dev/kmsg");
-    match read_dev_kmsg(&path, boot) {
+    match read_dev_kmsg(path, boot) {
         Ok(entries) => Read {
             entries,
             warnings: Vec::new(),
@@ -244,6 +248,25 @@ mod tests {
         if let Some(e) = r.entries.last() {
             assert!(e.kernel);
             assert!(e.time.is_some(), "live records have wall times: {e:?}");
+        }
+    }
+
+    #[test]
+    fn without_dev_kmsg_klogctl_or_a_warning_takes_over() {
+        let missing = std::path::Path::new("/nonexistent/triage/kmsg");
+        let r = read_live_at(&HostRoot::live(), missing);
+        if r.entries.iter().any(|e| e.source == "kernel") {
+            // klogctl allowed (root, CAP_SYSLOG or dmesg_restrict=0): same records.
+            assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+            assert!(r.entries.iter().all(|e| e.kernel && e.time.is_some()));
+        } else {
+            assert!(
+                r.warnings
+                    .first()
+                    .is_some_and(|w| w.contains("/nonexistent/triage/kmsg")),
+                "{:?}",
+                r.warnings
+            );
         }
     }
 
