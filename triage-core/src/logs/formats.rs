@@ -59,11 +59,11 @@ macro_rules! re {
     };
 }
 
-re!(KMSG, r"^(\d{1,4}),(\d+),(\d+),([^;]*);(.*)$");
+re!(KMSG, r"^(\d{1,4}),(\d+),(\d+),([^;]*);");
 re!(KMSG_CONT, r"^ [A-Z][A-Z0-9_]*=");
 re!(
     RFC3164,
-    r"^(?:<(\d{1,3})>)?([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? +(.*)$"
+    r"^(?:<(\d{1,3})>)?([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? +"
 );
 re!(
     RFC5424,
@@ -71,21 +71,21 @@ re!(
 );
 re!(
     RFC3339,
-    r"^(?:<(\d{1,3})>)?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}))\s+(.*)$"
+    r"^(?:<(\d{1,3})>)?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}))\s+"
 );
 // `host prog[pid]: msg`; sysklogd writes its own lines as `syslogd 1.4.1: restart.`.
 re!(
     TAG,
-    r"^(\S+) +([^\s:\[\]]+)(?: [0-9][0-9.]*)?(?:\[(\d+)\])?: ?(.*)$"
+    r"^(\S+) +([^\s:\[\]]+)(?: [0-9][0-9.]*)?(?:\[(\d+)\])?: ?"
 );
 re!(
     CTIME,
-    r"^\[([A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} \d{4})\] ?(.*)$"
+    r"^\[([A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} \d{4})\] ?"
 );
-re!(UPTIME, r"^(?:<(\d{1,3})>)?\[ *(\d+)\.(\d+)\] ?(.*)$");
+re!(UPTIME, r"^(?:<(\d{1,3})>)?\[ *(\d+)\.(\d+)\] ?");
 re!(
     DECODE,
-    r"^([a-z0-9]+) *:(emerg|alert|crit|err|warn|notice|info|debug) *: ?(.*)$"
+    r"^([a-z0-9]+) *:(emerg|alert|crit|err|warn|notice|info|debug) *: ?"
 );
 
 /// Parse one line (without its newline). Never fails: unknown text becomes an entry with
@@ -108,7 +108,7 @@ pub fn parse_line(line: &str, ctx: &ParseCtx) -> Parsed {
     let first = line.as_bytes()[0];
     let (digit, angle) = (first.is_ascii_digit(), first == b'<');
     if let Some(c) = digit.then(|| KMSG.captures(line)).flatten() {
-        parse_kmsg(&c, ctx, &mut e);
+        parse_kmsg(&c, rest(line, &c), ctx, &mut e);
     } else if let Some(c) = angle.then(|| RFC5424.captures(line)).flatten() {
         parse_5424(&c, &mut e);
     } else if let Some(c) = (angle || first.is_ascii_uppercase())
@@ -120,17 +120,17 @@ pub fn parse_line(line: &str, ctx: &ParseCtx) -> Parsed {
         let hms = [&c[4], &c[5], &c[6]].map(|s| s.parse().unwrap_or(99));
         e.time = infer_year(mon, day, hms, ctx.reference);
         set_pri(&mut e, pri);
-        parse_tag(c.get(7).map_or("", |m| m.as_str()), &mut e);
+        parse_tag(rest(line, &c), &mut e);
     } else if let Some(c) = (digit || angle).then(|| RFC3339.captures(line)).flatten() {
         set_pri(&mut e, c.get(1).and_then(|m| m.as_str().parse().ok()));
         e.time = parse_rfc3339(&c[2]);
-        parse_tag(c.get(3).map_or("", |m| m.as_str()), &mut e);
+        parse_tag(rest(line, &c), &mut e);
     } else if let Some(c) = first
         .is_ascii_lowercase()
         .then(|| DECODE.captures(line))
         .flatten()
     {
-        let rest = c.get(3).map_or("", |m| m.as_str()).to_string();
+        let rest = rest(line, &c).to_string();
         let level = match &c[2] {
             "warn" => "warning",
             l => l,
@@ -145,25 +145,31 @@ pub fn parse_line(line: &str, ctx: &ParseCtx) -> Parsed {
     Parsed::Entry(e)
 }
 
+/// What follows the match: the header regexes match only the header, so the message
+/// itself is never scanned by them.
+fn rest<'a>(line: &'a str, c: &regex::Captures<'_>) -> &'a str {
+    c.get(0).and_then(|m| line.get(m.end()..)).unwrap_or("")
+}
+
 /// dmesg-style text: `[ctime] msg`, `<pri>[secs] msg`, `ISO msg` or plain.
 fn parse_kernel_text(text: &str, ctx: &ParseCtx, e: &mut LogEntry) {
     if let Some(c) = CTIME.captures(text) {
         e.time = NaiveDateTime::parse_from_str(&c[1], "%a %b %e %H:%M:%S %Y")
             .ok()
             .and_then(local);
-        e.message = c[2].to_string();
+        e.message = rest(text, &c).to_string();
         e.kernel = true;
     } else if let Some(c) = UPTIME.captures(text) {
         set_pri(e, c.get(1).and_then(|m| m.as_str().parse().ok()));
         let secs = uptime(&c[2], &c[3]);
         e.uptime_seconds = Some(secs);
         e.time = ctx.boot_time.map(|b| add_secs(b, secs));
-        e.message = c[4].to_string();
+        e.message = rest(text, &c).to_string();
         e.kernel = true;
         strip_kernel_prefix(e);
     } else if let Some(c) = RFC3339.captures(text) {
         e.time = parse_rfc3339(&c[2]);
-        e.message = c[3].to_string();
+        e.message = rest(text, &c).to_string();
     } else {
         e.message = text.to_string();
     }
@@ -176,7 +182,7 @@ fn strip_kernel_prefix(e: &mut LogEntry) {
     }
 }
 
-fn parse_kmsg(c: &regex::Captures<'_>, ctx: &ParseCtx, e: &mut LogEntry) {
+fn parse_kmsg(c: &regex::Captures<'_>, text: &str, ctx: &ParseCtx, e: &mut LogEntry) {
     let prio: u32 = c[1].parse().unwrap_or(6);
     let usec: u64 = c[3].parse().unwrap_or(0);
     let secs = usec as f64 / 1e6;
@@ -186,7 +192,7 @@ fn parse_kmsg(c: &regex::Captures<'_>, ctx: &ParseCtx, e: &mut LogEntry) {
     e.time = ctx
         .boot_time
         .map(|b| b + chrono::Duration::microseconds(usec as i64));
-    e.message = unescape_kmsg(&c[5]);
+    e.message = unescape_kmsg(text);
 }
 
 /// `/dev/kmsg` escapes non-printable bytes as `\xNN`; turn the common ones back.
@@ -227,23 +233,24 @@ fn parse_5424(c: &regex::Captures<'_>, e: &mut LogEntry) {
 }
 
 /// `host prog[pid]: msg` after a syslog timestamp.
-fn parse_tag(rest: &str, e: &mut LogEntry) {
-    match TAG.captures(rest) {
+fn parse_tag(text: &str, e: &mut LogEntry) {
+    match TAG.captures(text) {
         Some(c) => {
             e.host = Some(c[1].to_string());
             e.program = Some(c[2].to_string());
             e.pid = c.get(3).and_then(|m| m.as_str().parse().ok());
-            e.message = c.get(4).map_or("", |m| m.as_str()).to_string();
+            let msg = rest(text, &c);
+            e.message = msg.to_string();
             if e.program.as_deref() == Some("kernel") {
                 e.kernel = true;
-                if let Some(u) = UPTIME.captures(&e.message) {
+                if let Some(u) = UPTIME.captures(msg) {
                     let secs = uptime(&u[2], &u[3]);
                     e.uptime_seconds = Some(secs);
-                    e.message = u[4].to_string();
+                    e.message = rest(msg, &u).to_string();
                 }
             }
         }
-        None => e.message = rest.to_string(),
+        None => e.message = text.to_string(),
     }
 }
 
