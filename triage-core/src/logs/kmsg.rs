@@ -8,7 +8,7 @@
 //! times are microseconds since boot, turned into wall time with the boot time
 //! `CLOCK_REALTIME − CLOCK_BOOTTIME` (what `dmesg -T` does). When `/dev/kmsg` is refused
 //! (`kernel.dmesg_restrict=1` without `CAP_SYSLOG`) `klogctl(SYSLOG_ACTION_READ_ALL)` is
-//! tried, then the kernel lines of the syslog files.
+//! tried, then the kernel lines of the syslog files, then `journalctl -k`.
 //!
 //! Under `--root`: a sosreport's `sos_commands/kernel/dmesg*`, `var/log/kern.log`,
 //! `var/log/dmesg`, or the kernel lines of `var/log/messages`/`syslog`.
@@ -28,6 +28,9 @@ const RECORD_MAX: usize = 8192;
 
 /// Most lines read from a kernel log file when the ring buffer is not available.
 const FALLBACK_LINES: usize = 20_000;
+
+/// How long `journalctl -k` may take when it is the last resort.
+const JOURNAL_LIMIT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// Every kernel record available under `root` since `since`, oldest first.
 pub fn read_kernel(root: &HostRoot, since: Option<Time>) -> Read {
@@ -59,6 +62,16 @@ fn read_live_at(root: &HostRoot, path: &std::path::Path) -> Read {
                 return r;
             }
             let mut r = read_files(root, boot);
+            let mut from = "the log files";
+            if r.entries.is_empty() {
+                // A journald-only host: the journal keeps the kernel messages too, and
+                // members of group systemd-journal or adm may read it.
+                let j = super::journal::read(root, FALLBACK_LINES, None, true, JOURNAL_LIMIT);
+                if !j.entries.is_empty() {
+                    r = j;
+                    from = "the journal";
+                }
+            }
             let why = if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES)) {
                 "run as root (or sysctl kernel.dmesg_restrict=0) to read the kernel log".to_string()
             } else {
@@ -67,7 +80,7 @@ fn read_live_at(root: &HostRoot, path: &std::path::Path) -> Read {
             r.warnings.insert(
                 0,
                 format!(
-                    "{}: {why}; showing kernel lines from the log files instead",
+                    "{}: {why}; showing kernel lines from {from} instead",
                     path.display()
                 ),
             );
