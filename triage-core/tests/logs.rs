@@ -339,3 +339,23 @@ fn crlf_lines_are_text() {
     assert_eq!(r.entries.len(), 2);
     assert_eq!(r.entries[1].message, "two");
 }
+
+#[test]
+fn year_turnover_inside_a_file_uses_its_mtime() {
+    use chrono::{Datelike, TimeZone};
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("messages");
+    std::fs::write(
+        &p,
+        "Dec 31 23:59:58 h app[1]: last of the old year\nJan  1 00:00:01 h app[1]: first of the new year\n",
+    )
+    .unwrap();
+    let mtime = chrono::Local.with_ymd_and_hms(2027, 1, 1, 0, 5, 0).unwrap();
+    let f = std::fs::File::options().write(true).open(&p).unwrap();
+    f.set_modified(std::time::SystemTime::from(mtime)).unwrap();
+    drop(f);
+    let r = read_one(&p);
+    let years: Vec<i32> = r.entries.iter().map(|e| e.time.unwrap().year()).collect();
+    assert_eq!(years, [2026, 2027]);
+    assert!(r.entries[0].time < r.entries[1].time);
+}
