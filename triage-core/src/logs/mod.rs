@@ -66,8 +66,9 @@ pub struct LogEntry {
     /// Seconds since boot as stamped by the kernel, when printed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uptime_seconds: Option<f64>,
-    /// A kernel record (kmsg, dmesg, a `kernel:` syslog line, `_TRANSPORT=kernel`).
-    #[serde(default)]
+    /// A kernel record (kmsg, dmesg, a `kernel:` syslog line, `_TRANSPORT=kernel`);
+    /// only written when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub kernel: bool,
 }
 
