@@ -14,6 +14,7 @@ pub mod fsutil;
 pub mod history;
 pub mod host_root;
 pub mod incident;
+pub mod logs;
 pub mod postmortem;
 pub mod redact;
 pub mod render;

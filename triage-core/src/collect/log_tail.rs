@@ -1,15 +1,64 @@
-//! `log_tail`: the last syslog/journal lines.
+//! `log_tail`: the last syslog/journal lines, merged by time, and the system events in
+//! them (`service_failed`) as findings.
 //!
-//! Placeholder until the logs module lands: the section is registered so the snapshot
-//! shape does not change when it does.
+//! Reads `/var/log/syslog`, `/var/log/messages`, `auth.log`/`secure` (with their rotated
+//! generations, see [`crate::logs::files`]), the journal through `journalctl -o json`
+//! ([`crate::logs::journal`]) and the extra files in [`super::Options::extra_logs`].
+//! Kernel lines are left to the `kernel_log` collector's findings so an OOM kill is not
+//! counted twice.
+
+use std::time::Duration;
 
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::logs::{classify, dedupe, files, journal, merge, LogEntry};
 use crate::snapshot::LogTailEntry;
 
+/// Lines kept in the snapshot, the most recent.
+pub const KEEP: usize = 50;
+
+/// Lines read from each source to look for events.
+pub const SCAN: usize = 2000;
+
 /// Collect the last syslog/journal lines, most recent last.
-pub fn collect(_ctx: &Ctx) -> Result<Vec<LogTailEntry>> {
-    Err(Error::Unavailable(
-        "the system log is not read by this build yet".into(),
-    ))
+pub fn collect(ctx: &Ctx) -> Result<Vec<LogTailEntry>> {
+    // Leave a quarter of the collector deadline for the files.
+    let journal_limit = ctx
+        .opts
+        .collector_timeout
+        .mul_f64(0.75)
+        .max(Duration::from_millis(100));
+    let j = journal::read(&ctx.root, SCAN, None, false, journal_limit);
+    let f = files::system_logs(&ctx.root, SCAN, None, &ctx.opts.extra_logs);
+    let warnings: Vec<String> = j.warnings.into_iter().chain(f.warnings).collect();
+    if j.entries.is_empty() && f.entries.is_empty() {
+        return Err(Error::Unavailable(if warnings.is_empty() {
+            "no system log found (no var/log/syslog or var/log/messages, no journal)".into()
+        } else {
+            warnings.join("; ")
+        }));
+    }
+    for w in warnings {
+        ctx.warn(w);
+    }
+    let entries = merge(dedupe(vec![f.entries, j.entries]));
+    let system: Vec<LogEntry> = entries.iter().filter(|e| !e.kernel).cloned().collect();
+    for finding in classify::classify(&system) {
+        ctx.add_finding(finding);
+    }
+    Ok(tail(entries))
+}
+
+/// The last [`KEEP`] entries as snapshot records.
+pub fn tail(entries: Vec<LogEntry>) -> Vec<LogTailEntry> {
+    let skip = entries.len().saturating_sub(KEEP);
+    entries
+        .into_iter()
+        .skip(skip)
+        .map(|e| LogTailEntry {
+            source: e.source,
+            time: e.time,
+            message: e.message,
+        })
+        .collect()
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand; [`dispatch`] routes parsed flags to them.
 
 mod history;
+mod logs;
 mod postmortem;
 mod record;
 mod runbook;
@@ -35,9 +36,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Snapshot(args)) => snapshot::run(&global, args),
         None => not_yet("the TUI"),
-        Some(Command::Logs(_)) => not_yet("triage logs"),
         Some(Command::Record(args)) => record::run(&global, args),
         Some(Command::History(args)) => history::run(&global, args),
+        Some(Command::Logs(args)) => logs::run(&global, args),
         Some(Command::Check(_)) => not_yet("triage check"),
         Some(Command::Incident(_)) => not_yet("triage incident"),
         Some(Command::Note(_)) => not_yet("triage note"),

@@ -1,0 +1,247 @@
+//! Template grouping with Drain (He, Zhu, Zheng, Lyu: "Drain: An Online Log Parsing
+//! Approach with Fixed Depth Tree", ICWS 2017; the reference implementation is
+//! logpai/logparser `Drain.py`).
+//!
+//! A message is split on whitespace; obvious variables are masked first (numbers, IPs,
+//! hex ids, times, paths with digits: any token holding a digit becomes `<*>`; so do month
+//! and weekday names, which only appear in dates). Then a
+//! fixed-depth tree routes it by token count and its first tokens to a leaf holding a few
+//! templates; the most similar template (share of equal tokens) wins when its similarity
+//! reaches the threshold and absorbs the message (differing tokens become `<*>`),
+//! otherwise the message starts a new template.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::snapshot::Time;
+
+/// The wildcard token.
+pub const WILD: &str = "<*>";
+
+/// One template and how often it was seen.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Template {
+    /// Id, as in each entry's `template_id` (1-based, in order of first appearance).
+    pub id: u32,
+    /// Tokens with `<*>` for the variable ones.
+    pub template: String,
+    /// Messages grouped under it.
+    pub count: u64,
+    /// Earliest time of its messages, when known.
+    pub first: Option<Time>,
+    /// Latest time of its messages, when known.
+    pub last: Option<Time>,
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    children: HashMap<String, Node>,
+    clusters: Vec<u32>,
+}
+
+#[derive(Debug)]
+struct Cluster {
+    tokens: Vec<String>,
+    count: u64,
+    first: Option<Time>,
+    last: Option<Time>,
+}
+
+/// An online Drain parser. Feed it messages with [`Drain::add`].
+#[derive(Debug)]
+pub struct Drain {
+    /// Tokens of the message used to route it below the length layer.
+    prefix_tokens: usize,
+    /// Similarity a message needs to join a template.
+    threshold: f64,
+    /// Children per tree node before new tokens go to the `<*>` child.
+    max_children: usize,
+    roots: HashMap<usize, Node>,
+    clusters: Vec<Cluster>,
+}
+
+impl Default for Drain {
+    /// Three prefix tokens (depth 6 in Drain.py's terms, its benchmark setting for Linux),
+    /// similarity 0.6 over constant tokens, 100 children per node.
+    fn default() -> Self {
+        Drain::new(3, 0.6, 100)
+    }
+}
+
+/// True when `token` is a variable to mask before matching.
+fn is_variable(token: &str) -> bool {
+    const DATE_WORDS: [&str; 19] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Mon",
+        "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+    ];
+    token.bytes().any(|b| b.is_ascii_digit()) || DATE_WORDS.contains(&token)
+}
+
+impl Drain {
+    /// A parser routing on `prefix_tokens` first tokens, joining templates at `threshold`
+    /// similarity, with at most `max_children` children per node.
+    pub fn new(prefix_tokens: usize, threshold: f64, max_children: usize) -> Self {
+        Drain {
+            prefix_tokens,
+            threshold,
+            max_children: max_children.max(2),
+            roots: HashMap::new(),
+            clusters: Vec::new(),
+        }
+    }
+
+    /// Add one message seen at `time`; returns its template id.
+    pub fn add(&mut self, message: &str, time: Option<Time>) -> u32 {
+        let tokens: Vec<&str> = message
+            .split_whitespace()
+            .map(|t| if is_variable(t) { WILD } else { t })
+            .collect();
+        let idx = match self.search(&tokens) {
+            Some(idx) => {
+                let c = &mut self.clusters[idx];
+                for (tpl, tok) in c.tokens.iter_mut().zip(&tokens) {
+                    if tpl != tok && tpl != WILD {
+                        *tpl = WILD.to_string();
+                    }
+                }
+                idx
+            }
+            None => {
+                let idx = self.clusters.len();
+                self.clusters.push(Cluster {
+                    tokens: tokens.iter().map(|t| t.to_string()).collect(),
+                    count: 0,
+                    first: None,
+                    last: None,
+                });
+                self.insert(&tokens, idx as u32);
+                idx
+            }
+        };
+        let c = &mut self.clusters[idx];
+        c.count += 1;
+        if let Some(t) = time {
+            c.first = Some(c.first.map_or(t, |f| f.min(t)));
+            c.last = Some(c.last.map_or(t, |l| l.max(t)));
+        }
+        idx as u32 + 1
+    }
+
+    fn search(&self, tokens: &[&str]) -> Option<usize> {
+        let mut node = self.roots.get(&tokens.len())?;
+        for tok in tokens.iter().take(self.prefix_tokens) {
+            node = match node.children.get(*tok) {
+                Some(n) => n,
+                None => node.children.get(WILD)?,
+            };
+        }
+        let mut best: Option<(usize, f64, usize)> = None;
+        for &ci in &node.clusters {
+            let c = &self.clusters[ci as usize];
+            let (mut same, mut wild) = (0usize, 0usize);
+            for (tpl, tok) in c.tokens.iter().zip(tokens) {
+                if tpl == WILD {
+                    wild += 1;
+                } else if tpl == tok {
+                    same += 1;
+                }
+            }
+            // Similarity over the template's constant tokens: a position that is already
+            // `<*>` (masked or learnt) accepts any value. (Drain.py divides by the whole
+            // length, so a message with many masked variables never reaches the threshold
+            // and every such line becomes its own template.)
+            let sim = if c.tokens.is_empty() {
+                1.0
+            } else {
+                same as f64 / (c.tokens.len() - wild).max(1) as f64
+            };
+            if best.is_none_or(|(_, s, w)| sim > s || (sim == s && wild > w)) {
+                best = Some((ci as usize, sim, wild));
+            }
+        }
+        best.filter(|(_, s, _)| *s >= self.threshold).map(|b| b.0)
+    }
+
+    fn insert(&mut self, tokens: &[&str], id: u32) {
+        let max = self.max_children;
+        let mut node = self.roots.entry(tokens.len()).or_default();
+        for tok in tokens.iter().take(self.prefix_tokens) {
+            let key = if node.children.contains_key(*tok) {
+                *tok
+            } else if *tok == WILD {
+                WILD
+            } else {
+                let has_wild = node.children.contains_key(WILD);
+                let n = node.children.len() + usize::from(!has_wild);
+                if n < max {
+                    *tok
+                } else {
+                    WILD
+                }
+            };
+            node = node.children.entry(key.to_string()).or_default();
+        }
+        node.clusters.push(id);
+    }
+
+    /// Every template so far, by id.
+    pub fn templates(&self) -> Vec<Template> {
+        self.clusters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Template {
+                id: i as u32 + 1,
+                template: c.tokens.join(" "),
+                count: c.count,
+                first: c.first,
+                last: c.last,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_variable_lines_and_keeps_others_apart() {
+        let mut d = Drain::default();
+        let a = d.add(
+            "Accepted password for root from 10.0.0.1 port 2201 ssh2",
+            None,
+        );
+        let b = d.add(
+            "Accepted password for alice from 10.0.0.9 port 51000 ssh2",
+            None,
+        );
+        let c = d.add("Connection closed by 10.0.0.2", None);
+        let e = d.add("Accepted password for bob from 10.1.1.1 port 2 ssh2", None);
+        assert_eq!(a, b);
+        assert_eq!(a, e);
+        assert_ne!(a, c);
+        let t = &d.templates()[a as usize - 1];
+        assert_eq!(
+            t.template,
+            "Accepted password for <*> from <*> port <*> <*>"
+        );
+        assert_eq!(t.count, 3);
+        // Same length, different words: separate templates.
+        let x = d.add("disk sda is fine", None);
+        let y = d.add("fan speed reading failed", None);
+        assert_ne!(x, y);
+    }
+
+    #[test]
+    fn first_and_last_times() {
+        let mut d = Drain::default();
+        let t1 = crate::snapshot::time_from_unix(100);
+        let t2 = crate::snapshot::time_from_unix(200);
+        d.add("link down on eth0", t2);
+        d.add("link down on eth1", t1);
+        let t = &d.templates()[0];
+        assert_eq!((t.first, t.last, t.count), (t1, t2, 2));
+        assert!(d.add("", None) > 0);
+    }
+}

@@ -1,0 +1,220 @@
+//! The systemd journal, through `journalctl -o json` (see `journalctl(1)` and
+//! `systemd.journal-fields(7)`): the journal file format is not a stable interface, its
+//! JSON export is.
+//!
+//! `journalctl` runs as a subprocess under a deadline (it can take seconds on a big,
+//! cold journal); on timeout it is killed and what it printed so far is kept. No
+//! `journalctl` on the host (containers, old distributions) is not an error: the source is
+//! skipped silently. Under `--root`, the root's `var/log/journal` is read with `-D`.
+
+use std::io::Read as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::formats::level_name;
+use super::{cap_line, LogEntry, Read};
+use crate::host_root::HostRoot;
+use crate::snapshot::Time;
+
+/// One `journalctl -o json` line as an entry; `None` when it is not a JSON object.
+/// `MESSAGE` may be a string or, for non-UTF-8 payloads, an array of bytes.
+pub fn parse_json(line: &str, source: &str) -> Option<LogEntry> {
+    let v: Value = serde_json::from_str(line).ok()?;
+    let obj = v.as_object()?;
+    let s = |k: &str| obj.get(k).and_then(Value::as_str);
+    let message = match obj.get("MESSAGE") {
+        Some(Value::String(m)) => m.clone(),
+        Some(Value::Array(bytes)) => {
+            let b: Vec<u8> = bytes
+                .iter()
+                .filter_map(|x| x.as_u64().map(|n| n as u8))
+                .collect();
+            String::from_utf8_lossy(&b).into_owned()
+        }
+        _ => String::new(),
+    };
+    let mut e = LogEntry::new(source, &cap_line(&message));
+    e.time = s("__REALTIME_TIMESTAMP")
+        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(time_from_usec);
+    e.level = s("PRIORITY")
+        .and_then(|p| p.parse::<u32>().ok())
+        .map(level_name);
+    e.program = s("SYSLOG_IDENTIFIER")
+        .or_else(|| s("_COMM"))
+        .map(String::from);
+    e.pid = s("_PID")
+        .or_else(|| s("SYSLOG_PID"))
+        .and_then(|p| p.parse().ok());
+    e.host = s("_HOSTNAME").map(String::from);
+    e.kernel = s("_TRANSPORT") == Some("kernel");
+    Some(e)
+}
+
+fn time_from_usec(usec: i64) -> Option<Time> {
+    use chrono::TimeZone;
+    chrono::Local
+        .timestamp_micros(usec)
+        .single()
+        .map(|t| t.fixed_offset())
+}
+
+/// The last `n` journal records (kernel only with `kernel`), since `since`, waiting at most
+/// `timeout` for `journalctl`.
+pub fn read(
+    root: &HostRoot,
+    n: usize,
+    since: Option<Time>,
+    kernel: bool,
+    timeout: Duration,
+) -> Read {
+    let mut args: Vec<String> = vec![
+        "-o".into(),
+        "json".into(),
+        "--no-pager".into(),
+        "-q".into(),
+        "-n".into(),
+        n.to_string(),
+    ];
+    if !root.is_live() {
+        let dir = root.path("var/log/journal");
+        if !dir.is_dir() {
+            return Read::default();
+        }
+        args.push("-D".into());
+        args.push(dir.display().to_string());
+    }
+    if let Some(s) = since {
+        args.push("--since".into());
+        // journalctl reads a time without offset as local time.
+        let local = s.with_timezone(&chrono::Local);
+        args.push(local.format("%Y-%m-%d %H:%M:%S").to_string());
+    }
+    if kernel {
+        args.push("-k".into());
+    }
+    read_command("journalctl", &args, timeout)
+}
+
+/// Run `program args` and parse its stdout as journal JSON lines, killing it at `timeout`.
+pub fn read_command(program: &str, args: &[String], timeout: Duration) -> Read {
+    let mut out = Read::default();
+    let child = Command::new(program)
+        .args(args)
+        .env("SYSTEMD_PAGER", "")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
+        Err(e) => {
+            out.warnings.push(format!("{program}: could not run: {e}"));
+            return out;
+        }
+    };
+    let (Some(mut stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return out;
+    };
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut buf);
+        buf
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break Some(st),
+            Ok(None) if started.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                out.warnings.push(format!(
+                    "{program}: no answer within {} ms; killed, showing what it printed",
+                    timeout.as_millis()
+                ));
+                break None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => {
+                out.warnings.push(format!("{program}: {e}"));
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    // The child is gone, so its pipes are closed (unless it left a grandchild holding them;
+    // journalctl does not).
+    let stdout = reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    let stderr = String::from_utf8_lossy(&stderr);
+    for line in String::from_utf8_lossy(&stdout).lines() {
+        if let Some(e) = parse_json(line, "journal") {
+            out.entries.push(e);
+        }
+    }
+    if let Some(st) = status {
+        let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        if !st.success() && !first.contains("No journal files were found") {
+            out.warnings
+                .push(format!("{program}: exited with {st}: {first}"));
+        } else if stderr.contains("not seeing messages from other users") {
+            out.warnings.push(format!(
+                "{program}: only this user's messages are visible; run as root or add the user to group systemd-journal"
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_records() {
+        let line = r#"{"__REALTIME_TIMESTAMP":"1763892123000000","PRIORITY":"3","SYSLOG_IDENTIFIER":"systemd","_PID":"1","_HOSTNAME":"web1","_TRANSPORT":"journal","MESSAGE":"nginx.service: Failed with result 'exit-code'."}"#;
+        let e = parse_json(line, "journal").unwrap();
+        assert_eq!(e.time.unwrap().timestamp(), 1_763_892_123);
+        assert_eq!(e.level.as_deref(), Some("err"));
+        assert_eq!(e.program.as_deref(), Some("systemd"));
+        assert_eq!(e.pid, Some(1));
+        assert!(!e.kernel);
+        let bytes = r#"{"MESSAGE":[104,105,255],"_TRANSPORT":"kernel","PRIORITY":"6"}"#;
+        let e = parse_json(bytes, "journal").unwrap();
+        assert_eq!(e.message, "hi\u{fffd}");
+        assert!(e.kernel);
+        assert!(e.time.is_none());
+        assert!(parse_json("{not json", "journal").is_none());
+        assert!(parse_json("[1,2]", "journal").is_none());
+    }
+
+    #[test]
+    fn missing_program_is_silent_and_a_hang_is_killed() {
+        let r = read_command("triage-no-such-journalctl", &[], Duration::from_secs(1));
+        assert!(r.entries.is_empty() && r.warnings.is_empty());
+        let started = Instant::now();
+        let r = read_command("sleep", &["5".to_string()], Duration::from_millis(100));
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(r.warnings[0].contains("no answer"), "{:?}", r.warnings);
+    }
+
+    #[test]
+    fn output_is_parsed() {
+        let line = r#"{"__REALTIME_TIMESTAMP":"1","MESSAGE":"hello"}"#;
+        let r = read_command("echo", &[line.to_string()], Duration::from_secs(2));
+        assert_eq!(r.entries.len(), 1);
+        assert_eq!(r.entries[0].message, "hello");
+    }
+}

@@ -1,0 +1,343 @@
+//! Logs: the kernel ring buffer, syslog files and the journal, merged by time, with the
+//! kernel's alarming events classified into findings and repeated lines grouped into
+//! templates.
+//!
+//! Sources, each with its own reader: [`kmsg`] (`/dev/kmsg`, `klogctl(2)`, dmesg files),
+//! [`files`] (syslog files read backwards from the end, rotated generations, `.gz`) and
+//! [`journal`] (`journalctl -o json`). [`formats`] parses every line format; [`classify`]
+//! turns events into findings; [`drain`] groups lines into templates. [`read`] is what
+//! `triage logs` runs; the snapshot's `kernel_log` and `log_tail` collectors use the
+//! readers directly.
+
+pub mod classify;
+pub mod drain;
+pub mod files;
+pub mod formats;
+pub mod journal;
+pub mod kmsg;
+pub mod revlines;
+mod rules;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::host_root::HostRoot;
+use crate::snapshot::{collector, Finding, Time, Warning};
+
+/// Longest line kept; the rest is cut and the message ends with [`TRUNCATED_MARK`].
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// Appended to a message cut at [`MAX_LINE`] bytes.
+pub const TRUNCATED_MARK: &str = " …[truncated]";
+
+/// Records read per source for findings when only the last lines are asked for.
+pub const SCAN_LINES: usize = 2000;
+
+/// Records read per source at most with `--since` or `--grep`.
+pub const SEARCH_LINES: usize = 200_000;
+
+/// One log record from any source.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LogEntry {
+    /// When it was logged, when known.
+    pub time: Option<Time>,
+    /// Where it came from: a file path, `kernel` or `journal`.
+    pub source: String,
+    /// Syslog level name (`emerg` … `debug`), when the format carries one.
+    pub level: Option<String>,
+    /// The message text (without the syslog header).
+    pub message: String,
+    /// The template this line belongs to (`--templates` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<u32>,
+    /// The program (syslog tag, `SYSLOG_IDENTIFIER`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    /// The process id in the syslog header, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// The host name in the syslog header, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Seconds since boot as stamped by the kernel, when printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime_seconds: Option<f64>,
+    /// A kernel record (kmsg, dmesg, a `kernel:` syslog line, `_TRANSPORT=kernel`);
+    /// only written when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kernel: bool,
+}
+
+impl LogEntry {
+    /// An entry from `source` with `message` and nothing else known.
+    pub fn new(source: &str, message: &str) -> Self {
+        LogEntry {
+            time: None,
+            source: source.to_string(),
+            level: None,
+            message: message.to_string(),
+            template_id: None,
+            program: None,
+            pid: None,
+            host: None,
+            uptime_seconds: None,
+            kernel: false,
+        }
+    }
+}
+
+/// What one reader produced: entries (oldest first) and warnings for the user.
+#[derive(Debug, Default, Clone)]
+pub struct Read {
+    /// The records, oldest first.
+    pub entries: Vec<LogEntry>,
+    /// Partial failures, each naming the file or tool.
+    pub warnings: Vec<String>,
+}
+
+/// `triage logs --json` (DESIGN.md "Logs JSON").
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    /// Records merged by time, oldest first.
+    pub entries: Vec<LogEntry>,
+    /// Templates with counts (`--templates` only).
+    pub templates: Vec<drain::Template>,
+    /// Kernel and system events found in every record read (not only those shown).
+    pub findings: Vec<Finding>,
+    /// What could not be read, and why.
+    pub warnings: Vec<Warning>,
+}
+
+impl Report {
+    /// Mask secrets in every free-text field (see [`crate::redact`]).
+    pub fn redact(&mut self) {
+        use crate::redact::redact_in_place as r;
+        for e in &mut self.entries {
+            r(true, &mut e.message);
+        }
+        for t in &mut self.templates {
+            r(true, &mut t.template);
+        }
+        for f in &mut self.findings {
+            r(true, &mut f.title);
+            for e in &mut f.evidence {
+                r(true, e);
+            }
+        }
+        for w in &mut self.warnings {
+            r(true, &mut w.message);
+        }
+    }
+}
+
+/// What `triage logs` asks for.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// Only records at or after this time (records without a time are kept).
+    pub since: Option<Time>,
+    /// Read these files instead of the host's logs.
+    pub files: Vec<PathBuf>,
+    /// Kernel records only.
+    pub kernel_only: bool,
+    /// Show only messages matching this.
+    pub grep: Option<Regex>,
+    /// Group lines into templates.
+    pub templates: bool,
+    /// At most this many entries, the most recent.
+    pub lines: usize,
+    /// Deadline for `journalctl`.
+    pub journal_timeout: Duration,
+}
+
+impl Default for Query {
+    fn default() -> Self {
+        Query {
+            since: None,
+            files: Vec::new(),
+            kernel_only: false,
+            grep: None,
+            templates: false,
+            lines: 1000,
+            journal_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Read the logs `q` asks for under `root`. Never fails: what cannot be read is a warning.
+pub fn read(root: &HostRoot, q: &Query) -> Report {
+    let mut report = Report::default();
+    let mut warn = |collector: &str, msgs: Vec<String>| {
+        for message in msgs {
+            report.warnings.push(Warning {
+                collector: collector.to_string(),
+                message,
+            });
+        }
+    };
+    // How many records to read per source: enough for the findings and the tail. With
+    // `--since` or `--grep` the whole window is searched (reading stops at `since`).
+    let per_source = if q.since.is_some() || q.grep.is_some() {
+        q.lines.max(SEARCH_LINES)
+    } else {
+        q.lines.max(SCAN_LINES)
+    };
+    let mut groups = Vec::new();
+    if !q.files.is_empty() {
+        for path in &q.files {
+            let r = files::read_generations(path, per_source, q.since, None);
+            warn(collector::LOG_TAIL, r.warnings);
+            groups.push(r.entries);
+        }
+    } else {
+        let k = kmsg::read_kernel(root, q.since);
+        warn(collector::KERNEL_LOG, k.warnings);
+        // The kernel source covers every kernel record from its first one on: the copies
+        // the journal and syslog hold of those are dropped (their times can differ by more
+        // than the dedupe window: journald stamps boot messages when it reads them).
+        let covered = k.entries.iter().find_map(|e| e.time);
+        groups.push(k.entries);
+        if !q.kernel_only {
+            let mut j = journal::read(root, per_source, q.since, false, q.journal_timeout);
+            warn(collector::LOG_TAIL, j.warnings);
+            let mut f = files::system_logs(root, per_source, q.since, &[]);
+            warn(collector::LOG_TAIL, f.warnings);
+            if let Some(start) = covered {
+                let dup = |e: &LogEntry| e.kernel && e.time.is_some_and(|t| t >= start);
+                j.entries.retain(|e| !dup(e));
+                f.entries.retain(|e| !dup(e));
+            }
+            groups.push(j.entries);
+            groups.push(f.entries);
+        }
+    }
+    let mut entries = merge(dedupe(groups));
+    if let Some(since) = q.since {
+        entries.retain(|e| e.time.is_none_or(|t| t >= since));
+    }
+    if q.kernel_only {
+        entries.retain(|e| e.kernel);
+    }
+    report.findings = classify::classify(&entries);
+    if let Some(re) = &q.grep {
+        entries.retain(|e| re.is_match(&e.message));
+    }
+    if entries.len() > q.lines {
+        entries.drain(..entries.len() - q.lines);
+    }
+    if q.templates {
+        let mut d = drain::Drain::default();
+        for e in &mut entries {
+            e.template_id = Some(d.add(&e.message, e.time));
+        }
+        report.templates = d.templates();
+    }
+    report.entries = entries;
+    report
+}
+
+/// Drop records that an earlier group already has: the same message within two seconds
+/// (the kernel ring buffer, the journal and syslog often hold the same line). Groups come
+/// in priority order.
+pub fn dedupe(groups: Vec<Vec<LogEntry>>) -> Vec<Vec<LogEntry>> {
+    let mut seen: HashMap<String, Vec<i64>> = HashMap::new();
+    let mut out = Vec::with_capacity(groups.len());
+    for group in groups {
+        let mut kept = Vec::with_capacity(group.len());
+        let mut mine: Vec<(String, i64)> = Vec::new();
+        for e in group {
+            if let Some(t) = e.time.map(|t| t.timestamp()) {
+                let dup = seen
+                    .get(&e.message)
+                    .is_some_and(|ts| ts.iter().any(|s| (s - t).abs() <= 2));
+                if dup {
+                    continue;
+                }
+                mine.push((e.message.clone(), t));
+            }
+            kept.push(e);
+        }
+        for (m, t) in mine {
+            seen.entry(m).or_default().push(t);
+        }
+        out.push(kept);
+    }
+    out
+}
+
+/// Merge groups (each oldest first) by time. A record without a time sorts with the last
+/// timed record before it in its group, so a `dmesg` line without a stamp stays next to
+/// its neighbours.
+pub fn merge(groups: Vec<Vec<LogEntry>>) -> Vec<LogEntry> {
+    let mut keyed: Vec<(Option<Time>, usize, usize, LogEntry)> = Vec::new();
+    for (g, group) in groups.into_iter().enumerate() {
+        let mut last = None;
+        for (i, e) in group.into_iter().enumerate() {
+            if e.time.is_some() {
+                last = e.time;
+            }
+            keyed.push((last, g, i, e));
+        }
+    }
+    keyed.sort_by_key(|k| (k.0, k.1, k.2));
+    keyed.into_iter().map(|k| k.3).collect()
+}
+
+/// Cut `line` to [`MAX_LINE`] bytes on a character boundary, marking the cut.
+pub fn cap_line(line: &str) -> std::borrow::Cow<'_, str> {
+    if line.len() <= MAX_LINE {
+        return line.into();
+    }
+    let mut end = MAX_LINE;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{TRUNCATED_MARK}", line.get(..end).unwrap_or_default()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(source: &str, secs: Option<i64>, msg: &str) -> LogEntry {
+        let mut e = LogEntry::new(source, msg);
+        e.time = secs.and_then(crate::snapshot::time_from_unix);
+        e
+    }
+
+    #[test]
+    fn merge_keeps_untimed_lines_with_their_neighbours() {
+        let a = vec![
+            at("a", Some(10), "a1"),
+            at("a", None, "a2"),
+            at("a", Some(30), "a3"),
+        ];
+        let b = vec![at("b", Some(20), "b1"), at("b", Some(40), "b2")];
+        let m: Vec<_> = merge(vec![a, b]).into_iter().map(|e| e.message).collect();
+        assert_eq!(m, ["a1", "a2", "b1", "a3", "b2"]);
+    }
+
+    #[test]
+    fn dedupe_drops_the_same_line_from_a_later_source() {
+        let k = vec![at("kernel", Some(100), "Out of memory")];
+        let j = vec![
+            at("journal", Some(101), "Out of memory"),
+            at("journal", Some(500), "Out of memory"),
+        ];
+        let d = dedupe(vec![k, j]);
+        assert_eq!(d[1].len(), 1);
+        assert_eq!(d[1][0].time.unwrap().timestamp(), 500);
+    }
+
+    #[test]
+    fn cap_line_cuts_on_a_char_boundary() {
+        let long = "é".repeat(MAX_LINE);
+        let c = cap_line(&long);
+        assert!(c.ends_with(TRUNCATED_MARK));
+        assert!(c.len() <= MAX_LINE + TRUNCATED_MARK.len());
+        assert_eq!(cap_line("short"), "short");
+    }
+}
