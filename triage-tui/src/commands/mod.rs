@@ -1,5 +1,7 @@
 //! One module per subcommand; [`dispatch`] routes parsed flags to them.
 
+pub mod incident;
+mod note;
 mod snapshot;
 
 use std::process::ExitCode;
@@ -30,13 +32,17 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     };
     match cli.command {
         Some(Command::Snapshot(args)) => snapshot::run(&global, args),
-        None => not_yet("the TUI"),
+        None => {
+            let opts = snapshot::options(&global, "250ms", "2s")?;
+            crate::tui::run(global.root, opts)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Logs(_)) => not_yet("triage logs"),
         Some(Command::Record(_)) => not_yet("triage record"),
         Some(Command::History(_)) => not_yet("triage history"),
         Some(Command::Check(_)) => not_yet("triage check"),
-        Some(Command::Incident(_)) => not_yet("triage incident"),
-        Some(Command::Note(_)) => not_yet("triage note"),
+        Some(Command::Incident(cmd)) => incident::run(&global, cmd),
+        Some(Command::Note(args)) => note::run(args),
         Some(Command::Postmortem(_)) => not_yet("triage postmortem"),
         Some(Command::Runbook(_)) => not_yet("triage runbook"),
         Some(Command::Diff(_)) => not_yet("triage diff"),

@@ -1,0 +1,312 @@
+//! Step 6, Fix: the runbooks matched to the current findings (until runbooks are wired
+//! in, read-only checks suggested per finding). A `check` runs on Enter, off the UI
+//! thread; a `fix` shows the full command and runs only after the responder types `yes`
+//! (or the runbook id). Every run is journaled as a `command` event with its exit code,
+//! duration and trimmed, redacted output.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::Frame;
+use triage_core::incident::EventBody;
+use triage_core::runbook::exec::CommandResult;
+
+use super::{Outcome, Step};
+use crate::tui::ctx::Ctx;
+use crate::tui::event::Event;
+use crate::tui::keys::{self, Action};
+use crate::tui::widgets::{InputResult, LineInput};
+
+/// Output kept in the journal, in characters (the tail: errors come last).
+const JOURNAL_OUTPUT: usize = 4000;
+
+/// One runnable item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Runbook id, or `suggested`.
+    pub runbook: String,
+    /// What it is for.
+    pub title: String,
+    /// The command.
+    pub command: String,
+    /// Changes the system (needs typed confirmation).
+    pub fix: bool,
+    /// Its timeout.
+    pub timeout: Duration,
+}
+
+/// Read-only checks per finding id, while no runbook matches.
+fn suggested(finding: &str) -> &'static [&'static str] {
+    match finding {
+        "oom_kill" | "memory_pressure" => &[
+            "dmesg -T | grep -i -B2 -A8 'out of memory' | tail -40",
+            "free -m",
+            "ps -eo pid,rss,comm --sort=-rss | head -15",
+        ],
+        "disk_almost_full" | "inodes_almost_full" => &["df -h", "df -i"],
+        "load_high" | "cpu_saturated" => &[
+            "uptime",
+            "ps -eo pid,stat,pcpu,rss,comm --sort=-pcpu | head -15",
+        ],
+        "hung_task" | "io_error" | "fs_error" | "soft_lockup" => &["dmesg -T | tail -50"],
+        "listener_gone" | "syn_flood" | "conntrack_full" => &["ss -tlnp", "ss -s"],
+        "service_failed" => &["systemctl --failed --no-pager"],
+        _ => &[],
+    }
+}
+
+/// What to offer: matched runbook steps, else suggested checks, else a general set.
+pub fn items(ctx: &Ctx) -> Vec<Item> {
+    let findings = ctx
+        .snap
+        .as_ref()
+        .map(|s| s.findings.as_slice())
+        .unwrap_or(&[]);
+    let lib = crate::sources::runbooks();
+    let role = ctx.inventory.as_ref().map(|e| e.role.as_str());
+    let mut out = Vec::new();
+    for (rb, _) in lib.matching(findings, role) {
+        for st in &rb.steps {
+            if let Some(cmd) = st.command() {
+                out.push(Item {
+                    runbook: rb.id.clone(),
+                    title: st.title.clone(),
+                    command: cmd.to_string(),
+                    fix: st.is_fix(),
+                    timeout: Duration::from_secs(st.timeout_seconds.unwrap_or(30)),
+                });
+            }
+        }
+    }
+    if out.is_empty() {
+        let mut cmds: Vec<(&str, String)> = Vec::new();
+        for f in findings {
+            for c in suggested(&f.id) {
+                if !cmds.iter().any(|(x, _)| x == c) {
+                    cmds.push((c, f.title.clone()));
+                }
+            }
+        }
+        for c in ["dmesg -T | tail -20", "df -h", "ss -tlnp", "uptime"] {
+            if !cmds.iter().any(|(x, _)| *x == c) {
+                cmds.push((c, "general check".into()));
+            }
+        }
+        out = cmds
+            .into_iter()
+            .map(|(c, why)| Item {
+                runbook: "suggested".into(),
+                title: why,
+                command: c.into(),
+                fix: false,
+                timeout: Duration::from_secs(10),
+            })
+            .collect();
+    }
+    out
+}
+
+/// The Fix step.
+#[derive(Debug, Default)]
+pub struct Fix {
+    selected: usize,
+    confirm: Option<(Item, LineInput)>,
+    running: HashMap<u64, Item>,
+    results: HashMap<String, CommandResult>,
+    next_job: u64,
+}
+
+impl Fix {
+    fn run(&mut self, item: Item, ctx: &mut Ctx) {
+        self.next_job += 1;
+        if ctx.spawn_command(self.next_job, item.command.clone(), item.timeout) {
+            ctx.flash = Some(format!("running: {}", item.command));
+            self.running.insert(self.next_job, item);
+        } else {
+            ctx.flash = Some("commands cannot run here".into());
+        }
+    }
+}
+
+impl Step for Fix {
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let t = &ctx.theme;
+        let items = items(ctx);
+        let [banner, list, out] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Percentage(45),
+            Constraint::Min(4),
+        ])
+        .areas(area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "Avoid a second incident: prefer detaching/reverting; get risky commands reviewed by a second person before running them.",
+                t.warning(),
+            ))
+            .wrap(Wrap { trim: true }),
+            banner,
+        );
+        let lines: Vec<Line> = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| {
+                let kind = if it.fix {
+                    Span::styled("FIX   ", t.critical())
+                } else {
+                    Span::styled("check ", t.ok())
+                };
+                let state = if self.running.values().any(|r| r.command == it.command) {
+                    " (running…)".to_string()
+                } else if let Some(r) = self.results.get(&it.command) {
+                    format!(
+                        " (exit {})",
+                        r.exit_code.map_or("killed".into(), |c| c.to_string())
+                    )
+                } else {
+                    String::new()
+                };
+                let line = Line::from(vec![
+                    kind,
+                    Span::raw(it.command.clone()),
+                    Span::styled(format!("{state}  — {}", it.title), t.dim()),
+                ]);
+                if i == self.selected {
+                    line.style(t.selected())
+                } else {
+                    line
+                }
+            })
+            .collect();
+        let source = if items.first().is_some_and(|i| i.runbook != "suggested") {
+            "runbooks"
+        } else {
+            "suggested checks (no runbook matched)"
+        };
+        frame.render_widget(
+            Paragraph::new(lines).block(Block::bordered().title(format!(" {source} "))),
+            list,
+        );
+        let body = if let Some((item, input)) = &self.confirm {
+            vec![
+                Line::styled("This command changes the system:", t.critical()),
+                Line::raw(item.command.clone()),
+                input.line(
+                    "type yes (or the runbook id) to run, Esc to cancel: ",
+                    t.key(),
+                ),
+            ]
+        } else {
+            match items
+                .get(self.selected)
+                .and_then(|i| self.results.get(&i.command))
+            {
+                Some(r) => {
+                    let mut v = vec![Line::styled(
+                        format!(
+                            "$ {}  (exit {}, {} ms)",
+                            r.command,
+                            r.exit_code.map_or("killed".into(), |c| c.to_string()),
+                            r.duration.as_millis()
+                        ),
+                        t.heading(),
+                    )];
+                    let lines: Vec<&str> = r.output.lines().collect();
+                    let room = super::page(out).saturating_sub(1);
+                    v.extend(
+                        lines[lines.len().saturating_sub(room)..]
+                            .iter()
+                            .map(|l| Line::raw(l.to_string())),
+                    );
+                    v
+                }
+                None => vec![Line::styled(
+                    "Enter runs the selected check; its output shows here and goes to the journal.",
+                    t.dim(),
+                )],
+            }
+        };
+        frame.render_widget(
+            Paragraph::new(body).block(Block::bordered().title(" Output ")),
+            out,
+        );
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
+        if let Some((item, input)) = &mut self.confirm {
+            match input.key(key) {
+                InputResult::Editing => {}
+                InputResult::Submit(word) => {
+                    let item = item.clone();
+                    self.confirm = None;
+                    if word.trim() == "yes" || word.trim() == item.runbook {
+                        self.run(item, ctx);
+                    } else {
+                        ctx.flash = Some("not confirmed: nothing run".into());
+                    }
+                }
+                InputResult::Cancel => self.confirm = None,
+            }
+            return Outcome::Consumed;
+        }
+        let items = items(ctx);
+        match keys::action(5, key) {
+            Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(Action::Down) => {
+                self.selected = (self.selected + 1).min(items.len().saturating_sub(1))
+            }
+            Some(Action::Enter) => match items.get(self.selected) {
+                Some(it) if it.fix => self.confirm = Some((it.clone(), LineInput::default())),
+                Some(it) => self.run(it.clone(), ctx),
+                None => {}
+            },
+            _ => return Outcome::NotConsumed,
+        }
+        Outcome::Consumed
+    }
+
+    fn hints(&self) -> Vec<(String, &'static str)> {
+        if self.confirm.is_some() {
+            return vec![("yes Enter".into(), "run"), ("Esc".into(), "cancel")];
+        }
+        vec![("↑/↓".into(), "select"), ("Enter".into(), "run")]
+    }
+
+    fn capturing(&self) -> bool {
+        self.confirm.is_some()
+    }
+
+    fn on_event(&mut self, event: &Event, ctx: &mut Ctx) {
+        let Event::CommandDone { job, result } = event else {
+            return;
+        };
+        let Some(item) = self.running.remove(job) else {
+            return;
+        };
+        let redacted = triage_core::redact::redact(&result.output).into_owned();
+        let n = redacted.chars().count();
+        let output: String = redacted
+            .chars()
+            .skip(n.saturating_sub(JOURNAL_OUTPUT))
+            .collect();
+        let body = EventBody::Command {
+            command: triage_core::redact::redact(&result.command).into_owned(),
+            exit_code: result.exit_code,
+            duration_ms: result.duration.as_millis() as u64,
+            output: output.trim().to_string(),
+            mode: Some(if item.fix { "fix" } else { "check" }.into()),
+            runbook: (item.runbook != "suggested").then(|| item.runbook.clone()),
+        };
+        ctx.flash = Some(match ctx.journal(body) {
+            Ok(()) => format!(
+                "done (exit {}), saved to the journal",
+                result.exit_code.map_or("killed".into(), |c| c.to_string())
+            ),
+            Err(e) => format!("ran, but not saved: {e:#}"),
+        });
+        self.results.insert(item.command.clone(), result.clone());
+    }
+}
