@@ -125,10 +125,9 @@ fn status_bar(frame: &mut Frame, area: Rect, app: &App) {
                 s.collected_at.format("%H:%M:%S")
             )));
             if !s.warnings.is_empty() {
-                spans.push(Span::styled(
-                    format!(" │ {} warnings", s.warnings.len()),
-                    t.warning(),
-                ));
+                let n = s.warnings.len();
+                let plural = if n == 1 { "" } else { "s" };
+                spans.push(Span::styled(format!(" │ {n} warning{plural}"), t.warning()));
             }
         }
         None => spans.push(Span::styled(" │ collecting…", t.dim())),

@@ -169,7 +169,9 @@ impl Step for Fix {
                 } else {
                     String::new()
                 };
+                let pointer = if i == self.selected { "› " } else { "  " };
                 let line = Line::from(vec![
+                    Span::raw(pointer),
                     kind,
                     Span::raw(it.command.clone()),
                     Span::styled(format!("{state}  — {}", it.title), t.dim()),

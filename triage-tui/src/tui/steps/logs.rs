@@ -112,9 +112,9 @@ impl Logs {
 impl Step for Logs {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = &ctx.theme;
-        let (main, side) = if area.width >= 150 {
+        let (main, side) = if area.width >= 130 {
             let [a, b] =
-                Layout::horizontal([Constraint::Min(80), Constraint::Length(60)]).areas(area);
+                Layout::horizontal([Constraint::Min(70), Constraint::Length(56)]).areas(area);
             (a, Some(b))
         } else {
             (area, None)

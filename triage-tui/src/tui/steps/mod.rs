@@ -72,3 +72,9 @@ pub fn all() -> Vec<Box<dyn Step>> {
 pub fn page(area: Rect) -> usize {
     area.height.saturating_sub(2) as usize
 }
+
+/// The Fix step's items (tests).
+#[cfg(test)]
+pub fn fix_items(ctx: &Ctx) -> Vec<fix::Item> {
+    fix::items(ctx)
+}

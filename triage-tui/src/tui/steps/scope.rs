@@ -194,7 +194,8 @@ impl Step for Scope {
             } else {
                 t.text()
             };
-            lines.push(Line::styled(format!("{mark} {q}"), style));
+            let pointer = if i == self.selected { "›" } else { " " };
+            lines.push(Line::styled(format!("{pointer}{mark} {q}"), style));
         }
         frame.render_widget(
             Paragraph::new(lines).block(Block::bordered().title(" Impact (Space: ? → yes → no) ")),

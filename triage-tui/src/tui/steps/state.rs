@@ -199,7 +199,7 @@ impl StateStep {
 
 impl Step for StateStep {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
-        if area.width >= 140 {
+        if area.width >= 120 {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(60), Constraint::Min(40)]).areas(area);
             let [net, spark] =

@@ -1,0 +1,138 @@
+//! End to end: the real `triage` binary in a 100×30 tmux session. Press `2`, write a
+//! note, quit; check the screen and the journal. Skips (with a message) without tmux.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        assert!(self.cmd(&args).status.success());
+    }
+
+    /// Wait until the screen contains `text`; the screen on timeout.
+    fn wait_for(&self, text: &str) -> Result<String, String> {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return Ok(s);
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                return Err(s);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn journal_text(home: &Path) -> String {
+    let mut out = String::new();
+    if let Ok(dir) = std::fs::read_dir(home.join("incidents")) {
+        for e in dir.flatten() {
+            out.push_str(
+                &std::fs::read_to_string(e.path().join("journal.jsonl")).unwrap_or_default(),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn note_from_the_tui_reaches_the_journal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIP: tmux is not installed (apt-get install tmux to run this test)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("triage");
+    let tmux = Tmux {
+        socket: format!("triage-e2e-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "env TRIAGE_HOME='{}' USER=tester TERM=xterm-256color '{}'",
+        home.path().display(),
+        bin.display()
+    );
+    let out = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = tmux
+        .wait_for("Detect")
+        .unwrap_or_else(|s| panic!("no first frame:\n{s}"));
+    assert!(first.contains("triage"), "{first}");
+
+    tmux.keys(&["2"]);
+    tmux.wait_for("Status message")
+        .unwrap_or_else(|s| panic!("no Report step:\n{s}"));
+    tmux.keys(&["n"]);
+    tmux.wait_for("Note")
+        .unwrap_or_else(|s| panic!("no note editor:\n{s}"));
+    tmux.keys(&["-l", "restarted nginx at 10:07"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux
+        .wait_for("note saved")
+        .unwrap_or_else(|s| panic!("note not saved:\n{s}"));
+    assert!(screen.contains("▶ 2 Report"), "{screen}");
+    assert!(
+        screen.contains("restarted nginx"),
+        "note in the timeline:\n{screen}"
+    );
+    // Saved means fsynced: the journal has it before we quit.
+    assert!(journal_text(home.path()).contains("\"text\":\"restarted nginx at 10:07\""));
+
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while tmux.cmd(&["has-session", "-t", "e2e"]).status.success() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "triage did not quit:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let journal = journal_text(home.path());
+    assert!(journal.contains("\"kind\":\"opened\""), "{journal}");
+    assert!(
+        journal.contains("\"step\":\"report\""),
+        "the step it quit on is journaled: {journal}"
+    );
+}
