@@ -75,14 +75,17 @@ pub fn run(root: HostRoot, opts: Options) -> Result<()> {
             }
             terminal.draw(|f| app.render(f))?;
             if let Some(text) = app.ctx.clipboard.take() {
-                let b64 = base64::engine::general_purpose::STANDARD.encode(text);
                 let mut out = std::io::stdout();
-                write!(out, "\x1b]52;c;{b64}\x07")?;
+                out.write_all(osc52(&text, std::env::var_os("TMUX").is_some()).as_bytes())?;
                 out.flush()?;
             }
         }
         Ok(())
     })();
+    if !app.quit {
+        // The loop ended on an error (the terminal went away): still journal the step.
+        app.leave();
+    }
     ratatui::restore();
     if let Some((inc, _)) = &app.ctx.incident {
         eprintln!(
@@ -91,4 +94,17 @@ pub fn run(root: HostRoot, opts: Options) -> Result<()> {
         );
     }
     result
+}
+
+/// The OSC 52 "set clipboard" sequence for `text`. Inside tmux it is sent twice: plain
+/// (taken by tmux with `set-clipboard on`) and wrapped in tmux's DCS passthrough (for
+/// `allow-passthrough on`), so one of them reaches the local terminal through SSH.
+pub fn osc52(text: &str, tmux: bool) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    let plain = format!("\x1b]52;c;{b64}\x07");
+    if tmux {
+        format!("{plain}\x1bPtmux;\x1b{plain}\x1b\\")
+    } else {
+        plain
+    }
 }

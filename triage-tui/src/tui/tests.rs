@@ -307,3 +307,13 @@ fn fix_never_runs_a_fix_without_yes() {
         "disk finding suggests df -h"
     );
 }
+
+#[test]
+fn osc52_encodes_the_message() {
+    assert_eq!(super::osc52("hi", false), "\x1b]52;c;aGk=\x07");
+    let wrapped = super::osc52("hi", true);
+    assert!(
+        wrapped.ends_with("\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"),
+        "{wrapped:?}"
+    );
+}

@@ -312,3 +312,78 @@ impl Step for Fix {
         self.results.insert(item.command.clone(), result.clone());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    use triage_core::incident::Store;
+
+    fn type_line(fix: &mut Fix, ctx: &mut Ctx, text: &str) {
+        for c in text.chars() {
+            fix.handle_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), ctx);
+        }
+        fix.handle_key(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), ctx);
+    }
+
+    #[test]
+    fn a_fix_runs_only_after_yes_and_is_journaled() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = Ctx::new(Store::new(dir.path()), crate::tui::theme::Theme::new(false));
+        let (tx, rx) = std::sync::mpsc::channel();
+        ctx.jobs = Some(tx);
+        let item = Item {
+            runbook: "restart-web".into(),
+            title: "restart".into(),
+            command: "echo fixed; exit 3".into(),
+            fix: true,
+            timeout: Duration::from_secs(5),
+        };
+        let mut fix = Fix {
+            confirm: Some((item.clone(), LineInput::default())),
+            ..Fix::default()
+        };
+        assert!(fix.capturing(), "q and digits are text while confirming");
+        type_line(&mut fix, &mut ctx, "no");
+        assert_eq!(ctx.flash.as_deref(), Some("not confirmed: nothing run"));
+        assert!(
+            rx.recv_timeout(Duration::from_millis(300)).is_err(),
+            "nothing ran"
+        );
+
+        fix.confirm = Some((item, LineInput::default()));
+        type_line(&mut fix, &mut ctx, "yes");
+        let ev = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the command finished");
+        fix.on_event(&ev, &mut ctx);
+        let st = ctx.state().expect("an incident was started");
+        let cmd = st.events.iter().find_map(|e| match &e.body {
+            EventBody::Command {
+                command,
+                exit_code,
+                output,
+                mode,
+                runbook,
+                ..
+            } => Some((
+                command.clone(),
+                *exit_code,
+                output.clone(),
+                mode.clone(),
+                runbook.clone(),
+            )),
+            _ => None,
+        });
+        assert_eq!(
+            cmd,
+            Some((
+                "echo fixed; exit 3".into(),
+                Some(3),
+                "fixed".into(),
+                Some("fix".into()),
+                Some("restart-web".into())
+            ))
+        );
+    }
+}
