@@ -58,12 +58,14 @@ try:
           f"max {keys[-1]:.0f} ms ({len(keys)} keys)")
     pid = int(tmux("list-panes", "-t", "m", "-F", "#{pane_pid}").stdout.split()[0])
     # The pane runs `env … triage`: env execs, so the pane pid is triage itself.
-    time.sleep(3)
     hz = os.sysconf("SC_CLK_TCK")
-    a = cpu_ticks(pid); t0 = time.monotonic()
-    time.sleep(10)
-    b = cpu_ticks(pid); t1 = time.monotonic()
-    print(f"idle CPU on the Scope step over {t1-t0:.0f} s: {100*(b-a)/hz/(t1-t0):.2f}% of a core "
-          f"(refresh every 2 s included)")
+    for key, name in [("3", "Scope"), ("5", "State")]:
+        tmux("send-keys", "-t", "m", key)
+        time.sleep(3)
+        a = cpu_ticks(pid); t0 = time.monotonic()
+        time.sleep(10)
+        b = cpu_ticks(pid); t1 = time.monotonic()
+        print(f"idle CPU on the {name} step over {t1-t0:.0f} s: {100*(b-a)/hz/(t1-t0):.2f}% of a core "
+              f"(refresh every 2 s included)")
 finally:
     tmux("kill-server")

@@ -196,6 +196,6 @@ impl Step for Detect {
     }
 
     fn hints(&self) -> Vec<(String, &'static str)> {
-        vec![("s".into(), "start incident"), ("j/k".into(), "scroll")]
+        vec![("j/k".into(), "scroll")]
     }
 }
