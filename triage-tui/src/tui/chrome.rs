@@ -27,8 +27,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     .areas(area);
     status_bar(frame, status, app);
     let step_area = if area.width >= WIDE {
+        // The timeline gets more room on big screens.
+        let left_w = if area.width >= 180 { 36 } else { 24 };
         let [left, right] =
-            Layout::horizontal([Constraint::Length(24), Constraint::Min(40)]).areas(middle);
+            Layout::horizontal([Constraint::Length(left_w), Constraint::Min(40)]).areas(middle);
         let [list, timeline_area] =
             Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(left);
         step_list(frame, list, app);

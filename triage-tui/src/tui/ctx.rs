@@ -80,6 +80,7 @@ impl Ctx {
 
     fn set_incident(&mut self, incident: Option<(Incident, State)>) {
         self.seen.clear();
+        self.snapshot_saved = false;
         if let Some((_, st)) = &incident {
             for ev in &st.events {
                 if let EventBody::Finding { id, .. } = &ev.body {
@@ -148,13 +149,18 @@ impl Ctx {
 
     /// After a new snapshot: save the first one of the incident, journal new findings.
     pub fn on_snapshot(&mut self) {
+        self.sync();
         let (Some(snap), Some((inc, _))) = (&self.snap, &self.incident) else {
             return;
         };
         let mut err = None;
+        let mut appended = false;
         if !self.snapshot_saved && snap.host.is_some() {
             match inc.save_snapshot(snap) {
-                Ok(_) => self.snapshot_saved = true,
+                Ok(_) => {
+                    self.snapshot_saved = true;
+                    appended = true;
+                }
                 Err(e) => err = Some(e.to_string()),
             }
         }
@@ -171,17 +177,51 @@ impl Ctx {
             match inc.append(body) {
                 Ok(_) => {
                     self.seen.insert(f.id.clone());
+                    appended = true;
                 }
                 Err(e) => err = Some(e.to_string()),
             }
         }
-        if let Ok(st) = inc.state() {
-            if let Some((_, s)) = &mut self.incident {
-                *s = st;
+        if appended {
+            if let Ok(st) = inc.state() {
+                if let Some((_, s)) = &mut self.incident {
+                    *s = st;
+                }
             }
         }
         if let Some(e) = err {
             self.flash = Some(format!("journal: {e}"));
+        }
+    }
+
+    /// Pick up what other responders did meanwhile (a second `triage`, `triage note`,
+    /// `triage incident start|close`): their events, an incident opened or closed.
+    pub fn sync(&mut self) {
+        match &self.incident {
+            None => {
+                // Only the newest can have been started elsewhere: one journal read.
+                let newest = self.store.all().ok().and_then(|mut all| all.pop());
+                let open = newest.and_then(|inc| {
+                    let st = inc.state().ok()?;
+                    st.is_open().then_some((inc, st))
+                });
+                if let Some(open) = open {
+                    self.flash = Some(format!("incident {} was started elsewhere", open.0.id));
+                    self.set_incident(Some(open));
+                }
+            }
+            Some((inc, _)) => match inc.state() {
+                Ok(st) if !st.is_open() => {
+                    self.flash = Some(format!("incident {} was closed", inc.id));
+                    self.set_incident(None);
+                }
+                Ok(st) => {
+                    if let Some((_, s)) = &mut self.incident {
+                        *s = st;
+                    }
+                }
+                Err(e) => self.flash = Some(format!("journal: {e}")),
+            },
         }
     }
 

@@ -317,3 +317,25 @@ fn osc52_encodes_the_message() {
         "{wrapped:?}"
     );
 }
+
+#[test]
+fn incidents_started_or_closed_elsewhere_are_picked_up_on_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    assert!(app.ctx.incident.is_none());
+    // Another responder runs `triage incident start`.
+    let (inc, _) = Store::new(dir.path())
+        .start("from the shell", "web-3")
+        .unwrap();
+    app.handle(Event::Snapshot(Box::new(fixture_snapshot())));
+    assert_eq!(app.ctx.state().unwrap().title, "from the shell");
+    inc.append(EventBody::Note {
+        text: "from the other responder".into(),
+    })
+    .unwrap();
+    inc.append(EventBody::Closed { summary: None }).unwrap();
+    app.handle(Event::Snapshot(Box::new(fixture_snapshot())));
+    assert!(app.ctx.incident.is_none(), "closed elsewhere");
+    let flash = app.ctx.flash.clone().unwrap();
+    assert!(flash.contains("was closed"), "{flash}");
+}

@@ -60,7 +60,7 @@ impl Step for Scope {
         let t = &ctx.theme;
         let wide = area.width >= 120;
         let [top, bottom] =
-            Layout::vertical([Constraint::Percentage(55), Constraint::Min(8)]).areas(area);
+            Layout::vertical([Constraint::Percentage(50), Constraint::Min(10)]).areas(area);
         let (changes_area, usual_area) = if wide {
             let [a, b] =
                 Layout::horizontal([Constraint::Percentage(60), Constraint::Min(30)]).areas(top);
@@ -71,7 +71,7 @@ impl Step for Scope {
         let [inv_area, impact_area] = if wide {
             Layout::horizontal([Constraint::Percentage(50), Constraint::Min(30)]).areas(bottom)
         } else {
-            Layout::vertical([Constraint::Length(3), Constraint::Min(6)]).areas(bottom)
+            Layout::vertical([Constraint::Length(4), Constraint::Min(6)]).areas(bottom)
         };
 
         let w = changes_area.width.saturating_sub(2) as usize;
@@ -169,6 +169,21 @@ impl Step for Scope {
                     ]));
                 }
             }
+        }
+        if !wide {
+            // No room for the "now vs usual" pane: its headline here.
+            let load = ctx
+                .snap
+                .as_ref()
+                .and_then(|s| s.load.as_ref())
+                .map(|l| l.one);
+            inv.push(match &ctx.baseline {
+                Some(b) => Line::raw(usual_line("load1", load, b.load1.as_ref(), "")),
+                None => Line::styled(
+                    format!("  now vs usual: history baseline {NOT_AVAILABLE}"),
+                    t.dim(),
+                ),
+            });
         }
         let title = if wide {
             " Inventory & dependencies "
