@@ -339,3 +339,16 @@ fn incidents_started_or_closed_elsewhere_are_picked_up_on_refresh() {
     let flash = app.ctx.flash.clone().unwrap();
     assert!(flash.contains("was closed"), "{flash}");
 }
+
+#[test]
+fn help_overlay_opens_and_any_key_closes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    app.handle(key('?'));
+    let text = format!("{}", draw(&app, 80, 24));
+    assert!(text.contains("quit (the incident stays open)"), "{text}");
+    app.handle(key('q'));
+    assert!(!app.quit, "the key closing help does nothing else");
+    let text = format!("{}", draw(&app, 80, 24));
+    assert!(!text.contains("incident stays open"), "{text}");
+}

@@ -175,6 +175,16 @@ impl Step for Detect {
                 rows.push(Line::raw(format!("         {e}")));
             }
         }
+        if !snap.warnings.is_empty() {
+            rows.push(Line::raw(""));
+            rows.push(Line::styled("Collector warnings (less detail):", t.dim()));
+            for w in &snap.warnings {
+                rows.push(Line::styled(
+                    format!("  {}: {}", w.collector, w.message),
+                    t.dim(),
+                ));
+            }
+        }
         let page = super::page(body);
         self.page.set(page);
         let start = self.scroll.pos.min(rows.len().saturating_sub(1));
@@ -185,10 +195,14 @@ impl Step for Detect {
     }
 
     fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
-        let len = ctx
-            .snap
-            .as_ref()
-            .map_or(0, |s| s.findings.iter().map(|f| 1 + f.evidence.len()).sum());
+        let len = ctx.snap.as_ref().map_or(0, |s| {
+            s.findings
+                .iter()
+                .map(|f| 1 + f.evidence.len())
+                .sum::<usize>()
+                + s.warnings.len()
+                + 2
+        });
         match keys::action(0, key) {
             Some(a) if self.scroll.apply(a, len, self.page.get()) => Outcome::Consumed,
             _ => Outcome::NotConsumed,
