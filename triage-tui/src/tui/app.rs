@@ -88,6 +88,13 @@ impl App {
             }
             Event::History(h) => self.ctx.history = h,
             Event::Reach(r) => self.ctx.reach = Some(r),
+            Event::Sources(s) => {
+                self.ctx.runbooks = s.runbooks;
+                self.ctx.inventory = s.inventory;
+                self.ctx.baseline = s.baseline;
+                self.ctx.reach = None;
+                self.ctx.spawn_reach();
+            }
             Event::Terminate => self.leave(),
             e @ Event::CommandDone { .. } => {
                 for s in &mut self.steps {

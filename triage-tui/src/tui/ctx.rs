@@ -24,6 +24,8 @@ pub struct Ctx {
     pub store: Store,
     /// The open incident and what its journal says.
     pub incident: Option<(Incident, State)>,
+    /// The runbook library.
+    pub runbooks: triage_core::runbook::Library,
     /// The inventory entry of this host.
     pub inventory: Option<HostEntry>,
     /// Usual values for this hour.
@@ -60,6 +62,7 @@ impl Ctx {
             snap: None,
             store,
             incident: None,
+            runbooks: triage_core::runbook::Library::default(),
             inventory: None,
             baseline: None,
             history: Vec::new(),

@@ -35,6 +35,8 @@ pub enum Event {
     },
     /// Reachability results for the dependencies.
     Reach(Vec<Reach>),
+    /// The slow, once-per-session sources: runbooks, inventory entry, baseline.
+    Sources(Box<Sources>),
     /// SIGTERM/SIGHUP (a dropped SSH session): save and quit.
     Terminate,
 }
@@ -92,6 +94,31 @@ pub fn spawn_collector(
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
+    });
+}
+
+/// What [`spawn_sources`] loads.
+#[derive(Debug, Default)]
+pub struct Sources {
+    /// The runbook library.
+    pub runbooks: triage_core::runbook::Library,
+    /// This host in the inventory.
+    pub inventory: Option<triage_core::runbook::inventory::HostEntry>,
+    /// Usual values for this hour.
+    pub baseline: Option<triage_core::baseline::Baseline>,
+}
+
+/// Load runbooks, the inventory entry of `hostname` and the baseline off the UI thread
+/// (they read files that may be slow on a sick box); they arrive as [`Event::Sources`].
+pub fn spawn_sources(tx: &Sender<Event>, hostname: String) {
+    let tx = tx.clone();
+    std::thread::spawn(move || {
+        let s = Sources {
+            runbooks: crate::sources::runbooks(),
+            inventory: crate::sources::inventory_entry(&hostname),
+            baseline: crate::sources::baseline(),
+        };
+        let _ = tx.send(Event::Sources(Box::new(s)));
     });
 }
 

@@ -48,9 +48,7 @@ pub fn run(root: HostRoot, opts: Options) -> Result<()> {
     let mut ctx = Ctx::new(store, theme::Theme::from_env());
     let (tx, rx) = mpsc::channel();
     ctx.jobs = Some(tx.clone());
-    let host = crate::sources::local_hostname();
-    ctx.inventory = crate::sources::inventory_entry(&host);
-    ctx.baseline = crate::sources::baseline();
+    event::spawn_sources(&tx, crate::sources::local_hostname());
     let mut app = App::new(ctx);
 
     let mut terminal = ratatui::init();

@@ -352,3 +352,49 @@ fn help_overlay_opens_and_any_key_closes_it() {
     let text = format!("{}", draw(&app, 80, 24));
     assert!(!text.contains("incident stays open"), "{text}");
 }
+
+#[test]
+fn matched_runbooks_replace_the_suggested_checks() {
+    use triage_core::runbook::{Library, Runbook, Step as RbStep};
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = ctx(dir.path(), false);
+    let step = |title: &str, check: Option<&str>, fix: Option<&str>| RbStep {
+        title: title.into(),
+        explain: String::new(),
+        check: check.map(Into::into),
+        fix: fix.map(Into::into),
+        rollback: None,
+        expect: None,
+        timeout_seconds: None,
+    };
+    c.runbooks = Library {
+        runbooks: vec![Runbook {
+            id: "oom-java".into(),
+            title: "Java OOM".into(),
+            triggers: vec!["oom_kill".into()],
+            applies_to: vec![],
+            steps: vec![
+                step("heap", Some("jcmd 2101 GC.heap_info"), None),
+                step("restart", None, Some("systemctl restart shop")),
+            ],
+            origin: "test".into(),
+        }],
+        errors: vec![],
+    };
+    let items = super::steps::fix_items(&c);
+    let summary: Vec<(&str, bool)> = items.iter().map(|i| (i.command.as_str(), i.fix)).collect();
+    assert_eq!(
+        summary,
+        [
+            ("jcmd 2101 GC.heap_info", false),
+            ("systemctl restart shop", true)
+        ]
+    );
+    let mut app = App::new(c);
+    app.handle(key('6'));
+    app.handle(key('j'));
+    app.handle(code(KeyCode::Enter));
+    let text = format!("{}", draw(&app, 80, 24));
+    assert!(text.contains("This command changes the system"), "{text}");
+    assert!(text.contains("type yes"), "{text}");
+}

@@ -66,10 +66,9 @@ pub fn items(ctx: &Ctx) -> Vec<Item> {
         .as_ref()
         .map(|s| s.findings.as_slice())
         .unwrap_or(&[]);
-    let lib = crate::sources::runbooks();
     let role = ctx.inventory.as_ref().map(|e| e.role.as_str());
     let mut out = Vec::new();
-    for (rb, _) in lib.matching(findings, role) {
+    for (rb, _) in ctx.runbooks.matching(findings, role) {
         for st in &rb.steps {
             if let Some(cmd) = st.command() {
                 out.push(Item {

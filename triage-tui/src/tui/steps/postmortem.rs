@@ -1,7 +1,7 @@
 //! Step 7, Postmortem: a preview of the postmortem generated from the journal; `w`
 //! writes it atomically to `postmortem.md` in the incident's directory.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
@@ -19,17 +19,26 @@ use crate::tui::widgets::Scroll;
 pub struct Postmortem {
     scroll: Scroll,
     page: Cell<usize>,
+    cache: RefCell<Cache>,
 }
 
-fn preview(ctx: &Ctx) -> Option<String> {
+/// The preview, rendered again only when the journal grew (not on every frame).
+fn preview(cache: &RefCell<(usize, String)>, ctx: &Ctx) -> Option<String> {
     let (inc, st) = ctx.incident.as_ref()?;
-    Some(crate::sources::postmortem_preview(inc, st, "en"))
+    let mut c = cache.borrow_mut();
+    if c.0 != st.events.len() || c.1.is_empty() {
+        *c = (
+            st.events.len(),
+            crate::sources::postmortem_preview(inc, st, "en"),
+        );
+    }
+    Some(c.1.clone())
 }
 
 impl Step for Postmortem {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         self.page.set(super::page(area));
-        let text = preview(ctx)
+        let text = preview(&self.cache, ctx)
             .unwrap_or_else(|| "No incident open: nothing to write yet (s starts one).".into());
         let lines: Vec<Line> = text
             .lines()
@@ -45,10 +54,11 @@ impl Step for Postmortem {
     }
 
     fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
-        let len = preview(ctx).map_or(0, |p| p.lines().count());
+        let len = preview(&self.cache, ctx).map_or(0, |p| p.lines().count());
         match keys::action(6, key) {
             Some(Action::Write) => {
-                let (Some(text), Some((inc, _))) = (preview(ctx), &ctx.incident) else {
+                let (Some(text), Some((inc, _))) = (preview(&self.cache, ctx), &ctx.incident)
+                else {
                     ctx.flash = Some("no incident open".into());
                     return Outcome::Consumed;
                 };
