@@ -22,15 +22,16 @@ pub struct Postmortem {
     cache: RefCell<Cache>,
 }
 
+/// (incident id, events) → preview.
+type Cache = ((String, usize), String);
+
 /// The preview, rendered again only when the journal grew (not on every frame).
-fn preview(cache: &RefCell<(usize, String)>, ctx: &Ctx) -> Option<String> {
+fn preview(cache: &RefCell<Cache>, ctx: &Ctx) -> Option<String> {
     let (inc, st) = ctx.incident.as_ref()?;
     let mut c = cache.borrow_mut();
-    if c.0 != st.events.len() || c.1.is_empty() {
-        *c = (
-            st.events.len(),
-            crate::sources::postmortem_preview(inc, st, "en"),
-        );
+    let key = (inc.id.clone(), st.events.len());
+    if c.0 != key {
+        *c = (key, crate::sources::postmortem_preview(inc, st, "en"));
     }
     Some(c.1.clone())
 }
