@@ -136,3 +136,67 @@ fn note_from_the_tui_reaches_the_journal() {
         "the step it quit on is journaled: {journal}"
     );
 }
+
+#[test]
+fn a_dropped_session_sighup_journals_the_step_and_exits() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIP: tmux is not installed (apt-get install tmux to run this test)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("triage");
+    let tmux = Tmux {
+        socket: format!("triage-e2e-hup-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "exec env TRIAGE_HOME='{}' '{}'",
+        home.path().display(),
+        bin.display()
+    );
+    assert!(tmux
+        .cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            &cmd
+        ])
+        .status
+        .success());
+    tmux.wait_for("Detect")
+        .unwrap_or_else(|s| panic!("no first frame:\n{s}"));
+    tmux.keys(&["3"]);
+    tmux.wait_for("Impact")
+        .unwrap_or_else(|s| panic!("no Scope step:\n{s}"));
+    tmux.keys(&["s"]);
+    tmux.wait_for("incident 2")
+        .unwrap_or_else(|s| panic!("no incident:\n{s}"));
+    let pid: i32 = String::from_utf8_lossy(
+        &tmux
+            .cmd(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"])
+            .stdout,
+    )
+    .trim()
+    .parse()
+    .unwrap();
+    // Closing the pane is what a dropped SSH session does: SIGHUP.
+    assert!(tmux.cmd(&["kill-session", "-t", "e2e"]).status.success());
+    let start = Instant::now();
+    let alive = || nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+    while alive() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "triage did not exit on SIGHUP"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let journal = journal_text(home.path());
+    assert!(
+        journal.contains("\"step\":\"scope\",\"status\":\"started\""),
+        "the step it was on is journaled: {journal}"
+    );
+}

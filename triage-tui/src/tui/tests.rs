@@ -398,3 +398,21 @@ fn matched_runbooks_replace_the_suggested_checks() {
     assert!(text.contains("This command changes the system"), "{text}");
     assert!(text.contains("type yes"), "{text}");
 }
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), true));
+    for popup in ['x', '?', 'n'] {
+        if popup != 'x' {
+            app.handle(code(KeyCode::Esc));
+            app.handle(key(popup));
+        }
+        for i in 0..7 {
+            app.current = i;
+            for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (79, 23), (200, 60)] {
+                draw(&app, w, h);
+            }
+        }
+    }
+}
