@@ -14,6 +14,8 @@ pub mod theme;
 pub mod widgets;
 
 #[cfg(test)]
+mod fixture;
+#[cfg(test)]
 mod tests;
 
 use std::io::Write;

@@ -2,6 +2,7 @@
 //! draws itself, handles the keys it knows and says which keys it offers for the footer.
 //! The app asks the step first; a key it does not consume is a global one.
 
+mod checks;
 mod detect;
 mod fix;
 mod logs;
@@ -75,6 +76,6 @@ pub fn page(area: Rect) -> usize {
 
 /// The Fix step's items (tests).
 #[cfg(test)]
-pub fn fix_items(ctx: &Ctx) -> Vec<fix::Item> {
-    fix::items(ctx)
+pub fn fix_items(ctx: &Ctx) -> Vec<checks::Item> {
+    checks::items(ctx)
 }
