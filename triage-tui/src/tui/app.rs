@@ -170,6 +170,10 @@ impl App {
             Action::Quit => self.leave(),
             Action::Refresh => {
                 self.ctx.refresh_requested = true;
+                if self.current == 2 {
+                    self.ctx.reach = None;
+                    self.ctx.spawn_reach();
+                }
                 self.ctx.flash = Some("refreshing…".into());
             }
             Action::Start => {

@@ -5,13 +5,14 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{self as ct, KeyEvent, KeyEventKind};
-use triage_core::collect::Collector;
+use triage_core::collect::{Collector, Options};
 use triage_core::runbook::exec::CommandResult;
 use triage_core::runbook::inventory::Reach;
 use triage_core::snapshot::{Snapshot, Time};
+use triage_core::HostRoot;
 
 /// Everything the UI loop reacts to.
 #[derive(Debug)]
@@ -40,6 +41,9 @@ pub enum Event {
     /// SIGTERM/SIGHUP (a dropped SSH session): save and quit.
     Terminate,
 }
+
+/// How often the sparkline's history is read again.
+const HISTORY_EVERY: Duration = Duration::from_secs(30);
 
 /// How often the input thread looks at the terminate flag.
 const INPUT_POLL: Duration = Duration::from_millis(200);
@@ -75,26 +79,49 @@ pub fn spawn_input(tx: Sender<Event>, terminate: Arc<AtomicBool>) {
 
 /// Collect a snapshot every `interval` (or at once when `refresh` receives), with ONE
 /// [`Collector`] kept alive so a collector stuck on a dead mount is skipped, not
-/// restarted. Also sends the history for the sparkline after each snapshot.
+/// restarted. The log files the inventory lists for `hostname` join the log tail. Also
+/// sends the history for the sparkline after each snapshot.
 pub fn spawn_collector(
+    root: HostRoot,
+    mut opts: Options,
+    hostname: String,
+    tx: Sender<Event>,
+    refresh: Receiver<()>,
+    interval: Duration,
+) {
+    std::thread::spawn(move || {
+        if let Some(entry) = crate::sources::inventory_entry(&hostname) {
+            opts.extra_logs
+                .extend(entry.logs.iter().map(std::path::PathBuf::from));
+        }
+        collect_loop(Collector::new(root, opts), tx, refresh, interval)
+    });
+}
+
+fn collect_loop(
     collector: Collector,
     tx: Sender<Event>,
     refresh: Receiver<()>,
     interval: Duration,
 ) {
-    std::thread::spawn(move || loop {
+    let mut history_at: Option<Instant> = None;
+    loop {
         let snap = collector.collect();
         let since = snap.collected_at - chrono::Duration::hours(1);
         if tx.send(Event::Snapshot(Box::new(snap))).is_err() {
             return;
         }
-        let _ = tx.send(Event::History(crate::sources::history_samples(since)));
+        // History moves at the recorder's pace (10 s): no need to read it every refresh.
+        if history_at.is_none_or(|t| t.elapsed() >= HISTORY_EVERY) {
+            history_at = Some(Instant::now());
+            let _ = tx.send(Event::History(crate::sources::history_samples(since)));
+        }
         match refresh.recv_timeout(interval) {
             Ok(()) => while refresh.try_recv().is_ok() {},
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
-    });
+    }
 }
 
 /// What [`spawn_sources`] loads.

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use base64::Engine;
-use triage_core::collect::{Collector, Options};
+use triage_core::collect::Options;
 use triage_core::incident::Store;
 use triage_core::HostRoot;
 
@@ -50,7 +50,8 @@ pub fn run(root: HostRoot, opts: Options) -> Result<()> {
     let mut ctx = Ctx::new(store, theme::Theme::from_env());
     let (tx, rx) = mpsc::channel();
     ctx.jobs = Some(tx.clone());
-    event::spawn_sources(&tx, crate::sources::local_hostname());
+    let hostname = crate::sources::local_hostname();
+    event::spawn_sources(&tx, hostname.clone());
     let mut app = App::new(ctx);
 
     let mut terminal = ratatui::init();
@@ -59,7 +60,7 @@ pub fn run(root: HostRoot, opts: Options) -> Result<()> {
         terminal.draw(|f| app.render(f))?;
         let (refresh_tx, refresh_rx) = mpsc::channel();
         event::spawn_input(tx.clone(), terminate);
-        event::spawn_collector(Collector::new(root, opts), tx, refresh_rx, REFRESH);
+        event::spawn_collector(root, opts, hostname, tx, refresh_rx, REFRESH);
         while !app.quit {
             match rx.recv_timeout(CLOCK) {
                 Ok(ev) => app.handle(ev),
