@@ -135,15 +135,7 @@ impl App {
                     InputResult::Cancel => self.popup = Popup::None,
                     InputResult::Submit(text) => {
                         self.popup = Popup::None;
-                        if !text.trim().is_empty() {
-                            let r = self.ctx.journal(EventBody::Note {
-                                text: text.trim().to_string(),
-                            });
-                            self.ctx.flash = Some(match r {
-                                Ok(()) => "note saved".into(),
-                                Err(e) => format!("note NOT saved: {e:#}"),
-                            });
-                        }
+                        self.ctx.save_note(&text);
                     }
                 }
                 return;
@@ -181,30 +173,8 @@ impl App {
                     self.ctx.flash = Some(format!("could not start: {e:#}"));
                 }
             }
-            Action::Copy => {
-                let message = self.ctx.status_message();
-                self.ctx.clipboard = Some(message.clone());
-                self.ctx.flash = Some(match self.ctx.journal(EventBody::Reported { message }) {
-                    Ok(()) => "status message copied (OSC 52), recorded as reported".into(),
-                    Err(e) => format!("copied, but not recorded: {e:#}"),
-                });
-            }
-            Action::Done => {
-                let step = STEPS[self.current];
-                let done = self
-                    .ctx
-                    .state()
-                    .is_some_and(|s| s.steps_done.contains(step));
-                let status = if done { "undone" } else { "done" };
-                let r = self.ctx.journal(EventBody::Step {
-                    step: step.into(),
-                    status: status.into(),
-                });
-                self.ctx.flash = Some(match r {
-                    Ok(()) => format!("{} marked {status}", steps::NAMES[self.current]),
-                    Err(e) => format!("not saved: {e:#}"),
-                });
-            }
+            Action::Copy => self.ctx.copy_status(),
+            Action::Done => self.ctx.toggle_done(self.current),
             _ => {}
         }
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use triage_core::baseline::Baseline;
-use triage_core::incident::{EventBody, Incident, State, Store};
+use triage_core::incident::{EventBody, Incident, State, Store, STEPS};
 use triage_core::runbook::inventory::{HostEntry, Reach};
 use triage_core::snapshot::{Severity, Snapshot, Time};
 
@@ -148,6 +148,47 @@ impl Ctx {
             *st = inc.state()?;
         }
         Ok(())
+    }
+
+    /// Journal a note (starting an incident if needed); "note saved" only after the fsync.
+    pub fn save_note(&mut self, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let r = self.journal(EventBody::Note {
+            text: text.to_string(),
+        });
+        self.flash = Some(match r {
+            Ok(()) => "note saved".into(),
+            Err(e) => format!("note NOT saved: {e:#}"),
+        });
+    }
+
+    /// Copy the status message (the UI loop sends it with OSC 52) and journal `reported`.
+    pub fn copy_status(&mut self) {
+        let message = self.status_message();
+        self.clipboard = Some(message.clone());
+        self.flash = Some(match self.journal(EventBody::Reported { message }) {
+            Ok(()) => "status message copied (OSC 52), recorded as reported".into(),
+            Err(e) => format!("copied, but not recorded: {e:#}"),
+        });
+    }
+
+    /// Mark step `step` (0-based) done, or not done when it was.
+    pub fn toggle_done(&mut self, step: usize) {
+        let Some(name) = STEPS.get(step) else { return };
+        let done = self.state().is_some_and(|s| s.steps_done.contains(*name));
+        let status = if done { "undone" } else { "done" };
+        let r = self.journal(EventBody::Step {
+            step: name.to_string(),
+            status: status.into(),
+        });
+        let shown = super::steps::NAMES.get(step).copied().unwrap_or(name);
+        self.flash = Some(match r {
+            Ok(()) => format!("{shown} marked {status}"),
+            Err(e) => format!("not saved: {e:#}"),
+        });
     }
 
     /// After a new snapshot: save the first one of the incident, journal new findings.
