@@ -67,5 +67,18 @@ try:
         b = cpu_ticks(pid); t1 = time.monotonic()
         print(f"idle CPU on the {name} step over {t1-t0:.0f} s: {100*(b-a)/hz/(t1-t0):.2f}% of a core "
               f"(refresh every 2 s included)")
+    # The same figures for `top -d 2` (a 2 s refresh too), in the same run, for scale.
+    tmux("kill-server")
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    tmux("new-session", "-d", "-s", "m", "-x", "100", "-y", "30", "top -d 2")
+    t1 = wait_for("PID")
+    print(f"top -d 2, startup to first frame: {(t1-t0)*1000:.0f} ms")
+    pid = int(tmux("list-panes", "-t", "m", "-F", "#{pane_pid}").stdout.split()[0])
+    time.sleep(3)
+    a = cpu_ticks(pid); t0 = time.monotonic()
+    time.sleep(10)
+    b = cpu_ticks(pid); t1 = time.monotonic()
+    print(f"top -d 2, idle CPU over {t1-t0:.0f} s: {100*(b-a)/hz/(t1-t0):.2f}% of a core")
 finally:
     tmux("kill-server")
