@@ -200,3 +200,79 @@ fn a_dropped_session_sighup_journals_the_step_and_exits() {
         "the step it was on is journaled: {journal}"
     );
 }
+
+#[test]
+fn after_kill_9_triage_resumes_on_the_next_step_with_the_notes() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIP: tmux is not installed (apt-get install tmux to run this test)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("triage");
+    let tmux = Tmux {
+        socket: format!("triage-e2e-kill-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "exec env TRIAGE_HOME='{}' '{}'",
+        home.path().display(),
+        bin.display()
+    );
+    let start = |t: &Tmux| {
+        assert!(t
+            .cmd(&[
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                &cmd
+            ])
+            .status
+            .success());
+        t.wait_for("Detect")
+            .unwrap_or_else(|s| panic!("no first frame:\n{s}"));
+    };
+    start(&tmux);
+    tmux.keys(&["3"]);
+    tmux.wait_for("Impact")
+        .unwrap_or_else(|s| panic!("no Scope step:\n{s}"));
+    tmux.keys(&["n"]);
+    tmux.keys(&["-l", "db primary unreachable"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("note saved")
+        .unwrap_or_else(|s| panic!("{s}"));
+    tmux.keys(&["d"]);
+    tmux.wait_for("Scope marked done")
+        .unwrap_or_else(|s| panic!("{s}"));
+    let pid: i32 = String::from_utf8_lossy(
+        &tmux
+            .cmd(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"])
+            .stdout,
+    )
+    .trim()
+    .parse()
+    .unwrap();
+    // kill -9: no chance to save anything more than what was already fsynced.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let t0 = Instant::now();
+    while tmux.cmd(&["has-session", "-t", "e2e"]).status.success() {
+        assert!(t0.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    start(&tmux);
+    let screen = tmux
+        .wait_for("db primary unre")
+        .unwrap_or_else(|s| panic!("note not back:\n{s}"));
+    assert!(screen.contains("✓ 3 Scope"), "Scope done:\n{screen}");
+    assert!(
+        screen.contains("▶ 4 Logs"),
+        "resumed on the step after the one done:\n{screen}"
+    );
+}
