@@ -57,7 +57,7 @@ pub fn baseline() -> Option<Baseline> {
 }
 
 /// Run `cmd` with `sh -c`, stdin closed, killing it at `timeout`. Blocking: call it off
-/// the UI thread. Output is stdout then stderr, at most 64 KiB of each.
+/// the UI thread. Output is stdout then stderr, the last 64 KiB of each.
 pub fn run_command(cmd: &str, timeout: Duration) -> CommandResult {
     let started = Instant::now();
     let done = |exit_code, output: String, timed_out| CommandResult {
@@ -78,13 +78,26 @@ pub fn run_command(cmd: &str, timeout: Duration) -> CommandResult {
         Ok(c) => c,
         Err(e) => return done(None, format!("could not start sh: {e}"), false),
     };
+    // Read everything (a child blocked on a full pipe would never exit), keep the tail.
     let reader = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(p) = pipe {
-                let _ = p.take(OUTPUT_LIMIT as u64).read_to_end(&mut buf);
+            let mut kept = Vec::new();
+            let mut chunk = [0u8; 8192];
+            if let Some(mut p) = pipe {
+                while let Ok(n) = p.read(&mut chunk) {
+                    if n == 0 {
+                        break;
+                    }
+                    kept.extend_from_slice(&chunk[..n]);
+                    if kept.len() > 2 * OUTPUT_LIMIT {
+                        kept.drain(..kept.len() - OUTPUT_LIMIT);
+                    }
+                }
             }
-            buf
+            if kept.len() > OUTPUT_LIMIT {
+                kept.drain(..kept.len() - OUTPUT_LIMIT);
+            }
+            kept
         })
     };
     let out = reader(
@@ -205,6 +218,14 @@ mod tests {
             r.output
         );
         assert!(!r.timed_out);
+    }
+
+    #[test]
+    fn run_command_drains_big_output_and_keeps_the_tail() {
+        let r = run_command("seq 1 300000", Duration::from_secs(20));
+        assert_eq!(r.exit_code, Some(0), "{}", r.output.len());
+        assert!(r.output.len() <= OUTPUT_LIMIT);
+        assert!(r.output.trim_end().ends_with("300000"));
     }
 
     #[test]
