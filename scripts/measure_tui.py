@@ -10,10 +10,10 @@ it sits on a step (the 2 s background refresh included).
 import os, subprocess, sys, tempfile, time
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/triage")
-SOCK = f"triage-measure-{os.getpid()}"
+SOCK = os.path.join(tempfile.mkdtemp(), "tmux.sock")
 
 def tmux(*args):
-    return subprocess.run(["tmux", "-L", SOCK, *args], capture_output=True, text=True)
+    return subprocess.run(["tmux", "-S", SOCK, *args], capture_output=True, text=True)
 
 def screen():
     return tmux("capture-pane", "-p", "-t", "m").stdout

@@ -5,14 +5,24 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// A private tmux server whose socket lives in a temporary directory (gone afterwards).
 struct Tmux {
-    socket: String,
+    socket: std::path::PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 impl Tmux {
+    fn new() -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        Tmux {
+            socket: dir.path().join("tmux.sock"),
+            _dir: dir,
+        }
+    }
+
     fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
-            .arg("-L")
+            .arg("-S")
             .arg(&self.socket)
             .args(args)
             .output()
@@ -71,9 +81,7 @@ fn note_from_the_tui_reaches_the_journal() {
     }
     let home = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("triage");
-    let tmux = Tmux {
-        socket: format!("triage-e2e-{}", std::process::id()),
-    };
+    let tmux = Tmux::new();
     let cmd = format!(
         "env TRIAGE_HOME='{}' USER=tester TERM=xterm-256color '{}'",
         home.path().display(),
@@ -145,9 +153,7 @@ fn a_dropped_session_sighup_journals_the_step_and_exits() {
     }
     let home = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("triage");
-    let tmux = Tmux {
-        socket: format!("triage-e2e-hup-{}", std::process::id()),
-    };
+    let tmux = Tmux::new();
     let cmd = format!(
         "exec env TRIAGE_HOME='{}' '{}'",
         home.path().display(),
@@ -209,9 +215,7 @@ fn after_kill_9_triage_resumes_on_the_next_step_with_the_notes() {
     }
     let home = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("triage");
-    let tmux = Tmux {
-        socket: format!("triage-e2e-kill-{}", std::process::id()),
-    };
+    let tmux = Tmux::new();
     let cmd = format!(
         "exec env TRIAGE_HOME='{}' '{}'",
         home.path().display(),
