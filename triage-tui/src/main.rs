@@ -4,6 +4,8 @@
 mod cli;
 mod commands;
 mod output;
+mod sources;
+mod tui;
 
 use std::process::ExitCode;
 

@@ -2,9 +2,11 @@
 
 mod history;
 mod logs;
+mod note;
 mod postmortem;
 mod record;
 mod runbook;
+pub mod incident;
 mod snapshot;
 
 use std::process::ExitCode;
@@ -40,10 +42,15 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::History(args)) => history::run(&global, args),
         Some(Command::Logs(args)) => logs::run(&global, args),
         Some(Command::Check(_)) => not_yet("triage check"),
-        Some(Command::Incident(_)) => not_yet("triage incident"),
-        Some(Command::Note(_)) => not_yet("triage note"),
         Some(Command::Postmortem(args)) => postmortem::run(&global, args),
         Some(Command::Runbook(cmd)) => runbook::run(&global, cmd),
+        None => {
+            let opts = snapshot::options(&global, "250ms", "2s")?;
+            crate::tui::run(global.root, opts)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Incident(cmd)) => incident::run(&global, cmd),
+        Some(Command::Note(args)) => note::run(args),
         Some(Command::Diff(_)) => not_yet("triage diff"),
     }
 }

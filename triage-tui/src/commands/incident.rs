@@ -1,0 +1,214 @@
+//! `triage incident start|status|close|list`: the shell twins of the TUI's incident
+//! handling, over the same journal (`triage_core::incident`).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use triage_core::collect::{self, Options};
+use triage_core::incident::{EventBody, Incident, State, Store, STEPS};
+use triage_core::snapshot::{now, Snapshot};
+
+use super::Global;
+use crate::cli::IncidentCommand;
+
+/// The store under the state dir.
+pub fn store() -> Store {
+    Store::new(&triage_core::state::state_dir())
+}
+
+/// A quick snapshot (short sampling) for titles and the incident's saved figures.
+pub fn quick_snapshot(global: &Global) -> Snapshot {
+    let opts = Options {
+        sample_interval: Duration::from_millis(100),
+        collector_timeout: Duration::from_secs(1),
+        redact: global.redact,
+        ..Options::default()
+    };
+    collect::snapshot(&global.root, &opts)
+}
+
+/// Save `snap` and journal its findings (not info) into `inc`.
+pub fn record_snapshot(inc: &Incident, snap: &Snapshot) -> Result<()> {
+    inc.save_snapshot(snap).context("saving the snapshot")?;
+    let seen: Vec<String> = inc
+        .state()?
+        .events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::Finding { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    for f in snap
+        .findings
+        .iter()
+        .filter(|f| f.severity != triage_core::snapshot::Severity::Info)
+    {
+        if !seen.contains(&f.id) {
+            inc.append(EventBody::Finding {
+                id: f.id.clone(),
+                severity: f.severity,
+                title: f.title.clone(),
+                evidence: f.evidence.clone(),
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Run `triage incident …`.
+pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
+    let store = store();
+    match cmd {
+        IncidentCommand::Start { title } => {
+            if let Some((inc, st)) = store.open_incident()? {
+                println!("incident {} is already open: {}", inc.id, st.title);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let snap = quick_snapshot(global);
+            let title = title.unwrap_or_else(|| match snap.findings.first() {
+                Some(f) => f.title.clone(),
+                None => format!("incident on {}", snap.hostname()),
+            });
+            let (inc, _) = store.start(&title, snap.hostname())?;
+            record_snapshot(&inc, &snap)?;
+            println!("started incident {}: {title}", inc.id);
+            println!("journal: {}", inc.journal().path().display());
+            Ok(ExitCode::SUCCESS)
+        }
+        IncidentCommand::Status => match store.open_incident()? {
+            None => {
+                println!("no open incident (`triage incident start` opens one)");
+                Ok(ExitCode::from(1))
+            }
+            Some((inc, st)) => {
+                print!("{}", status_text(&inc, &st));
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+        IncidentCommand::Close { summary } => {
+            let Some((inc, _)) = store.open_incident()? else {
+                println!("no open incident");
+                return Ok(ExitCode::from(1));
+            };
+            record_snapshot(&inc, &quick_snapshot(global))?;
+            inc.append(EventBody::Closed { summary })?;
+            let st = inc.state()?;
+            println!("closed incident {} after {}", inc.id, elapsed(&st));
+            Ok(ExitCode::SUCCESS)
+        }
+        IncidentCommand::List => {
+            let all = store.all()?;
+            if all.is_empty() {
+                println!("no incidents in {}", store.dir().display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "{:<20} {:<16} {:<16} {:>9}  {:<30} TOP FINDING",
+                "ID", "OPENED", "CLOSED", "DURATION", "TITLE"
+            );
+            for inc in all.iter().rev() {
+                let st = inc.state()?;
+                let fmt = |t: Option<triage_core::snapshot::Time>| {
+                    t.map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+                };
+                let closed = if st.is_open() {
+                    "(open)".to_string()
+                } else {
+                    fmt(st.closed_at)
+                };
+                let top = st
+                    .events
+                    .iter()
+                    .find_map(|e| match &e.body {
+                        EventBody::Finding { title, .. } => Some(title.as_str()),
+                        _ => None,
+                    })
+                    .unwrap_or("-");
+                println!(
+                    "{:<20} {:<16} {:<16} {:>9}  {:<30} {top}",
+                    inc.id,
+                    fmt(st.opened_at),
+                    closed,
+                    elapsed(&st),
+                    clip(&st.title, 30)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn clip(s: &str, n: usize) -> String {
+    crate::tui::widgets::clip(s, n)
+}
+
+/// How long the incident has been (or was) open.
+pub fn elapsed(st: &State) -> String {
+    let end = st.closed_at.unwrap_or_else(now);
+    st.opened_at.map_or("-".into(), |o| {
+        crate::tui::widgets::duration((end - o).num_seconds())
+    })
+}
+
+/// The `status` text.
+pub fn status_text(inc: &Incident, st: &State) -> String {
+    let mut s = format!("incident {}: {}\n", inc.id, st.title);
+    if let Some(o) = st.opened_at {
+        s.push_str(&format!(
+            "opened    {} on {} ({} ago)\n",
+            o.format("%Y-%m-%d %H:%M:%S %:z"),
+            st.host,
+            elapsed(st)
+        ));
+    }
+    let marks: Vec<String> = STEPS
+        .iter()
+        .map(|x| {
+            format!(
+                "{}{x}",
+                if st.steps_done.contains(*x) {
+                    "✓"
+                } else {
+                    "·"
+                }
+            )
+        })
+        .collect();
+    s.push_str(&format!(
+        "steps     {}/7 done: {}\n",
+        st.steps_done.len(),
+        marks.join(" ")
+    ));
+    s.push_str(&format!(
+        "reported  {}\n",
+        if st.reported { "yes" } else { "no" }
+    ));
+    s.push_str("last events:\n");
+    let skip = st.events.len().saturating_sub(8);
+    for e in st.events.iter().skip(skip) {
+        let what = match &e.body {
+            EventBody::Note { text } => format!("note: {text}"),
+            EventBody::Step { step, status } => format!("step {step} {status}"),
+            EventBody::Command {
+                command, exit_code, ..
+            } => format!("command `{command}` exit {exit_code:?}"),
+            EventBody::Finding { title, .. } => format!("finding: {title}"),
+            other => other.kind().to_string(),
+        };
+        s.push_str(&format!(
+            "  {} {}{}\n",
+            e.time.format("%H:%M:%S"),
+            what,
+            e.by.as_ref().map_or(String::new(), |b| format!(" ({b})"))
+        ));
+    }
+    if !st.skipped.is_empty() {
+        s.push_str(&format!(
+            "({} unreadable journal lines skipped)\n",
+            st.skipped.len()
+        ));
+    }
+    s
+}

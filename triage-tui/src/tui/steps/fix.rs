@@ -1,0 +1,304 @@
+//! Step 6, Fix: the runbooks matched to the current findings (until runbooks are wired
+//! in, read-only checks suggested per finding). A `check` runs on Enter, off the UI
+//! thread; a `fix` shows the full command and runs only after the responder types `yes`
+//! (or the runbook id). Every run is journaled as a `command` event with its exit code,
+//! duration and trimmed, redacted output.
+
+use std::collections::HashMap;
+
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::Frame;
+use triage_core::incident::EventBody;
+use triage_core::runbook::exec::CommandResult;
+
+use super::checks::{items, Item};
+use super::{Outcome, Step};
+use crate::tui::ctx::Ctx;
+use crate::tui::event::Event;
+use crate::tui::keys::{self, Action};
+use crate::tui::widgets::{InputResult, LineInput};
+
+/// Output kept in the journal, in characters (the tail: errors come last).
+const JOURNAL_OUTPUT: usize = 4000;
+
+/// The Fix step.
+#[derive(Debug, Default)]
+pub struct Fix {
+    selected: usize,
+    confirm: Option<(Item, LineInput)>,
+    running: HashMap<u64, Item>,
+    results: HashMap<String, CommandResult>,
+    next_job: u64,
+}
+
+impl Fix {
+    fn run(&mut self, item: Item, ctx: &mut Ctx) {
+        self.next_job += 1;
+        if ctx.spawn_command(self.next_job, item.command.clone(), item.timeout) {
+            ctx.flash = Some(format!("running: {}", item.command));
+            self.running.insert(self.next_job, item);
+        } else {
+            ctx.flash = Some("commands cannot run here".into());
+        }
+    }
+}
+
+impl Step for Fix {
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let t = &ctx.theme;
+        let items = items(ctx);
+        let [banner, list, out] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Percentage(45),
+            Constraint::Min(4),
+        ])
+        .areas(area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "Avoid a second incident: prefer detaching/reverting; get risky commands reviewed by a second person before running them.",
+                t.warning(),
+            ))
+            .wrap(Wrap { trim: true }),
+            banner,
+        );
+        let lines: Vec<Line> = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| {
+                let kind = if it.fix {
+                    Span::styled("FIX   ", t.critical())
+                } else {
+                    Span::styled("check ", t.ok())
+                };
+                let state = if self.running.values().any(|r| r.command == it.command) {
+                    " (running…)".to_string()
+                } else if let Some(r) = self.results.get(&it.command) {
+                    format!(
+                        " (exit {})",
+                        r.exit_code.map_or("killed".into(), |c| c.to_string())
+                    )
+                } else {
+                    String::new()
+                };
+                let pointer = if i == self.selected { "› " } else { "  " };
+                let line = Line::from(vec![
+                    Span::raw(pointer),
+                    kind,
+                    Span::raw(it.command.clone()),
+                    Span::styled(format!("{state}  — {}", it.title), t.dim()),
+                ]);
+                if i == self.selected {
+                    line.style(t.selected())
+                } else {
+                    line
+                }
+            })
+            .collect();
+        let source = if items.first().is_some_and(|i| i.runbook != "suggested") {
+            "runbooks"
+        } else {
+            "suggested checks (no runbook matched)"
+        };
+        frame.render_widget(
+            Paragraph::new(lines).block(Block::bordered().title(format!(" {source} "))),
+            list,
+        );
+        let body = if let Some((item, input)) = &self.confirm {
+            vec![
+                Line::styled("This command changes the system:", t.critical()),
+                Line::raw(item.command.clone()),
+                input.line(
+                    "type yes (or the runbook id) to run, Esc to cancel: ",
+                    t.key(),
+                ),
+            ]
+        } else {
+            match items
+                .get(self.selected)
+                .and_then(|i| self.results.get(&i.command))
+            {
+                Some(r) => {
+                    let mut v = vec![Line::styled(
+                        format!(
+                            "$ {}  (exit {}, {} ms)",
+                            r.command,
+                            r.exit_code.map_or("killed".into(), |c| c.to_string()),
+                            r.duration.as_millis()
+                        ),
+                        t.heading(),
+                    )];
+                    let lines: Vec<&str> = r.output.lines().collect();
+                    let room = super::page(out).saturating_sub(1);
+                    v.extend(
+                        lines[lines.len().saturating_sub(room)..]
+                            .iter()
+                            .map(|l| Line::raw(l.to_string())),
+                    );
+                    v
+                }
+                None => vec![Line::styled(
+                    "Enter runs the selected check; its output shows here and goes to the journal.",
+                    t.dim(),
+                )],
+            }
+        };
+        frame.render_widget(
+            Paragraph::new(body).block(Block::bordered().title(" Output ")),
+            out,
+        );
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
+        if let Some((item, input)) = &mut self.confirm {
+            match input.key(key) {
+                InputResult::Editing => {}
+                InputResult::Submit(word) => {
+                    let item = item.clone();
+                    self.confirm = None;
+                    if word.trim() == "yes" || word.trim() == item.runbook {
+                        self.run(item, ctx);
+                    } else {
+                        ctx.flash = Some("not confirmed: nothing run".into());
+                    }
+                }
+                InputResult::Cancel => self.confirm = None,
+            }
+            return Outcome::Consumed;
+        }
+        let items = items(ctx);
+        match keys::action(5, key) {
+            Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(Action::Down) => {
+                self.selected = (self.selected + 1).min(items.len().saturating_sub(1))
+            }
+            Some(Action::Enter) => match items.get(self.selected) {
+                Some(it) if it.fix => self.confirm = Some((it.clone(), LineInput::default())),
+                Some(it) => self.run(it.clone(), ctx),
+                None => {}
+            },
+            _ => return Outcome::NotConsumed,
+        }
+        Outcome::Consumed
+    }
+
+    fn hints(&self) -> Vec<(String, &'static str)> {
+        if self.confirm.is_some() {
+            return vec![("yes Enter".into(), "run"), ("Esc".into(), "cancel")];
+        }
+        vec![("↑/↓".into(), "select"), ("Enter".into(), "run")]
+    }
+
+    fn capturing(&self) -> bool {
+        self.confirm.is_some()
+    }
+
+    fn on_event(&mut self, event: &Event, ctx: &mut Ctx) {
+        let Event::CommandDone { job, result } = event else {
+            return;
+        };
+        let Some(item) = self.running.remove(job) else {
+            return;
+        };
+        let redacted = triage_core::redact::redact(&result.output).into_owned();
+        let n = redacted.chars().count();
+        let output: String = redacted
+            .chars()
+            .skip(n.saturating_sub(JOURNAL_OUTPUT))
+            .collect();
+        let body = EventBody::Command {
+            command: triage_core::redact::redact(&result.command).into_owned(),
+            exit_code: result.exit_code,
+            duration_ms: result.duration.as_millis() as u64,
+            output: output.trim().to_string(),
+            mode: Some(if item.fix { "fix" } else { "check" }.into()),
+            runbook: (item.runbook != "suggested").then(|| item.runbook.clone()),
+        };
+        ctx.flash = Some(match ctx.journal(body) {
+            Ok(()) => format!(
+                "done (exit {}), saved to the journal",
+                result.exit_code.map_or("killed".into(), |c| c.to_string())
+            ),
+            Err(e) => format!("ran, but not saved: {e:#}"),
+        });
+        self.results.insert(item.command.clone(), result.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    use std::time::Duration;
+    use triage_core::incident::Store;
+
+    fn type_line(fix: &mut Fix, ctx: &mut Ctx, text: &str) {
+        for c in text.chars() {
+            fix.handle_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), ctx);
+        }
+        fix.handle_key(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), ctx);
+    }
+
+    #[test]
+    fn a_fix_runs_only_after_yes_and_is_journaled() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = Ctx::new(Store::new(dir.path()), crate::tui::theme::Theme::new(false));
+        let (tx, rx) = std::sync::mpsc::channel();
+        ctx.jobs = Some(tx);
+        let item = Item {
+            runbook: "restart-web".into(),
+            title: "restart".into(),
+            command: "echo fixed; exit 3".into(),
+            fix: true,
+            timeout: Duration::from_secs(5),
+        };
+        let mut fix = Fix {
+            confirm: Some((item.clone(), LineInput::default())),
+            ..Fix::default()
+        };
+        assert!(fix.capturing(), "q and digits are text while confirming");
+        type_line(&mut fix, &mut ctx, "no");
+        assert_eq!(ctx.flash.as_deref(), Some("not confirmed: nothing run"));
+        assert!(
+            rx.recv_timeout(Duration::from_millis(300)).is_err(),
+            "nothing ran"
+        );
+
+        fix.confirm = Some((item, LineInput::default()));
+        type_line(&mut fix, &mut ctx, "yes");
+        let ev = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the command finished");
+        fix.on_event(&ev, &mut ctx);
+        let st = ctx.state().expect("an incident was started");
+        let cmd = st.events.iter().find_map(|e| match &e.body {
+            EventBody::Command {
+                command,
+                exit_code,
+                output,
+                mode,
+                runbook,
+                ..
+            } => Some((
+                command.clone(),
+                *exit_code,
+                output.clone(),
+                mode.clone(),
+                runbook.clone(),
+            )),
+            _ => None,
+        });
+        assert_eq!(
+            cmd,
+            Some((
+                "echo fixed; exit 3".into(),
+                Some(3),
+                "fixed".into(),
+                Some("fix".into()),
+                Some("restart-web".into())
+            ))
+        );
+    }
+}

@@ -1,0 +1,260 @@
+//! Step 4, Logs: the kernel log and the system/application log tail of the snapshot,
+//! merged by time, kernel events (OOM, hung task, I/O error…) highlighted; `/` filters
+//! (case-insensitive), `F` follows new lines; on wide screens, repeated lines grouped
+//! into templates (numbers masked) with counts.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+use triage_core::snapshot::{Snapshot, Time};
+
+use super::{Outcome, Step};
+use crate::tui::ctx::Ctx;
+use crate::tui::keys::{self, Action};
+use crate::tui::widgets::{clip, InputResult, LineInput, Scroll};
+
+/// Kernel messages that are incidents by themselves.
+const KERNEL_EVENTS: [&str; 10] = [
+    "out of memory",
+    "oom-kill",
+    "killed process",
+    "blocked for more than",
+    "soft lockup",
+    "i/o error",
+    "segfault",
+    "ext4-fs error",
+    "xfs",
+    "call trace",
+];
+
+/// One merged line.
+#[derive(Debug, Clone)]
+struct LogLine {
+    time: Option<Time>,
+    source: String,
+    message: String,
+    kernel_event: bool,
+}
+
+fn merged(snap: &Snapshot) -> Vec<LogLine> {
+    let mut out: Vec<LogLine> = Vec::new();
+    for k in snap.kernel_log.iter().flatten() {
+        let low = k.message.to_lowercase();
+        out.push(LogLine {
+            time: k.time,
+            source: "kernel".into(),
+            message: k.message.clone(),
+            kernel_event: KERNEL_EVENTS.iter().any(|p| low.contains(p)),
+        });
+    }
+    for l in snap.log_tail.iter().flatten() {
+        let source = l.source.rsplit('/').next().unwrap_or(&l.source).to_string();
+        out.push(LogLine {
+            time: l.time,
+            source,
+            message: l.message.clone(),
+            kernel_event: false,
+        });
+    }
+    // Stable: lines without a time keep their place after the timed ones before them.
+    out.sort_by_key(|l| l.time);
+    out
+}
+
+/// `message` with every run of digits as `<*>`.
+fn template(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_num = false;
+    for c in message.chars() {
+        if c.is_ascii_digit() {
+            if !in_num {
+                out.push_str("<*>");
+            }
+            in_num = true;
+        } else {
+            in_num = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The Logs step.
+#[derive(Debug, Default)]
+pub struct Logs {
+    scroll: Scroll,
+    follow: bool,
+    filter: Option<String>,
+    input: Option<LineInput>,
+    page: Cell<usize>,
+}
+
+impl Logs {
+    fn lines(&self, ctx: &Ctx) -> Vec<LogLine> {
+        let all = ctx.snap.as_ref().map(merged).unwrap_or_default();
+        match &self.filter {
+            Some(f) => {
+                let f = f.to_lowercase();
+                all.into_iter()
+                    .filter(|l| l.message.to_lowercase().contains(&f))
+                    .collect()
+            }
+            None => all,
+        }
+    }
+}
+
+impl Step for Logs {
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let t = &ctx.theme;
+        let (main, side) = if area.width >= 130 {
+            let [a, b] =
+                Layout::horizontal([Constraint::Min(70), Constraint::Length(56)]).areas(area);
+            (a, Some(b))
+        } else {
+            (area, None)
+        };
+        let lines = self.lines(ctx);
+        let page = super::page(main);
+        self.page.set(page);
+        let start = if self.follow {
+            lines.len().saturating_sub(page)
+        } else {
+            self.scroll.pos.min(lines.len().saturating_sub(1))
+        };
+        let w = main.width.saturating_sub(2) as usize;
+        let body: Vec<Line> = lines
+            .iter()
+            .skip(start)
+            .take(page)
+            .map(|l| {
+                let time = l
+                    .time
+                    .map_or("--:--:--".into(), |t| t.format("%H:%M:%S").to_string());
+                let src = clip(&l.source, 10);
+                let text = clip(&l.message, w.saturating_sub(21));
+                let style = if l.kernel_event {
+                    t.critical()
+                } else if l.source == "kernel" {
+                    t.info()
+                } else {
+                    t.text()
+                };
+                Line::from(vec![
+                    Span::styled(format!("{time} {src:<10} "), t.dim()),
+                    Span::styled(text, style),
+                ])
+            })
+            .collect();
+        let mut title = format!(
+            " Logs {}-{} of {} ",
+            (start + 1).min(lines.len()),
+            (start + page).min(lines.len()),
+            lines.len()
+        );
+        if let Some(f) = &self.filter {
+            title.push_str(&format!("[/{f}] "));
+        }
+        if self.follow {
+            title.push_str("[follow] ");
+        }
+        let [list, prompt] = Layout::vertical([
+            Constraint::Min(3),
+            Constraint::Length(u16::from(self.input.is_some())),
+        ])
+        .areas(main);
+        let empty = body.is_empty();
+        let mut p = Paragraph::new(body).block(Block::bordered().title(title));
+        if empty {
+            p = Paragraph::new(Line::styled("  (no log lines in this snapshot)", t.dim()))
+                .block(Block::bordered().title(" Logs "));
+        }
+        frame.render_widget(p, list);
+        if let Some(input) = &self.input {
+            frame.render_widget(Paragraph::new(input.line("/", t.key())), prompt);
+        }
+        if let Some(side) = side {
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            for l in &lines {
+                *counts.entry(template(&l.message)).or_default() += 1;
+            }
+            let mut top: Vec<_> = counts.into_iter().filter(|(_, n)| *n > 1).collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let sw = side.width.saturating_sub(9) as usize;
+            let tl: Vec<Line> = top
+                .iter()
+                .take(super::page(side))
+                .map(|(tpl, n)| {
+                    Line::from(vec![
+                        Span::styled(format!("{n:>6} "), t.heading()),
+                        Span::raw(clip(tpl, sw)),
+                    ])
+                })
+                .collect();
+            frame.render_widget(
+                Paragraph::new(tl).block(Block::bordered().title(" Repeated lines ")),
+                side,
+            );
+        }
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
+        if let Some(input) = &mut self.input {
+            match input.key(key) {
+                InputResult::Editing => {}
+                InputResult::Submit(text) => {
+                    self.filter = (!text.is_empty()).then_some(text);
+                    self.scroll = Scroll::default();
+                    self.input = None;
+                }
+                InputResult::Cancel => self.input = None,
+            }
+            return Outcome::Consumed;
+        }
+        let len = self.lines(ctx).len();
+        match keys::action(3, key) {
+            Some(Action::Search) => self.input = Some(LineInput::default()),
+            Some(Action::Follow) => {
+                self.follow = !self.follow;
+                if !self.follow {
+                    self.scroll.pos = len.saturating_sub(self.page.get());
+                }
+            }
+            Some(Action::Escape) if self.filter.is_some() => self.filter = None,
+            Some(a) if self.scroll.apply(a, len, self.page.get()) => self.follow = false,
+            _ => return Outcome::NotConsumed,
+        }
+        Outcome::Consumed
+    }
+
+    fn hints(&self) -> Vec<(String, &'static str)> {
+        if self.input.is_some() {
+            return vec![("Enter".into(), "filter"), ("Esc".into(), "cancel")];
+        }
+        let mut h = keys::local_hints(3);
+        h.push(("j/k".into(), "scroll"));
+        h
+    }
+
+    fn capturing(&self) -> bool {
+        self.input.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_mask_numbers() {
+        assert_eq!(
+            template("conn 10.0.0.1:443 took 12ms"),
+            "conn <*>.<*>.<*>.<*>:<*> took <*>ms"
+        );
+    }
+}

@@ -1,0 +1,253 @@
+//! Step 3, Scope: what changed just before (snapshot `recent_changes`), now vs usual
+//! (the history baseline), this host in the inventory with the reachability of its
+//! dependencies, and the impact questions, ticked with Space and journaled as `impact`.
+
+use std::collections::BTreeMap;
+
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+use triage_core::baseline::Usual;
+use triage_core::incident::EventBody;
+
+use super::{Outcome, Step};
+use crate::sources::NOT_AVAILABLE;
+use crate::tui::ctx::Ctx;
+use crate::tui::keys::{self, Action};
+use crate::tui::widgets::clip;
+
+/// The impact questions: journal key, question.
+pub const QUESTIONS: [(&str, &str); 4] = [
+    ("whole_service", "Is the whole service affected?"),
+    ("one_feature", "Only one feature?"),
+    ("middleware_only", "Only middleware (no user impact yet)?"),
+    ("can_detach", "Redundant, so this host can be detached?"),
+];
+
+/// The Scope step.
+#[derive(Debug, Default)]
+pub struct Scope {
+    selected: usize,
+}
+
+fn answers(ctx: &Ctx) -> BTreeMap<String, String> {
+    ctx.state()
+        .and_then(|st| {
+            st.events.iter().rev().find_map(|e| match &e.body {
+                EventBody::Impact { answers } => Some(answers.clone()),
+                _ => None,
+            })
+        })
+        .unwrap_or_default()
+}
+
+fn usual_line(label: &str, now: Option<f64>, usual: Option<&Usual>, unit: &str) -> String {
+    match (now, usual) {
+        (Some(n), Some(u)) => format!(
+            "{label:<10} now {n:>8.1}{unit}  usual {:>8.1}{unit}  ({:+.1}σ)",
+            u.median,
+            u.deviations(n)
+        ),
+        (Some(n), None) => format!("{label:<10} now {n:>8.1}{unit}  usual ?"),
+        _ => format!("{label:<10} ?"),
+    }
+}
+
+impl Step for Scope {
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let t = &ctx.theme;
+        let wide = area.width >= 120;
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Min(10)]).areas(area);
+        let (changes_area, usual_area) = if wide {
+            let [a, b] =
+                Layout::horizontal([Constraint::Percentage(60), Constraint::Min(30)]).areas(top);
+            (a, Some(b))
+        } else {
+            (top, None)
+        };
+        let [inv_area, impact_area] = if wide {
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Min(30)]).areas(bottom)
+        } else {
+            Layout::vertical([Constraint::Length(4), Constraint::Min(6)]).areas(bottom)
+        };
+
+        let w = changes_area.width.saturating_sub(2) as usize;
+        let mut lines = Vec::new();
+        match ctx.snap.as_ref().and_then(|s| s.recent_changes.as_ref()) {
+            Some(ch) if !ch.is_empty() => {
+                for c in ch.iter().rev() {
+                    let text = format!(
+                        "{} {:<8} {}",
+                        c.time.format("%m-%d %H:%M"),
+                        c.kind,
+                        c.summary
+                    );
+                    lines.push(Line::raw(clip(&text, w)));
+                }
+            }
+            Some(_) => lines.push(Line::styled("  nothing changed recently", t.dim())),
+            None => lines.push(Line::styled("  (recent changes unknown)", t.dim())),
+        }
+        frame.render_widget(
+            Paragraph::new(lines).block(Block::bordered().title(" What changed (newest first) ")),
+            changes_area,
+        );
+
+        if let Some(ua) = usual_area {
+            let snap = ctx.snap.as_ref();
+            let lines: Vec<Line> = match &ctx.baseline {
+                None => vec![Line::styled(
+                    format!("  history baseline {NOT_AVAILABLE}"),
+                    t.dim(),
+                )],
+                Some(b) => vec![
+                    Line::raw(usual_line(
+                        "load1",
+                        snap.and_then(|s| s.load.as_ref()).map(|l| l.one),
+                        b.load1.as_ref(),
+                        "",
+                    )),
+                    Line::raw(usual_line(
+                        "cpu",
+                        snap.and_then(|s| s.cpu.as_ref()).map(|c| c.usage_percent),
+                        b.cpu_usage_percent.as_ref(),
+                        "%",
+                    )),
+                    Line::raw(usual_line(
+                        "iowait",
+                        snap.and_then(|s| s.cpu.as_ref()).map(|c| c.iowait_percent),
+                        b.iowait_percent.as_ref(),
+                        "%",
+                    )),
+                ],
+            };
+            frame.render_widget(
+                Paragraph::new(lines).block(Block::bordered().title(" Now vs usual ")),
+                ua,
+            );
+        }
+
+        let mut inv = Vec::new();
+        match &ctx.inventory {
+            None => inv.push(Line::styled(
+                format!("  inventory: {NOT_AVAILABLE} or no entry for this host"),
+                t.dim(),
+            )),
+            Some(e) => {
+                inv.push(Line::raw(format!(
+                    "project {}  role {}  owner {}",
+                    e.project, e.role, e.owner
+                )));
+                inv.push(Line::raw(format!(
+                    "redundant: {}  contacts: {}",
+                    if e.redundant {
+                        "yes (may be detached)"
+                    } else {
+                        "no"
+                    },
+                    e.contacts.join(", ")
+                )));
+                for dep in &e.dependencies {
+                    let r = ctx
+                        .reach
+                        .as_ref()
+                        .and_then(|rs| rs.iter().find(|r| &r.target == dep));
+                    let (s, style) = match r {
+                        None => ("testing…".to_string(), t.dim()),
+                        Some(r) if r.ok => (format!("ok {} ms", r.latency_ms), t.ok()),
+                        Some(r) => (
+                            format!("FAIL {}", r.error.clone().unwrap_or_default()),
+                            t.critical(),
+                        ),
+                    };
+                    inv.push(Line::from(vec![
+                        Span::raw(format!("  {dep:<28} ")),
+                        Span::styled(s, style),
+                    ]));
+                }
+            }
+        }
+        if !wide {
+            // No room for the "now vs usual" pane: its headline here.
+            let load = ctx
+                .snap
+                .as_ref()
+                .and_then(|s| s.load.as_ref())
+                .map(|l| l.one);
+            inv.push(match &ctx.baseline {
+                Some(b) => Line::raw(usual_line("load1", load, b.load1.as_ref(), "")),
+                None => Line::styled(
+                    format!("  now vs usual: history baseline {NOT_AVAILABLE}"),
+                    t.dim(),
+                ),
+            });
+        }
+        let title = if wide {
+            " Inventory & dependencies "
+        } else {
+            " Inventory "
+        };
+        frame.render_widget(
+            Paragraph::new(inv).block(Block::bordered().title(title)),
+            inv_area,
+        );
+
+        let ans = answers(ctx);
+        let mut lines = Vec::new();
+        for (i, (key, q)) in QUESTIONS.iter().enumerate() {
+            let a = ans.get(*key).map_or("?", |s| s.as_str());
+            let mark = match a {
+                "yes" => "[y]",
+                "no" => "[n]",
+                _ => "[ ]",
+            };
+            let style = if i == self.selected {
+                t.selected()
+            } else {
+                t.text()
+            };
+            let pointer = if i == self.selected { "›" } else { " " };
+            lines.push(Line::styled(format!("{pointer}{mark} {q}"), style));
+        }
+        frame.render_widget(
+            Paragraph::new(lines).block(Block::bordered().title(" Impact (Space: ? → yes → no) ")),
+            impact_area,
+        );
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
+        match keys::action(2, key) {
+            Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(Action::Down) => self.selected = (self.selected + 1).min(QUESTIONS.len() - 1),
+            Some(Action::Toggle | Action::Enter) => {
+                let mut ans = answers(ctx);
+                let key = QUESTIONS[self.selected].0.to_string();
+                let next = match ans.get(&key).map(|s| s.as_str()) {
+                    None | Some("?") => "yes",
+                    Some("yes") => "no",
+                    _ => "?",
+                };
+                ans.insert(key, next.to_string());
+                match ctx.journal(EventBody::Impact { answers: ans }) {
+                    Ok(()) => ctx.flash = Some("impact saved".into()),
+                    Err(e) => ctx.flash = Some(format!("not saved: {e:#}")),
+                }
+            }
+            _ => return Outcome::NotConsumed,
+        }
+        Outcome::Consumed
+    }
+
+    fn hints(&self) -> Vec<(String, &'static str)> {
+        vec![("↑/↓".into(), "question"), ("Space".into(), "answer")]
+    }
+
+    fn on_enter(&mut self, ctx: &mut Ctx) {
+        if ctx.reach.is_none() {
+            ctx.spawn_reach();
+        }
+    }
+}

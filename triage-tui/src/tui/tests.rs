@@ -1,0 +1,321 @@
+//! Frame and key tests: every step rendered with ratatui's `TestBackend` at 80×24 and
+//! 160×48 from a fixture snapshot and a fixture journal (fixed times, no live data), and
+//! the keys that write to the journal.
+
+use std::path::Path;
+
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use triage_core::incident::{EventBody, Store};
+
+use super::app::App;
+use super::ctx::Ctx;
+use super::event::Event;
+use super::fixture::{fixture_journal, fixture_snapshot, t};
+use super::theme::Theme;
+
+fn ctx(state_dir: &Path, with_incident: bool) -> Ctx {
+    if with_incident {
+        fixture_journal(state_dir);
+    }
+    let mut ctx = Ctx::new(Store::new(state_dir), Theme::new(false));
+    ctx.user = "alice".into();
+    ctx.clock = Some(t("2026-11-23T10:05:30+00:00"));
+    ctx.snap = Some(fixture_snapshot());
+    ctx
+}
+
+fn draw(app: &App, w: u16, h: u16) -> TestBackend {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| app.render(f)).unwrap();
+    term.backend().clone()
+}
+
+fn key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+#[test]
+fn every_step_at_80x24_and_160x48() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), true));
+    for (i, name) in super::steps::NAMES.iter().enumerate() {
+        app.current = i;
+        for (w, h) in [(80, 24), (160, 48)] {
+            let backend = draw(&app, w, h);
+            let text = format!("{backend}");
+            assert!(text.contains(name), "{name} at {w}x{h}:\n{text}");
+            insta::assert_snapshot!(format!("{}_{w}x{h}", name.to_lowercase()), backend);
+        }
+    }
+}
+
+#[test]
+fn first_frame_before_any_snapshot_says_collecting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = ctx(dir.path(), false);
+    c.snap = None;
+    let app = App::new(c);
+    let text = format!("{}", draw(&app, 80, 24));
+    assert!(text.contains("collecting…"), "{text}");
+    assert!(text.contains("no incident"), "{text}");
+}
+
+#[test]
+fn resumes_on_the_step_after_the_last_one_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(ctx(dir.path(), true));
+    assert_eq!(app.current, 1, "detect done → report");
+}
+
+#[test]
+fn tab_cycles_and_digits_jump() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    assert_eq!(app.current, 0);
+    for expected in [1, 2, 3, 4, 5, 6, 0] {
+        app.handle(code(KeyCode::Tab));
+        assert_eq!(app.current, expected);
+    }
+    app.handle(code(KeyCode::BackTab));
+    assert_eq!(app.current, 6);
+    app.handle(key('4'));
+    assert_eq!(app.current, 3);
+}
+
+#[test]
+fn note_key_text_enter_appends_a_note_and_starts_an_incident() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    assert!(app.ctx.incident.is_none());
+    app.handle(key('n'));
+    for c in "q restarted nginx".chars() {
+        app.handle(key(c));
+    }
+    assert!(!app.quit, "q inside the editor is text");
+    app.handle(code(KeyCode::Enter));
+    assert_eq!(app.ctx.flash.as_deref(), Some("note saved"));
+    let (inc, st) = Store::new(dir.path())
+        .open_incident()
+        .unwrap()
+        .expect("started");
+    assert_eq!(
+        st.title, "OOM kill of java (pid 2101) at 10:02",
+        "titled from the top finding"
+    );
+    let notes: Vec<_> = st
+        .events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::Note { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes, ["q restarted nginx"]);
+    assert!(
+        inc.dir.join("snapshots").is_dir(),
+        "the first snapshot is saved"
+    );
+    assert!(st
+        .events
+        .iter()
+        .any(|e| matches!(&e.body, EventBody::Finding { id, .. } if id == "oom_kill")));
+}
+
+#[test]
+fn esc_cancels_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    app.handle(key('n'));
+    app.handle(key('x'));
+    app.handle(code(KeyCode::Esc));
+    assert!(Store::new(dir.path()).open_incident().unwrap().is_none());
+}
+
+#[test]
+fn done_copy_and_impact_are_journaled_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), true));
+    app.handle(key('c'));
+    assert!(app
+        .ctx
+        .clipboard
+        .as_deref()
+        .unwrap()
+        .starts_with("[triage] host web-3 — investigating: OOM kill of java"));
+    app.handle(key('d')); // report done
+    app.handle(key('3'));
+    app.handle(code(KeyCode::Char(' ')));
+    app.handle(key('q'));
+    assert!(app.quit);
+    // "Kill" the process: a fresh app over the same state dir.
+    let again = App::new(ctx_no_fixture(dir.path()));
+    let st = again.ctx.state().unwrap();
+    assert!(st.reported);
+    assert!(st.steps_done.contains("report") && st.steps_done.contains("detect"));
+    assert_eq!(again.current, 2, "resumes on Scope, where it quit");
+    assert!(st.events.iter().any(|e| matches!(&e.body, EventBody::Impact { answers } if answers.get("whole_service").map(String::as_str) == Some("yes"))));
+    assert!(st
+        .events
+        .iter()
+        .any(|e| matches!(&e.body, EventBody::Note { text } if text.contains("still swapping"))));
+}
+
+fn ctx_no_fixture(state_dir: &Path) -> Ctx {
+    ctx(state_dir, false)
+}
+
+#[test]
+fn state_sorts_and_logs_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    app.handle(key('5'));
+    app.handle(key('p'));
+    let text = format!("{}", draw(&app, 80, 24));
+    let pid1 = text.find("/sbin/init").unwrap();
+    let java = text.find("java -Xmx6g").unwrap();
+    assert!(pid1 < java, "sorted by pid:\n{text}");
+    assert!(
+        app.ctx.incident.is_none(),
+        "s/m/p in State do not start an incident"
+    );
+    app.handle(key('4'));
+    app.handle(key('/'));
+    for c in "upstream".chars() {
+        app.handle(key(c));
+    }
+    app.handle(code(KeyCode::Enter));
+    let text = format!("{}", draw(&app, 80, 24));
+    assert!(text.contains("Logs 1-2 of 2"), "{text}");
+    assert!(!text.contains("Out of memory"), "{text}");
+}
+
+#[test]
+fn fix_never_runs_a_fix_without_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    app.handle(key('6'));
+    let items = super::steps::fix_items(&app.ctx);
+    assert!(
+        items.iter().all(|i| !i.fix),
+        "suggested checks are read-only"
+    );
+    assert!(
+        items.iter().any(|i| i.command == "df -h"),
+        "disk finding suggests df -h"
+    );
+}
+
+#[test]
+fn osc52_encodes_the_message() {
+    assert_eq!(super::osc52("hi", false), "\x1b]52;c;aGk=\x07");
+    let wrapped = super::osc52("hi", true);
+    assert!(
+        wrapped.ends_with("\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"),
+        "{wrapped:?}"
+    );
+}
+
+#[test]
+fn incidents_started_or_closed_elsewhere_are_picked_up_on_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    assert!(app.ctx.incident.is_none());
+    // Another responder runs `triage incident start`.
+    let (inc, _) = Store::new(dir.path())
+        .start("from the shell", "web-3")
+        .unwrap();
+    app.handle(Event::Snapshot(Box::new(fixture_snapshot())));
+    assert_eq!(app.ctx.state().unwrap().title, "from the shell");
+    inc.append(EventBody::Note {
+        text: "from the other responder".into(),
+    })
+    .unwrap();
+    inc.append(EventBody::Closed { summary: None }).unwrap();
+    app.handle(Event::Snapshot(Box::new(fixture_snapshot())));
+    assert!(app.ctx.incident.is_none(), "closed elsewhere");
+    let flash = app.ctx.flash.clone().unwrap();
+    assert!(flash.contains("was closed"), "{flash}");
+}
+
+#[test]
+fn help_overlay_opens_and_any_key_closes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    app.handle(key('?'));
+    let text = format!("{}", draw(&app, 80, 24));
+    assert!(text.contains("quit (the incident stays open)"), "{text}");
+    app.handle(key('q'));
+    assert!(!app.quit, "the key closing help does nothing else");
+    let text = format!("{}", draw(&app, 80, 24));
+    assert!(!text.contains("incident stays open"), "{text}");
+}
+
+#[test]
+fn matched_runbooks_replace_the_suggested_checks() {
+    use triage_core::runbook::{Library, Runbook, Step as RbStep};
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = ctx(dir.path(), false);
+    let step = |title: &str, check: Option<&str>, fix: Option<&str>| RbStep {
+        title: title.into(),
+        explain: String::new(),
+        check: check.map(Into::into),
+        fix: fix.map(Into::into),
+        rollback: None,
+        expect: None,
+        timeout_seconds: None,
+    };
+    c.runbooks = Library {
+        runbooks: vec![Runbook {
+            id: "oom-java".into(),
+            title: "Java OOM".into(),
+            triggers: vec!["oom_kill".into()],
+            applies_to: vec![],
+            steps: vec![
+                step("heap", Some("jcmd 2101 GC.heap_info"), None),
+                step("restart", None, Some("systemctl restart shop")),
+            ],
+            origin: "test".into(),
+        }],
+        errors: vec![],
+    };
+    let items = super::steps::fix_items(&c);
+    let summary: Vec<(&str, bool)> = items.iter().map(|i| (i.command.as_str(), i.fix)).collect();
+    assert_eq!(
+        summary,
+        [
+            ("jcmd 2101 GC.heap_info", false),
+            ("systemctl restart shop", true)
+        ]
+    );
+    let mut app = App::new(c);
+    app.handle(key('6'));
+    app.handle(key('j'));
+    app.handle(code(KeyCode::Enter));
+    let text = format!("{}", draw(&app, 80, 24));
+    assert!(text.contains("This command changes the system"), "{text}");
+    assert!(text.contains("type yes"), "{text}");
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), true));
+    for popup in ['x', '?', 'n'] {
+        if popup != 'x' {
+            app.handle(code(KeyCode::Esc));
+            app.handle(key(popup));
+        }
+        for i in 0..7 {
+            app.current = i;
+            for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (79, 23), (200, 60)] {
+                draw(&app, w, h);
+            }
+        }
+    }
+}
