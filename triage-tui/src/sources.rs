@@ -1,25 +1,17 @@
 //! The single seam where the TUI (and the incident commands) get data that is not in the
-//! [`Snapshot`]: runbooks, the host inventory, reachability of dependencies, history and
-//! its baseline, and the postmortem renderer. Each is built by another part of triage;
-//! until it is wired in, the function here returns empty data and [`NOT_AVAILABLE`] is
-//! what the screen says. Every function returns plain data and never touches the terminal.
+//! [`Snapshot`](triage_core::Snapshot): runbooks, the host inventory, reachability of
+//! dependencies, history and its baseline, the command runner and the postmortem renderer.
+//! Every function returns plain data and never touches the terminal; the blocking ones
+//! (reachability, commands) are called off the UI thread.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use triage_core::baseline::Baseline;
-use triage_core::incident::{EventBody, Incident, State};
+use triage_core::incident::{Incident, State};
 use triage_core::runbook::exec::CommandResult;
 use triage_core::runbook::inventory::{HostEntry, Reach};
 use triage_core::runbook::Library;
-use triage_core::snapshot::Time;
-
-/// What a pane says when its source is not part of this build.
-pub const NOT_AVAILABLE: &str = "not available in this build";
-
-/// Output kept from a command, in bytes (the journal keeps the tail).
-const OUTPUT_LIMIT: usize = 64 * 1024;
+use triage_core::snapshot::{now, Time};
 
 /// This machine's host name (the kernel's), else `unknown`.
 pub fn local_hostname() -> String {
@@ -29,179 +21,75 @@ pub fn local_hostname() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The runbook library (built-in and `runbooks/*.toml`). Empty in this build.
+/// The runbook library: built-in, `/etc/triage/runbooks`, the state dir's and
+/// `./runbooks`, later ones overriding by id.
 pub fn runbooks() -> Library {
-    Library::default()
+    triage_core::runbook::load_library()
 }
 
-/// The inventory entry whose pattern matches `hostname`. None in this build.
-pub fn inventory_entry(_hostname: &str) -> Option<HostEntry> {
-    None
+/// The inventory entry whose pattern matches `hostname`; `None` without an inventory or
+/// a match (an unreadable inventory is a warning, never fatal).
+pub fn inventory_entry(hostname: &str) -> Option<HostEntry> {
+    let (inventory, _warnings) = triage_core::runbook::inventory::load();
+    inventory.and_then(|inv| inv.lookup(hostname).cloned())
 }
 
-/// TCP-connect to each `host:port` in `targets` with `timeout` each. Blocking: call it
-/// off the UI thread. Empty in this build.
-pub fn reachability(_targets: &[String], _timeout: Duration) -> Vec<Reach> {
-    Vec::new()
+/// TCP-connect to each `host:port` in `targets` (and nothing else) with `timeout`.
+/// Blocking: call it off the UI thread.
+pub fn reachability(targets: &[String], timeout: Duration) -> Vec<Reach> {
+    triage_core::runbook::inventory::check_reachability(targets, timeout)
 }
 
 /// Recorded history since `since`, oldest first: time, load1 and memory PSI some_avg10.
-/// Empty in this build.
-pub fn history_samples(_since: Time) -> Vec<(Time, f64, Option<f64>)> {
-    Vec::new()
-}
-
-/// Usual values for this hour on earlier days. None in this build.
-pub fn baseline() -> Option<Baseline> {
-    None
-}
-
-/// Run `cmd` with `sh -c`, stdin closed, killing it at `timeout`. Blocking: call it off
-/// the UI thread. Output is stdout then stderr, the last 64 KiB of each.
-pub fn run_command(cmd: &str, timeout: Duration) -> CommandResult {
-    let started = Instant::now();
-    let done = |exit_code, output: String, timed_out| CommandResult {
-        command: cmd.to_string(),
-        exit_code,
-        duration: started.elapsed(),
-        output,
-        timed_out,
-    };
-    let mut child = match Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => return done(None, format!("could not start sh: {e}"), false),
-    };
-    // Read everything (a child blocked on a full pipe would never exit), keep the tail.
-    let reader = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut kept = Vec::new();
-            let mut chunk = [0u8; 8192];
-            if let Some(mut p) = pipe {
-                while let Ok(n) = p.read(&mut chunk) {
-                    if n == 0 {
-                        break;
-                    }
-                    kept.extend_from_slice(&chunk[..n]);
-                    if kept.len() > 2 * OUTPUT_LIMIT {
-                        kept.drain(..kept.len() - OUTPUT_LIMIT);
-                    }
-                }
-            }
-            if kept.len() > OUTPUT_LIMIT {
-                kept.drain(..kept.len() - OUTPUT_LIMIT);
-            }
-            kept
+/// Empty when the recorder has never run here.
+pub fn history_samples(since: Time) -> Vec<(Time, f64, Option<f64>)> {
+    let dir = triage_core::history::default_dir();
+    if !triage_core::history::has_store(&dir) {
+        return Vec::new();
+    }
+    let (samples, _warnings) = triage_core::history::read_range(&dir, since, now());
+    samples
+        .iter()
+        .filter_map(|s| {
+            let t = s.time()?;
+            let load = s.load.as_ref()?.one as f64;
+            Some((t, load, s.pressure.memory.map(f64::from)))
         })
-    };
-    let out = reader(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err = reader(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let (status, timed_out) = loop {
-        match child.try_wait() {
-            Ok(Some(st)) => break (Some(st), false),
-            Ok(None) if started.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break (None, true);
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(_) => break (None, false),
-        }
-    };
-    // A grandchild may hold the pipes open after a kill: do not wait for it.
-    let mut text = String::new();
-    for handle in [out, err] {
-        if !timed_out || handle.is_finished() {
-            if let Ok(bytes) = handle.join() {
-                text.push_str(&String::from_utf8_lossy(&bytes));
-            }
-        }
-    }
-    if timed_out {
-        text.push_str(&format!("\n(killed after {} s)", timeout.as_secs()));
-    }
-    done(status.and_then(|s| s.code()), text, timed_out)
+        .collect()
 }
 
-/// The postmortem as Markdown. In this build: the journal as a timeline.
-pub fn postmortem_preview(incident: &Incident, state: &State, lang: &str) -> String {
-    let ja = lang == "ja";
-    let mut md = format!(
-        "# {} — {}\n\n",
-        if ja { "障害報告" } else { "Postmortem" },
-        state.title
-    );
-    md.push_str(&format!(
-        "- incident: `{}`\n- host: {}\n",
-        incident.id, state.host
-    ));
-    if let Some(t) = state.opened_at {
-        md.push_str(&format!(
-            "- opened: {}\n",
-            t.format("%Y-%m-%d %H:%M:%S %:z")
-        ));
+/// Usual values for this hour on earlier days; `None` without recorded history.
+pub fn baseline() -> Option<Baseline> {
+    let dir = triage_core::history::default_dir();
+    if !triage_core::history::has_store(&dir) {
+        return None;
     }
-    if let Some(t) = state.closed_at {
-        md.push_str(&format!(
-            "- closed: {}\n",
-            t.format("%Y-%m-%d %H:%M:%S %:z")
-        ));
+    triage_core::history::baseline_for(&dir, now())
+        .ok()
+        .flatten()
+}
+
+/// Run `cmd` with `sh -c` in its own process group, stdin closed, killing the whole
+/// group at `timeout`; output bounded and redacted. Blocking: call it off the UI thread.
+pub fn run_command(cmd: &str, timeout: Duration) -> CommandResult {
+    triage_core::runbook::exec::run(cmd, timeout)
+}
+
+/// The postmortem as Markdown, from the incident's journal and saved snapshots, in
+/// `lang` (`en` or `ja`). Secrets are masked. A template error is shown as the preview.
+pub fn postmortem_preview(incident: &Incident, _state: &State, lang: &str) -> String {
+    use triage_core::postmortem::{render, template_dir, Lang, Options};
+    let library = runbooks();
+    let opts = Options {
+        lang: if lang == "ja" { Lang::Ja } else { Lang::En },
+        redact: true,
+        library: &library,
+        template_dir: Some(template_dir(&triage_core::state::state_dir())),
+    };
+    match render(incident, &opts) {
+        Ok(r) => r.markdown,
+        Err(e) => format!("# Postmortem\n\nThe postmortem could not be rendered: {e}\n"),
     }
-    if let Some(s) = &state.summary {
-        md.push_str(&format!("\n{s}\n"));
-    }
-    md.push_str(if ja {
-        "\n## 経過\n\n"
-    } else {
-        "\n## Timeline\n\n"
-    });
-    for ev in &state.events {
-        let line = match &ev.body {
-            EventBody::Opened { title, .. } => format!("opened: {title}"),
-            EventBody::Step { step, status } => format!("step {step} {status}"),
-            EventBody::Note { text } => format!("note: {text}"),
-            EventBody::Reported { message } => format!("reported: {message}"),
-            EventBody::Snapshot { file, .. } => format!("snapshot saved ({file})"),
-            EventBody::Finding {
-                severity, title, ..
-            } => format!("finding ({severity}): {title}"),
-            EventBody::Command {
-                command, exit_code, ..
-            } => format!(
-                "ran `{command}` (exit {})",
-                exit_code.map_or("none".to_string(), |c| c.to_string())
-            ),
-            EventBody::Impact { answers } => format!(
-                "impact: {}",
-                answers
-                    .iter()
-                    .map(|(q, a)| format!("{q}={a}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            EventBody::Closed { .. } => "closed".to_string(),
-            EventBody::Other(_) => ev.body.kind().to_string(),
-        };
-        md.push_str(&format!("- {} {}\n", ev.time.format("%H:%M:%S"), line));
-    }
-    md.push_str(&format!("\n_(full postmortem renderer {NOT_AVAILABLE})_\n"));
-    md
 }
 
 #[cfg(test)]
@@ -224,7 +112,7 @@ mod tests {
     fn run_command_drains_big_output_and_keeps_the_tail() {
         let r = run_command("seq 1 300000", Duration::from_secs(20));
         assert_eq!(r.exit_code, Some(0), "{}", r.output.len());
-        assert!(r.output.len() <= OUTPUT_LIMIT);
+        assert!(r.output.len() <= 64 * 1024 + 100, "{}", r.output.len());
         assert!(r.output.trim_end().ends_with("300000"));
     }
 

@@ -161,7 +161,40 @@ fn finding(g: Group) -> Finding {
         severity: g.severity,
         title,
         evidence,
+        vars: runbook_vars(g.id, &g.culprit, g.detail.as_deref()),
     }
+}
+
+/// The culprit as runbook variables: the process, device, unit or port it names, and
+/// the pid where the kernel printed one.
+fn runbook_vars(
+    id: &str,
+    culprit: &str,
+    detail: Option<&str>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut vars = std::collections::BTreeMap::new();
+    let name = match id {
+        "oom_kill" | "hung_task" | "soft_lockup" | "segfault" => Some("process"),
+        "io_error" | "fs_error" => Some("device"),
+        "service_failed" => Some("unit"),
+        "syn_flood" => Some("port"),
+        _ => None,
+    };
+    if let Some(name) = name.filter(|_| !culprit.is_empty() && !culprit.starts_with("cpu ")) {
+        vars.insert(name.to_string(), culprit.to_string());
+    }
+    let pid = detail
+        .and_then(|d| d.split("pid ").nth(1))
+        .map(|rest| {
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .filter(|p| !p.is_empty());
+    if let Some(pid) = pid {
+        vars.insert("pid".to_string(), pid);
+    }
+    vars
 }
 
 #[cfg(test)]

@@ -1,12 +1,12 @@
 //! One module per subcommand; [`dispatch`] routes parsed flags to them.
 
 mod history;
+pub mod incident;
 mod logs;
 mod note;
 mod postmortem;
 mod record;
 mod runbook;
-pub mod incident;
 mod snapshot;
 
 use std::process::ExitCode;
@@ -37,7 +37,6 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     };
     match cli.command {
         Some(Command::Snapshot(args)) => snapshot::run(&global, args),
-        None => not_yet("the TUI"),
         Some(Command::Record(args)) => record::run(&global, args),
         Some(Command::History(args)) => history::run(&global, args),
         Some(Command::Logs(args)) => logs::run(&global, args),

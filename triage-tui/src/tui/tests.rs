@@ -281,6 +281,7 @@ fn matched_runbooks_replace_the_suggested_checks() {
                 step("restart", None, Some("systemctl restart shop")),
             ],
             origin: "test".into(),
+            ..Runbook::default()
         }],
         errors: vec![],
     };

@@ -19,6 +19,8 @@ pub struct Item {
     pub fix: bool,
     /// Its timeout.
     pub timeout: Duration,
+    /// Why it cannot run (a variable with no value); `None` when runnable.
+    pub blocked: Option<String>,
 }
 
 /// Read-only checks per finding id, while no runbook matches.
@@ -50,15 +52,28 @@ pub fn items(ctx: &Ctx) -> Vec<Item> {
         .unwrap_or(&[]);
     let role = ctx.inventory.as_ref().map(|e| e.role.as_str());
     let mut out = Vec::new();
-    for (rb, _) in ctx.runbooks.matching(findings, role) {
+    let overrides = std::collections::BTreeMap::new();
+    for (rb, finding) in ctx.runbooks.matching(findings, role) {
         for st in &rb.steps {
-            if let Some(cmd) = st.command() {
+            if let Some(template) = st.command() {
+                // Variables from the finding, shell-quoted: a mount point with `;` in it
+                // stays one word. A step with a variable that has no value cannot run.
+                let (command, blocked) = match triage_core::runbook::render_step(
+                    rb,
+                    template,
+                    Some(finding),
+                    &overrides,
+                ) {
+                    Ok(c) => (c, None),
+                    Err(e) => (template.to_string(), Some(e.to_string())),
+                };
                 out.push(Item {
                     runbook: rb.id.clone(),
                     title: st.title.clone(),
-                    command: cmd.to_string(),
+                    command,
                     fix: st.is_fix(),
-                    timeout: Duration::from_secs(st.timeout_seconds.unwrap_or(30)),
+                    timeout: st.timeout(),
+                    blocked,
                 });
             }
         }
@@ -85,6 +100,7 @@ pub fn items(ctx: &Ctx) -> Vec<Item> {
                 command: c.into(),
                 fix: false,
                 timeout: Duration::from_secs(10),
+                blocked: None,
             })
             .collect();
     }

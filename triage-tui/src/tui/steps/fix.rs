@@ -73,7 +73,9 @@ impl Step for Fix {
                 } else {
                     Span::styled("check ", t.ok())
                 };
-                let state = if self.running.values().any(|r| r.command == it.command) {
+                let state = if let Some(why) = &it.blocked {
+                    format!(" (cannot run: {why})")
+                } else if self.running.values().any(|r| r.command == it.command) {
                     " (running…)".to_string()
                 } else if let Some(r) = self.results.get(&it.command) {
                     format!(
@@ -175,6 +177,12 @@ impl Step for Fix {
                 self.selected = (self.selected + 1).min(items.len().saturating_sub(1))
             }
             Some(Action::Enter) => match items.get(self.selected) {
+                Some(it) if it.blocked.is_some() => {
+                    ctx.flash = Some(format!(
+                        "cannot run: {}",
+                        it.blocked.as_deref().unwrap_or_default()
+                    ));
+                }
                 Some(it) if it.fix => self.confirm = Some((it.clone(), LineInput::default())),
                 Some(it) => self.run(it.clone(), ctx),
                 None => {}
@@ -253,6 +261,7 @@ mod tests {
             command: "echo fixed; exit 3".into(),
             fix: true,
             timeout: Duration::from_secs(5),
+            blocked: None,
         };
         let mut fix = Fix {
             confirm: Some((item.clone(), LineInput::default())),

@@ -13,7 +13,7 @@ use triage_core::baseline::Usual;
 use triage_core::incident::EventBody;
 
 use super::{Outcome, Step};
-use crate::sources::NOT_AVAILABLE;
+
 use crate::tui::ctx::Ctx;
 use crate::tui::keys::{self, Action};
 use crate::tui::widgets::clip;
@@ -100,7 +100,7 @@ impl Step for Scope {
             let snap = ctx.snap.as_ref();
             let lines: Vec<Line> = match &ctx.baseline {
                 None => vec![Line::styled(
-                    format!("  history baseline {NOT_AVAILABLE}"),
+                    "  no recorded history yet (run `triage record`)".to_string(),
                     t.dim(),
                 )],
                 Some(b) => vec![
@@ -133,7 +133,7 @@ impl Step for Scope {
         let mut inv = Vec::new();
         match &ctx.inventory {
             None => inv.push(Line::styled(
-                format!("  inventory: {NOT_AVAILABLE} or no entry for this host"),
+                "  inventory: no entry for this host (runbooks/inventory.toml)".to_string(),
                 t.dim(),
             )),
             Some(e) => {
@@ -180,7 +180,7 @@ impl Step for Scope {
             inv.push(match &ctx.baseline {
                 Some(b) => Line::raw(usual_line("load1", load, b.load1.as_ref(), "")),
                 None => Line::styled(
-                    format!("  now vs usual: history baseline {NOT_AVAILABLE}"),
+                    "  now vs usual: no recorded history yet (run `triage record`)".to_string(),
                     t.dim(),
                 ),
             });

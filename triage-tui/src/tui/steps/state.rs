@@ -180,7 +180,7 @@ impl StateStep {
         let block = Block::bordered().title(" Load, last hour ");
         if data.is_empty() {
             let p = Paragraph::new(Line::styled(
-                format!("(history {})", crate::sources::NOT_AVAILABLE),
+                "(no recorded history: run `triage record`)".to_string(),
                 ctx.theme.dim(),
             ))
             .block(block);
