@@ -18,7 +18,72 @@ pub fn write(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     filesystems(s, out)?;
     listeners(s, out)?;
     connections(s, out)?;
+    logs(s, out)?;
     warnings(s, out)?;
+    Ok(())
+}
+
+/// How many log lines each log section shows (the JSON has them all).
+pub const LOG_LINES: usize = 15;
+
+fn log_time(t: &Option<crate::snapshot::Time>) -> String {
+    t.map(|t| t.format("%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| "?".into())
+}
+
+/// A log line inside a fenced block: a fence in the text must not end the block.
+fn fenced(text: &str) -> String {
+    text.replace("```", "` ` `")
+}
+
+/// Kernel lines at warning level or worse, and the syslog/journal tail, as code blocks
+/// (log text is not Markdown).
+fn logs(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    if let Some(k) = &s.kernel_log {
+        let alarming: Vec<_> = k
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.level.as_str(),
+                    "emerg" | "alert" | "crit" | "err" | "warning"
+                )
+            })
+            .collect();
+        writeln!(out, "## Kernel log (warning and worse, last {LOG_LINES})\n")?;
+        if alarming.is_empty() {
+            writeln!(
+                out,
+                "Nothing at warning level or worse in the last {} records.\n",
+                k.len()
+            )?;
+        } else {
+            writeln!(out, "```")?;
+            for e in alarming.iter().rev().take(LOG_LINES).rev() {
+                writeln!(
+                    out,
+                    "{} {:<7} {}",
+                    log_time(&e.time),
+                    e.level,
+                    fenced(&e.message)
+                )?;
+            }
+            writeln!(out, "```\n")?;
+        }
+    }
+    if let Some(tail) = s.log_tail.as_ref().filter(|t| !t.is_empty()) {
+        writeln!(out, "## Log tail (last {LOG_LINES})\n")?;
+        writeln!(out, "```")?;
+        for e in tail.iter().rev().take(LOG_LINES).rev() {
+            let source = e.source.rsplit('/').next().unwrap_or(&e.source);
+            writeln!(
+                out,
+                "{} {source}: {}",
+                log_time(&e.time),
+                fenced(&e.message)
+            )?;
+        }
+        writeln!(out, "```\n")?;
+    }
     Ok(())
 }
 
