@@ -7,6 +7,7 @@
 //! collectors sample twice, one sampling interval apart, while the others run.
 
 pub mod changes;
+pub mod clock;
 pub mod cpu;
 pub mod filesystems;
 pub mod host;
@@ -39,6 +40,9 @@ pub struct Options {
     pub redact: bool,
     /// Extra log files to include in the log tail (from `--file` or the inventory).
     pub extra_logs: Vec<std::path::PathBuf>,
+    /// The usual figures at this hour from recorded history (the TUI and `triage check`
+    /// set it when history exists); the findings engine compares now against it.
+    pub baseline: Option<crate::baseline::Baseline>,
 }
 
 impl Default for Options {
@@ -48,6 +52,7 @@ impl Default for Options {
             collector_timeout: Duration::from_secs(2),
             redact: true,
             extra_logs: Vec::new(),
+            baseline: None,
         }
     }
 }
@@ -281,7 +286,14 @@ impl Collector {
         snap.warnings.extend(ctx.take_warnings());
 
         let t_findings = Instant::now();
-        snap.findings = crate::findings::evaluate(&snap, ctx.take_findings());
+        changes::add_process_starts(&mut snap);
+        let mut from_collectors = ctx.take_findings();
+        if self.root.is_live() {
+            from_collectors.extend(clock::probe());
+        }
+        let context =
+            crate::findings::Context::for_snapshot(&snap).with_baseline(self.opts.baseline.clone());
+        snap.findings = crate::findings::evaluate(&snap, &context, from_collectors);
         snap.timings_ms.insert(
             collector::FINDINGS.to_string(),
             t_findings.elapsed().as_millis() as u64,
