@@ -1,5 +1,7 @@
 //! One module per subcommand; [`dispatch`] routes parsed flags to them.
 
+mod check;
+mod diff;
 mod snapshot;
 
 use std::process::ExitCode;
@@ -21,7 +23,14 @@ pub struct Global {
 /// Run the command `cli` names.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     let root = match &cli.root {
-        Some(dir) => HostRoot::new(dir).with_context(|| format!("--root {}", dir.display()))?,
+        Some(dir) => match HostRoot::new(dir) {
+            Ok(root) => root,
+            // A monitoring check reports UNKNOWN (3), not an error exit (2 = CRITICAL).
+            Err(e) => match &cli.command {
+                Some(Command::Check(args)) => return check::unknown(args.json, &e.to_string()),
+                _ => return Err(e).with_context(|| format!("--root {}", dir.display())),
+            },
+        },
         None => HostRoot::live(),
     };
     let global = Global {
@@ -34,12 +43,12 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Logs(_)) => not_yet("triage logs"),
         Some(Command::Record(_)) => not_yet("triage record"),
         Some(Command::History(_)) => not_yet("triage history"),
-        Some(Command::Check(_)) => not_yet("triage check"),
+        Some(Command::Check(args)) => check::run(&global, args),
         Some(Command::Incident(_)) => not_yet("triage incident"),
         Some(Command::Note(_)) => not_yet("triage note"),
         Some(Command::Postmortem(_)) => not_yet("triage postmortem"),
         Some(Command::Runbook(_)) => not_yet("triage runbook"),
-        Some(Command::Diff(_)) => not_yet("triage diff"),
+        Some(Command::Diff(args)) => diff::run(args),
     }
 }
 
