@@ -342,10 +342,14 @@ pub fn write_text(d: &SnapshotDiff, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "- finding  {} {}: {}", sev(f.severity), f.id, f.title)?;
     }
     let lkey = |l: &ListenerKey| {
+        let addr = if l.address.contains(':') {
+            format!("[{}]", l.address)
+        } else {
+            l.address.clone()
+        };
         format!(
-            "{} {}:{}{}",
+            "{} {addr}:{}{}",
             l.protocol,
-            l.address,
             l.port,
             l.process
                 .as_deref()
@@ -369,7 +373,7 @@ pub fn write_text(d: &SnapshotDiff, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "~ process  {} ×{} → ×{}", c.command, c.before, c.after)?;
     }
     for m in &d.moves {
-        writeln!(out, "~ {:<8} {}", m.figure, m.text)?;
+        writeln!(out, "~ figure   {}: {}", m.figure, m.text)?;
     }
     if !d.not_compared.is_empty() {
         writeln!(
