@@ -52,6 +52,24 @@ fn a_parent_that_does_not_reap_is_named() {
         "{:#?}",
         z[0]
     );
+    // Clean up without leaving the zombie behind for other tests: when its parent dies it
+    // goes to init, which reaps it shortly; wait for that.
+    let zombies: Vec<i32> = s
+        .processes
+        .iter()
+        .flatten()
+        .filter(|p| p.ppid == pid && p.state == "Z")
+        .map(|p| p.pid)
+        .collect();
+    drop(child);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while zombies
+        .iter()
+        .any(|z| HostRoot::live().proc(z.to_string()).exists())
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]

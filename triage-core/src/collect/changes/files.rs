@@ -27,7 +27,7 @@ pub const MAX_DEPTH: usize = 6;
 /// How many directory entries the walk looks at in all.
 pub const MAX_ENTRIES: usize = 50_000;
 /// How long the walk may take.
-pub const TIME_BUDGET: Duration = Duration::from_millis(600);
+pub const TIME_BUDGET: Duration = Duration::from_millis(400);
 /// Files changed in one directory above which they are listed as one change.
 const GROUP_ABOVE: usize = 5;
 

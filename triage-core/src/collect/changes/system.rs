@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::snapshot::{Change, Time};
 
 /// Deadline for each `systemctl` call.
-pub const SYSTEMCTL_TIMEOUT: Duration = Duration::from_millis(1500);
+pub const SYSTEMCTL_TIMEOUT: Duration = Duration::from_millis(600);
 
 /// Run `program args` with `timeout`; kill it when it takes longer. Returns stdout.
 pub fn run_with_timeout(program: &str, args: &[&str], timeout: Duration) -> Result<String> {
