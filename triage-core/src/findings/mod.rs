@@ -16,6 +16,8 @@ mod usual;
 #[cfg(test)]
 mod tests;
 
+pub use net::listen_queue_title;
+
 use crate::baseline::Baseline;
 use crate::snapshot::{Finding, Process, Severity, Snapshot};
 
@@ -172,6 +174,17 @@ pub fn evaluate(
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings
+}
+
+/// Evaluate the rules again over `snapshot` with a new `context` (the TUI, once history
+/// has produced a baseline): findings of rule ids are replaced, findings collectors
+/// reported (ids not in [`RULES`]) are kept.
+pub fn reevaluate(snapshot: &mut Snapshot, context: &Context) {
+    let kept: Vec<Finding> = std::mem::take(&mut snapshot.findings)
+        .into_iter()
+        .filter(|f| !RULES.iter().any(|r| r.id == f.id))
+        .collect();
+    snapshot.findings = evaluate(snapshot, context, kept);
 }
 
 /// The worst severity among `findings`, `None` when there are none.

@@ -477,3 +477,28 @@ fn findings_are_sorted_worst_first_and_ids_are_unique_in_table() {
     let mut seen = std::collections::HashSet::new();
     assert!(RULES.iter().all(|r| seen.insert(r.id)));
 }
+
+#[test]
+fn reevaluate_with_a_baseline_keeps_collector_findings() {
+    let mut s = healthy();
+    s.load.as_mut().unwrap().one = 3.9;
+    let oom = finding(
+        "oom_kill",
+        Severity::Critical,
+        "OOM killer killed java (pid 7)",
+        vec![],
+    );
+    s.findings = evaluate(&s, &Context::for_snapshot(&s), vec![oom]);
+    assert_eq!(ids(&s.findings), ["oom_kill"]);
+    let usual = Usual {
+        median: 0.5,
+        spread: 0.1,
+        samples: 100,
+    };
+    let ctx = Context::for_snapshot(&s).with_baseline(Some(baseline(usual)));
+    reevaluate(&mut s, &ctx);
+    assert_eq!(ids(&s.findings), ["oom_kill", "unusual_vs_baseline"]);
+    let ctx = Context::for_snapshot(&s);
+    reevaluate(&mut s, &ctx);
+    assert_eq!(ids(&s.findings), ["oom_kill"]);
+}
