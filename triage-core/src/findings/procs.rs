@@ -154,11 +154,13 @@ pub fn process_restarting(s: &Snapshot, _: &Context) -> Option<Finding> {
         p.started_at
             .is_some_and(|t0| (0..=t::RESTART_WINDOW_SECONDS).contains(&(now - t0).num_seconds()))
     };
+    let pids: std::collections::HashMap<i32, &Process> =
+        s.processes.iter().flatten().map(|p| (p.pid, p)).collect();
     let mut young: BTreeMap<String, Vec<&Process>> = BTreeMap::new();
     for p in s.processes.iter().flatten() {
         // Respawned by a long-lived supervisor (systemd, supervisord, a master process);
         // children of young parents are a build or a script at work.
-        let parent_young = by_pid(s, p.ppid).is_some_and(is_young);
+        let parent_young = pids.get(&p.ppid).is_some_and(|q| is_young(q));
         if p.command.starts_with('[') || p.state == "Z" || !is_young(p) || parent_young {
             continue;
         }
