@@ -10,10 +10,13 @@
 //!   cron spool, by a bounded walk ([`files`]), and cron jobs due in the last hour
 //!   ([`cron`], schedules evaluated by the `croner` crate);
 //! - systemd units in the failed state (`systemctl --failed`, live host only) ([`system`]);
+//! - deploy markers under `/opt`, `/srv`, `/var/www`: a `current` symlink switched, a
+//!   `REVISION` file, a git `HEAD` that moved ([`deploy`]);
 //! - processes started in the last hour, from the snapshot's process table, added after
 //!   collection by [`add_process_starts`].
 
 pub mod cron;
+pub mod deploy;
 pub mod files;
 pub mod logins;
 pub mod packages;
@@ -91,6 +94,7 @@ pub fn collect_since(ctx: &Ctx, since: Time) -> Vec<Change> {
     files::collect(ctx, since, &mut out);
     cron::collect(ctx, &mut out);
     system::collect(ctx, since, &mut out);
+    deploy::collect(ctx, since, &mut out);
     out.retain(|c| c.time >= since && c.time <= ctx.now + chrono::Duration::minutes(5));
     let (list, dropped) = finish(out);
     if dropped > 0 {
