@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod collect;
 pub mod deadline;
+pub mod diff;
 pub mod error;
 pub mod findings;
 pub mod fsutil;

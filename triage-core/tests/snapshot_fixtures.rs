@@ -336,3 +336,54 @@ fn healthy_json_golden() {
         ".host.boot_time" => "[time]",
     });
 }
+
+#[test]
+fn history_dir_gives_the_findings_a_baseline() {
+    use triage_core::history::sample::LoadAvg;
+    use triage_core::history::{self, store::SegmentWriter, Sample};
+    let history_dir = tempfile::tempdir().unwrap();
+    let mut writer = SegmentWriter::new(history_dir.path());
+    let now = triage_core::snapshot::now();
+    let mut t = now - chrono::Duration::days(7);
+    let mut i = 0u32;
+    while t < now - chrono::Duration::minutes(5) {
+        let s = Sample {
+            time: t.timestamp(),
+            utc_offset: t.offset().local_minus_utc(),
+            interval_s: 600.0,
+            load: Some(LoadAvg {
+                one: [0.9, 1.0, 1.1][(i % 3) as usize],
+                five: 1.0,
+                fifteen: 1.0,
+            }),
+            ..Sample::default()
+        };
+        writer
+            .append(t.naive_utc().date(), &history::encode(&s).unwrap())
+            .unwrap();
+        t += chrono::Duration::minutes(10);
+        i += 1;
+    }
+    let dir = scratch("healthy");
+    std::fs::write(
+        dir.path().join("proc/loadavg"),
+        "9.00 7.00 3.00 9/312 4321\n",
+    )
+    .unwrap();
+    let opts = Options {
+        history_dir: Some(history_dir.path().to_path_buf()),
+        ..Options::default()
+    };
+    let s = snapshot(&HostRoot::new(dir.path()).unwrap(), &opts);
+    let unusual: Vec<_> = s
+        .findings
+        .iter()
+        .filter(|f| f.id == "unusual_vs_baseline")
+        .collect();
+    assert_eq!(unusual.len(), 1, "{:#?}", s.findings);
+    assert_eq!(unusual[0].title, "load 9.0 — usual at this hour 1.0 ± 0.1");
+    // Without history: no baseline, no such finding, no warning.
+    let s = take(dir.path(), true);
+    assert!(s.findings.iter().all(|f| f.id != "unusual_vs_baseline"));
+    assert!(warning_for(&s, "findings").is_empty(), "{:?}", s.warnings);
+}

@@ -7,6 +7,7 @@
 //! collectors sample twice, one sampling interval apart, while the others run.
 
 pub mod changes;
+pub mod clock;
 pub mod cpu;
 pub mod filesystems;
 pub mod host;
@@ -40,7 +41,19 @@ pub struct Options {
     pub redact: bool,
     /// Extra log files to include in the log tail (from `--file` or the inventory).
     pub extra_logs: Vec<std::path::PathBuf>,
+    /// The usual figures at this hour from recorded history (the TUI and `triage check`
+    /// set it when history exists); the findings engine compares now against it.
+    pub baseline: Option<crate::baseline::Baseline>,
+    /// Where recorded history lives. When set (and `baseline` is not), the baseline is
+    /// computed from it in parallel with the collectors, under the same deadline, and
+    /// reused for [`BASELINE_MAX_AGE`] by a [`Collector`] that refreshes.
+    pub history_dir: Option<std::path::PathBuf>,
 }
+
+/// How long a computed baseline is reused before it is computed again.
+pub const BASELINE_MAX_AGE: Duration = Duration::from_secs(600);
+
+type BaselineCache = Arc<Mutex<Option<(Instant, Option<crate::baseline::Baseline>)>>>;
 
 impl Default for Options {
     fn default() -> Self {
@@ -49,6 +62,8 @@ impl Default for Options {
             collector_timeout: Duration::from_secs(2),
             redact: true,
             extra_logs: Vec::new(),
+            baseline: None,
+            history_dir: None,
         }
     }
 }
@@ -144,6 +159,12 @@ pub struct Collector {
     root: HostRoot,
     opts: Options,
     in_flight: Arc<Mutex<InFlight>>,
+    baseline: BaselineCache,
+}
+
+enum BaselineJob {
+    Ready(Option<crate::baseline::Baseline>),
+    Running(Task<Result<Option<crate::baseline::Baseline>>>),
 }
 
 enum Launched<T> {
@@ -158,6 +179,7 @@ impl Collector {
             root,
             opts,
             in_flight: Arc::default(),
+            baseline: Arc::default(),
         }
     }
 
@@ -231,6 +253,74 @@ impl Collector {
         }
     }
 
+    /// Start computing the baseline from recorded history, unless one was given, there is
+    /// no history, or a recent one is cached.
+    fn launch_baseline(&self, limit: Duration) -> BaselineJob {
+        if let Some(b) = &self.opts.baseline {
+            return BaselineJob::Ready(Some(b.clone()));
+        }
+        let Some(dir) = self.opts.history_dir.clone() else {
+            return BaselineJob::Ready(None);
+        };
+        if let Some((at, cached)) = self.baseline.lock().ok().and_then(|c| c.clone()) {
+            if at.elapsed() < BASELINE_MAX_AGE {
+                return BaselineJob::Ready(cached);
+            }
+        }
+        if !crate::history::has_store(&dir) {
+            return BaselineJob::Ready(None);
+        }
+        if self
+            .in_flight
+            .lock()
+            .ok()
+            .and_then(|mut f| f.still_stuck("baseline"))
+            .is_some()
+        {
+            return BaselineJob::Ready(None);
+        }
+        let at = now();
+        BaselineJob::Running(deadline::spawn("baseline", limit, move || {
+            crate::history::baseline_for(&dir, at)
+        }))
+    }
+
+    fn finish_baseline(
+        &self,
+        snap: &mut Snapshot,
+        job: BaselineJob,
+    ) -> Option<crate::baseline::Baseline> {
+        let task = match job {
+            BaselineJob::Ready(b) => return b,
+            BaselineJob::Running(task) => task,
+        };
+        let flag = task.finished_flag();
+        let result = match task.wait() {
+            Ok((Ok(b), _)) => b,
+            Ok((Err(e), _)) => {
+                snap.warn(
+                    collector::FINDINGS,
+                    format!("no baseline from history: {e}"),
+                );
+                None
+            }
+            Err(e) => {
+                if let Ok(mut f) = self.in_flight.lock() {
+                    f.abandoned("baseline", flag, Instant::now());
+                }
+                snap.warn(
+                    collector::FINDINGS,
+                    format!("no baseline from history: {e}"),
+                );
+                None
+            }
+        };
+        if let Ok(mut c) = self.baseline.lock() {
+            *c = Some((Instant::now(), result.clone()));
+        }
+        result
+    }
+
     /// Take one snapshot. Never fails and never blocks past the sampling interval plus
     /// the collector deadline (plus a few milliseconds).
     pub fn collect(&self) -> Snapshot {
@@ -259,6 +349,7 @@ impl Collector {
         let memory = self.launch(&ctx, collector::MEMORY, t, memory::collect);
         let pressure = self.launch(&ctx, collector::PRESSURE, t, pressure::collect);
         let users = self.launch(&ctx, collector::USERS, t, users::collect);
+        let baseline = self.launch_baseline(t);
 
         let mut snap = Snapshot::empty(ctx.now);
         snap.host = self.finish(&mut snap, collector::HOST, host);
@@ -282,7 +373,14 @@ impl Collector {
         snap.warnings.extend(ctx.take_warnings());
 
         let t_findings = Instant::now();
-        snap.findings = crate::findings::evaluate(&snap, ctx.take_findings());
+        changes::add_process_starts(&mut snap);
+        let mut from_collectors = ctx.take_findings();
+        if self.root.is_live() {
+            from_collectors.extend(clock::probe());
+        }
+        let baseline = self.finish_baseline(&mut snap, baseline);
+        let context = crate::findings::Context::for_snapshot(&snap).with_baseline(baseline);
+        snap.findings = crate::findings::evaluate(&snap, &context, from_collectors);
         snap.timings_ms.insert(
             collector::FINDINGS.to_string(),
             t_findings.elapsed().as_millis() as u64,

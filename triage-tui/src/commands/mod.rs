@@ -1,5 +1,7 @@
 //! One module per subcommand; [`dispatch`] routes parsed flags to them.
 
+mod check;
+mod diff;
 mod history;
 pub mod incident;
 mod logs;
@@ -28,7 +30,14 @@ pub struct Global {
 /// Run the command `cli` names.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     let root = match &cli.root {
-        Some(dir) => HostRoot::new(dir).with_context(|| format!("--root {}", dir.display()))?,
+        Some(dir) => match HostRoot::new(dir) {
+            Ok(root) => root,
+            // A monitoring check reports UNKNOWN (3), not an error exit (2 = CRITICAL).
+            Err(e) => match &cli.command {
+                Some(Command::Check(args)) => return check::unknown(args.json, &e.to_string()),
+                _ => return Err(e).with_context(|| format!("--root {}", dir.display())),
+            },
+        },
         None => HostRoot::live(),
     };
     let global = Global {
@@ -40,7 +49,6 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Record(args)) => record::run(&global, args),
         Some(Command::History(args)) => history::run(&global, args),
         Some(Command::Logs(args)) => logs::run(&global, args),
-        Some(Command::Check(_)) => not_yet("triage check"),
         Some(Command::Postmortem(args)) => postmortem::run(&global, args),
         Some(Command::Runbook(cmd)) => runbook::run(&global, cmd),
         None => {
@@ -50,10 +58,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Incident(cmd)) => incident::run(&global, cmd),
         Some(Command::Note(args)) => note::run(args),
-        Some(Command::Diff(_)) => not_yet("triage diff"),
+        Some(Command::Check(args)) => check::run(&global, args),
+        Some(Command::Diff(args)) => diff::run(args),
     }
-}
-
-fn not_yet(what: &str) -> Result<ExitCode> {
-    anyhow::bail!("{what} is not available in this build yet; `triage snapshot` is")
 }

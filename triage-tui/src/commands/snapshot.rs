@@ -17,6 +17,11 @@ pub fn options(global: &Global, interval: &str, timeout: &str) -> Result<Options
         sample_interval: parse_duration(interval).context("--interval")?,
         collector_timeout: parse_duration(timeout).context("--timeout")?,
         redact: global.redact,
+        // "now vs usual" needs this host's own history: never another root's.
+        history_dir: global
+            .root
+            .is_live()
+            .then(triage_core::history::default_dir),
         ..Options::default()
     })
 }

@@ -1,0 +1,190 @@
+//! Files modified recently under the directories that change a host's behaviour:
+//! `/etc`, `/usr/local/bin`, `/usr/local/sbin`, the systemd unit directories and the cron
+//! spool. A bounded walk (depth, entry count and time limits; symlinks are not followed)
+//! using the modification time (`stat(2)` `st_mtime`), so it stays cheap on a sick box.
+//! Many files changed in one directory (a package unpacking certificates) become one
+//! line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::{change, kind};
+use crate::collect::Ctx;
+use crate::snapshot::{time_from_unix, Change, Time};
+
+/// Directories walked (relative to the root) and the kind their changes get.
+pub const WATCHED: &[(&str, &str)] = &[
+    ("etc", kind::CONFIG),
+    ("usr/local/bin", kind::DEPLOY),
+    ("usr/local/sbin", kind::DEPLOY),
+    ("lib/systemd/system", kind::SERVICE),
+    ("usr/lib/systemd/system", kind::SERVICE),
+    ("var/spool/cron", kind::CRON),
+];
+/// How deep the walk goes below each watched directory.
+pub const MAX_DEPTH: usize = 6;
+/// How many directory entries the walk looks at in all.
+pub const MAX_ENTRIES: usize = 50_000;
+/// How long the walk may take.
+pub const TIME_BUDGET: Duration = Duration::from_millis(400);
+/// Files changed in one directory above which they are listed as one change.
+const GROUP_ABOVE: usize = 5;
+
+/// What the walk found and whether it stopped early.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// (path relative to the root with a leading `/`, mtime, kind).
+    pub files: Vec<(String, Time, &'static str)>,
+    /// Why the walk stopped before the end, if it did.
+    pub stopped: Option<String>,
+}
+
+/// Walk the watched directories under `root_dir` for files modified since `since`.
+pub fn walk(root_dir: &Path, since: Time) -> Walk {
+    let started = Instant::now();
+    let mut w = Walk::default();
+    let mut seen = 0usize;
+    let mut visited_dirs = std::collections::HashSet::new();
+    for (rel, kind) in WATCHED {
+        let top = root_dir.join(rel);
+        // lib → usr/lib on merged-/usr systems: walk the same directory once.
+        let Ok(canon) = top.canonicalize() else {
+            continue;
+        };
+        // An absolute symlink in a tree must not lead out of it (to the live host).
+        let inside = root_dir.canonicalize().is_ok_and(|r| canon.starts_with(r));
+        if !inside || !visited_dirs.insert(canon) {
+            continue;
+        }
+        let mut stack: Vec<(PathBuf, usize)> = vec![(top, 0)];
+        while let Some((dir, depth)) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                seen += 1;
+                if seen > MAX_ENTRIES {
+                    w.stopped = Some(format!("stopped after {MAX_ENTRIES} entries"));
+                    return w;
+                }
+                if started.elapsed() > TIME_BUDGET {
+                    w.stopped = Some(format!("stopped after {} ms", TIME_BUDGET.as_millis()));
+                    return w;
+                }
+                let Ok(meta) = entry.path().symlink_metadata() else {
+                    continue;
+                };
+                if meta.is_dir() {
+                    if depth < MAX_DEPTH {
+                        stack.push((entry.path(), depth + 1));
+                    }
+                    continue;
+                }
+                if !meta.is_file() {
+                    continue;
+                }
+                use std::os::unix::fs::MetadataExt;
+                let Some(mtime) = time_from_unix(meta.mtime()) else {
+                    continue;
+                };
+                if mtime < since {
+                    continue;
+                }
+                let path = entry.path();
+                let shown = path
+                    .strip_prefix(root_dir)
+                    .map(|p| format!("/{}", p.display()))
+                    .unwrap_or_else(|_| path.display().to_string());
+                let kind = if shown.starts_with("/etc/cron") {
+                    kind::CRON
+                } else if shown.starts_with("/etc/systemd/") {
+                    kind::SERVICE
+                } else {
+                    kind
+                };
+                w.files.push((shown, mtime, kind));
+            }
+        }
+    }
+    w
+}
+
+/// Turn found files into changes, one per file, or one per directory with many.
+pub fn changes(files: &[(String, Time, &'static str)]) -> Vec<Change> {
+    let mut by_dir: BTreeMap<String, Vec<&(String, Time, &'static str)>> = BTreeMap::new();
+    for f in files {
+        let dir =
+            f.0.rsplit_once('/')
+                .map(|(d, _)| d.to_string())
+                .unwrap_or_default();
+        by_dir.entry(dir).or_default().push(f);
+    }
+    let mut out = Vec::new();
+    for (dir, mut list) in by_dir {
+        list.sort_by_key(|f| std::cmp::Reverse(f.1));
+        if list.len() > GROUP_ABOVE {
+            let newest = list[0];
+            out.push(change(
+                newest.1,
+                newest.2,
+                format!(
+                    "{} files modified in {dir}/ (newest {})",
+                    list.len(),
+                    newest.0
+                ),
+                "file modification times (stat)",
+            ));
+        } else {
+            out.extend(list.into_iter().map(|(path, t, k)| {
+                change(
+                    *t,
+                    k,
+                    format!("modified {path}"),
+                    "file modification time (stat)",
+                )
+            }));
+        }
+    }
+    out
+}
+
+/// Files modified since `since`.
+pub fn collect(ctx: &Ctx, since: Time, out: &mut Vec<Change>) {
+    let w = walk(ctx.root.root(), since);
+    if let Some(why) = &w.stopped {
+        ctx.warn(format!(
+            "modified-files walk {why}; the list of changed files may be incomplete"
+        ));
+    }
+    out.extend(changes(&w.files));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_many_files_in_one_dir() {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00+00:00").unwrap();
+        let mut files: Vec<(String, Time, &'static str)> = (0..8)
+            .map(|i| {
+                (
+                    format!("/etc/ssl/certs/c{i}.pem"),
+                    t + chrono::Duration::seconds(i),
+                    kind::CONFIG,
+                )
+            })
+            .collect();
+        files.push(("/etc/nginx/nginx.conf".into(), t, kind::CONFIG));
+        let c = changes(&files);
+        assert_eq!(c.len(), 2);
+        assert!(c
+            .iter()
+            .any(|c| c.summary
+                == "8 files modified in /etc/ssl/certs/ (newest /etc/ssl/certs/c7.pem)"));
+        assert!(c
+            .iter()
+            .any(|c| c.summary == "modified /etc/nginx/nginx.conf"));
+    }
+}

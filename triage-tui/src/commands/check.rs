@@ -1,0 +1,181 @@
+//! `triage check`: take a snapshot and print only its findings, Nagios/Icinga style.
+//!
+//! Exit status follows the monitoring-plugin convention: 0 OK (nothing worse than info),
+//! 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the snapshot itself could not run). The first line
+//! is the plugin status line with performance data after `|`.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde::Serialize;
+use triage_core::collect;
+use triage_core::snapshot::{Finding, Severity, Snapshot, Warning};
+
+use super::Global;
+use crate::cli::CheckArgs;
+use crate::output;
+
+/// The check's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Nothing worse than info.
+    Ok,
+    /// A warning finding.
+    Warning,
+    /// A critical finding.
+    Critical,
+    /// The snapshot could not run.
+    Unknown,
+}
+
+impl Status {
+    /// The exit code (monitoring-plugin convention).
+    pub fn code(self) -> u8 {
+        match self {
+            Status::Ok => 0,
+            Status::Warning => 1,
+            Status::Critical => 2,
+            Status::Unknown => 3,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Status::Ok => "OK",
+            Status::Warning => "WARNING",
+            Status::Critical => "CRITICAL",
+            Status::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// `triage check --json`.
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    status: Status,
+    findings: &'a [Finding],
+    warnings: &'a [Warning],
+}
+
+/// The status of a snapshot: unknown when no system figure at all could be read.
+pub fn status_of(s: &Snapshot) -> Status {
+    if s.load.is_none() && s.cpu.is_none() && s.memory.is_none() && s.processes.is_none() {
+        return Status::Unknown;
+    }
+    match triage_core::findings::worst(&s.findings) {
+        Some(Severity::Critical) => Status::Critical,
+        Some(Severity::Warning) => Status::Warning,
+        _ => Status::Ok,
+    }
+}
+
+fn count(s: &Snapshot, sev: Severity) -> usize {
+    s.findings.iter().filter(|f| f.severity == sev).count()
+}
+
+/// The status line: `TRIAGE CRITICAL - 2 critical, 1 warning | critical=2 warning=1 …`.
+pub fn status_line(s: &Snapshot, status: Status) -> String {
+    let (c, w, i) = (
+        count(s, Severity::Critical),
+        count(s, Severity::Warning),
+        count(s, Severity::Info),
+    );
+    let mut parts = Vec::new();
+    for (n, word) in [(c, "critical"), (w, "warning"), (i, "info")] {
+        if n > 0 {
+            parts.push(format!("{n} {word}"));
+        }
+    }
+    let summary = match status {
+        Status::Unknown => "no system figures could be read (see warnings)".to_string(),
+        _ if parts.is_empty() => "no findings".to_string(),
+        Status::Ok => parts.join(", "),
+        _ => {
+            let top = s.findings.first().map(|f| f.title.as_str()).unwrap_or("");
+            format!("{}: {top}", parts.join(", "))
+        }
+    };
+    let mut perf = format!("critical={c} warning={w} info={i}");
+    if let Some(l) = &s.load {
+        perf.push_str(&format!(" load1={:.2}", l.one));
+    }
+    if let Some(cpu) = &s.cpu {
+        perf.push_str(&format!(" cpu_busy={:.0}%", cpu.usage_percent));
+    }
+    if let Some(m) = &s.memory {
+        let pct = triage_core::render::percent(m.available_bytes, m.total_bytes);
+        perf.push_str(&format!(" mem_available={pct:.0}%"));
+    }
+    format!("TRIAGE {} - {summary} | {perf}", status.word())
+}
+
+/// Write the text report: the status line, then each finding and its evidence.
+pub fn write_text(s: &Snapshot, status: Status, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "{}", status_line(s, status))?;
+    for f in &s.findings {
+        writeln!(
+            out,
+            "{} {}: {}",
+            f.severity.as_str().to_uppercase(),
+            f.id,
+            f.title
+        )?;
+        for e in &f.evidence {
+            writeln!(out, "    {e}")?;
+        }
+    }
+    if status == Status::Unknown {
+        for w in &s.warnings {
+            writeln!(out, "    {}: {}", w.collector, w.message)?;
+        }
+    }
+    Ok(())
+}
+
+/// Report UNKNOWN (exit 3) with `why`, for failures before a snapshot could start.
+pub fn unknown(json: bool, why: &str) -> Result<ExitCode> {
+    if json {
+        let w = [Warning {
+            collector: "check".into(),
+            message: why.to_string(),
+        }];
+        let r = Report {
+            status: Status::Unknown,
+            findings: &[],
+            warnings: &w,
+        };
+        output::emit(None, |out| {
+            serde_json::to_writer_pretty(&mut *out, &r)?;
+            writeln!(out)
+        })?;
+    } else {
+        output::emit(None, |out| writeln!(out, "TRIAGE UNKNOWN - {why}"))?;
+    }
+    Ok(ExitCode::from(Status::Unknown.code()))
+}
+
+/// Run `triage check`.
+pub fn run(global: &Global, args: CheckArgs) -> Result<ExitCode> {
+    let opts = match super::snapshot::options(global, "250ms", "2s") {
+        Ok(o) => o,
+        Err(e) => return unknown(args.json, &format!("{e:#}")),
+    };
+    let snap = collect::snapshot(&global.root, &opts);
+    let status = status_of(&snap);
+    output::emit(None, |out| {
+        if args.json {
+            let r = Report {
+                status,
+                findings: &snap.findings,
+                warnings: &snap.warnings,
+            };
+            serde_json::to_writer_pretty(&mut *out, &r)?;
+            writeln!(out)
+        } else {
+            write_text(&snap, status, out)
+        }
+    })?;
+    Ok(ExitCode::from(status.code()))
+}

@@ -1,0 +1,154 @@
+//! `triage check` on this machine and on fixture roots.
+
+use assert_cmd::Command;
+
+/// Findings that depend on what else runs on the machine right now (the build box is
+/// shared: compilers load the CPUs). They may fire here without being false alarms.
+const LOAD_DEPENDENT: &[&str] = &[
+    "load_high",
+    "cpu_saturated",
+    "iowait_high",
+    "steal_high",
+    "memory_pressure",
+    "unusual_vs_baseline",
+];
+
+/// Run `triage check --json`; once more after 2 s when something other than load fired
+/// (a process that just exited is a zombie until its parent reaps it: transient).
+fn check_json() -> std::process::Output {
+    let run = || {
+        Command::cargo_bin("triage")
+            .unwrap()
+            .args(["check", "--json"])
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let other = report["findings"].as_array().unwrap().iter().any(|f| {
+        f["severity"] != "info" && !LOAD_DEPENDENT.contains(&f["id"].as_str().unwrap_or(""))
+    });
+    if other {
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        return run();
+    }
+    out
+}
+
+#[test]
+fn check_on_this_machine_is_ok_or_only_load() {
+    let out = check_json();
+    let code = out.status.code().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = report["status"].as_str().unwrap();
+    assert_eq!(
+        code,
+        match status {
+            "ok" => 0,
+            "warning" => 1,
+            "critical" => 2,
+            _ => 3,
+        },
+        "{report:#}"
+    );
+    let alarms: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .collect();
+    for f in &alarms {
+        let id = f["id"].as_str().unwrap();
+        assert!(
+            LOAD_DEPENDENT.contains(&id),
+            "false alarm on a healthy host: {f:#}"
+        );
+        eprintln!(
+            "note: {id} fired because this shared machine is busy: {}",
+            f["title"]
+        );
+    }
+    if alarms.is_empty() {
+        assert_eq!(code, 0, "{report:#}");
+    }
+}
+
+#[test]
+fn text_output_starts_with_a_nagios_status_line() {
+    let out = Command::cargo_bin("triage")
+        .unwrap()
+        .arg("check")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text.lines().next().unwrap();
+    let word = ["OK", "WARNING", "CRITICAL"][out.status.code().unwrap() as usize];
+    assert!(first.starts_with(&format!("TRIAGE {word} - ")), "{text}");
+    assert!(first.contains(" | critical="), "{first}");
+    for line in text.lines().skip(1) {
+        let ok = line.starts_with("    ")
+            || ["CRITICAL ", "WARNING ", "INFO "]
+                .iter()
+                .any(|w| line.starts_with(w));
+        assert!(ok, "unexpected line {line:?} in {text}");
+    }
+}
+
+#[test]
+fn unreadable_root_is_unknown_3() {
+    let out = Command::cargo_bin("triage")
+        .unwrap()
+        .args(["check", "--root", "/nonexistent/triage"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("TRIAGE UNKNOWN - "));
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("triage")
+        .unwrap()
+        .args(["check", "--json", "--root"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "unknown");
+    assert!(!report["warnings"].as_array().unwrap().is_empty());
+}
+
+/// A fixture root: a tiny /proc with a full /var and a zombie.
+#[test]
+fn fixture_root_with_a_full_disk_is_critical() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    let w = |rel: &str, text: &str| {
+        let p = r.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w("proc/loadavg", "0.10 0.20 0.30 1/120 4242\n");
+    w("proc/stat", "cpu  1000 0 500 100000 100 0 0 0 0 0\ncpu0 1000 0 500 100000 100 0 0 0 0 0\nintr 0\nctxt 0\nbtime 1763888400\nprocesses 100\nprocs_running 1\nprocs_blocked 0\n");
+    w("proc/meminfo", "MemTotal:       16384000 kB\nMemFree:         8000000 kB\nMemAvailable:   12000000 kB\nBuffers:          100000 kB\nCached:          2000000 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n");
+    w("proc/uptime", "864000.00 100.00\n");
+    w(
+        "proc/self/mountinfo",
+        "22 1 253:1 / /var rw,relatime shared:1 - ext4 /dev/vdb1 rw\n",
+    );
+    w("sos_commands/filesys/df_-al_-x_autofs", "Filesystem 1K-blocks Used Available Use% Mounted on\n/dev/vdb1 1000000 970000 30000 98% /var\n");
+    w("proc/1/stat", "1 (systemd) S 0 1 1 0 -1 4194560 100 0 0 0 10 5 0 0 20 0 1 0 10 1000000 2560 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n");
+    let out = Command::cargo_bin("triage")
+        .unwrap()
+        .args(["check", "--root"])
+        .arg(r)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    eprintln!("{text}");
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("CRITICAL disk_almost_full: /var 97% full"),
+        "{text}"
+    );
+}
