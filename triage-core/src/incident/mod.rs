@@ -137,7 +137,7 @@ impl Store {
             .filter(|e| e.path().join("journal.jsonl").is_file())
             .filter_map(|e| e.file_name().to_str().map(|id| self.incident(id)))
             .collect();
-        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out.sort_by(|a, b| id_order(&a.id).cmp(&id_order(&b.id)));
         Ok(out)
     }
 
@@ -193,10 +193,21 @@ impl Store {
     /// Open a new incident titled `title` on `host`; the directory is 0700, the journal
     /// 0600. An incident already open is returned instead (one at a time per host).
     pub fn start(&self, title: &str, host: &str) -> Result<(Incident, bool)> {
+        crate::fsutil::create_dir_all(&self.dir, 0o700)?;
+        // Two responders (or two `triage note`s) starting at once must open one incident:
+        // "is one open? if not, create it" happens under an exclusive lock.
+        let lock_path = self.dir.join(".lock");
+        let lock_file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
+        let _lock = nix::fcntl::Flock::lock(lock_file, nix::fcntl::FlockArg::LockExclusive)
+            .map_err(|(_, e)| Error::io(&lock_path, e.into()))?;
         if let Some((inc, _)) = self.open_incident()? {
             return Ok((inc, false));
         }
-        crate::fsutil::create_dir_all(&self.dir, 0o700)?;
         let base = crate::snapshot::now().format("%Y%m%d-%H%M%S").to_string();
         let mut id = base.clone();
         let mut n = 1;
@@ -219,6 +230,18 @@ impl Store {
             host: host.to_string(),
         })?;
         Ok((inc, true))
+    }
+}
+
+/// Incident ids sort by time, then by the `-N` suffix a same-second id gets, as a
+/// number (`…-2` before `…-10`).
+fn id_order(id: &str) -> (&str, u32) {
+    match id.rsplit_once('-') {
+        Some((base, n)) if base.contains('-') => match n.parse() {
+            Ok(n) => (base, n),
+            Err(_) => (id, 1),
+        },
+        _ => (id, 1),
     }
 }
 
@@ -336,6 +359,41 @@ mod tests {
             })
             .unwrap();
         assert_eq!(inc.load_snapshot(&file).unwrap(), snap);
+    }
+
+    #[test]
+    fn ids_sort_numerically_within_a_second() {
+        let mut ids = vec![
+            "20261123-100000-10",
+            "20261123-100000-2",
+            "20261123-100000",
+            "20261122-235959",
+        ];
+        ids.sort_by(|a, b| id_order(a).cmp(&id_order(b)));
+        assert_eq!(
+            ids,
+            [
+                "20261122-235959",
+                "20261123-100000",
+                "20261123-100000-2",
+                "20261123-100000-10"
+            ]
+        );
+    }
+
+    #[test]
+    fn concurrent_starts_open_one_incident() {
+        let dir = tempfile::tempdir().unwrap();
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let store = Store::new(dir.path());
+                std::thread::spawn(move || store.start(&format!("t{i}"), "h").unwrap().0.id)
+            })
+            .collect();
+        let ids: std::collections::BTreeSet<String> =
+            handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        assert_eq!(Store::new(dir.path()).all().unwrap().len(), 1);
     }
 
     #[test]
