@@ -14,6 +14,7 @@ pub fn write(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     header(s, out)?;
     findings(s, out)?;
     headline(s, out)?;
+    recent_changes(s, out)?;
     top_processes(s, out)?;
     filesystems(s, out)?;
     listeners(s, out)?;
@@ -85,6 +86,36 @@ fn logs(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "```\n")?;
     }
     Ok(())
+}
+
+/// How many recent changes the report lists (the JSON has them all).
+pub const CHANGES: usize = 15;
+
+/// What changed recently, newest first.
+fn recent_changes(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    let Some(changes) = &s.recent_changes else {
+        return Ok(());
+    };
+    writeln!(out, "## Recent changes\n")?;
+    if changes.is_empty() {
+        return writeln!(out, "Nothing changed in the window looked at.\n");
+    }
+    writeln!(out, "| time | kind | what | source |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    for c in changes.iter().take(CHANGES) {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            c.time.format("%m-%d %H:%M"),
+            cell(&c.kind),
+            cell(&cut(&c.summary, 100)),
+            cell(&c.source)
+        )?;
+    }
+    if changes.len() > CHANGES {
+        writeln!(out, "\n…and {} more in the JSON.", changes.len() - CHANGES)?;
+    }
+    writeln!(out)
 }
 
 /// Escape a cell for a Markdown table.
