@@ -120,8 +120,12 @@ impl StateStep {
         let mut lines = Vec::new();
         match snap.and_then(|s| s.connections.as_ref()) {
             Some(c) => {
-                let states: Vec<String> =
-                    c.by_state.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                let states: Vec<String> = c
+                    .by_state
+                    .iter()
+                    .filter(|(k, v)| **v > 0 && k.as_str() != "LISTEN")
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect();
                 lines.push(Line::raw(format!(
                     "{} conns: {}",
                     c.total,
