@@ -306,6 +306,10 @@ pub struct Process {
     /// Owner's numeric uid.
     #[serde(default)]
     pub uid: Option<u32>,
+    /// The state at the first of the two samples (live host only): a process in D state
+    /// in both samples is stuck, not just caught in the middle of one disk read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_state: Option<String>,
 }
 
 /// Process counts by state.
@@ -518,6 +522,18 @@ impl Finding {
         self
     }
 
+    /// Mask secrets in the title, evidence and variables (see [`crate::redact`]).
+    pub fn redact(&mut self) {
+        use crate::redact::redact_in_place as r;
+        r(true, &mut self.title);
+        for e in &mut self.evidence {
+            r(true, e);
+        }
+        for v in self.vars.values_mut() {
+            r(true, v);
+        }
+    }
+
     /// Set a runbook variable.
     pub fn var(mut self, name: &str, value: impl ToString) -> Self {
         self.vars.insert(name.to_string(), value.to_string());
@@ -551,10 +567,7 @@ impl Snapshot {
             r(true, &mut c.summary);
         }
         for f in &mut self.findings {
-            r(true, &mut f.title);
-            for e in &mut f.evidence {
-                r(true, e);
-            }
+            f.redact();
         }
         for w in &mut self.warnings {
             r(true, &mut w.message);

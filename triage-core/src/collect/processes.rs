@@ -403,6 +403,14 @@ pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
                 command,
                 name: p.comm.clone(),
                 uid: p.uid,
+                previous_state: live
+                    .then(|| {
+                        by_pid
+                            .get(&p.pid)
+                            .filter(|q| q.start_ticks == p.start_ticks)
+                    })
+                    .flatten()
+                    .map(|q| q.state.to_string()),
             }
         })
         .collect::<Vec<_>>();

@@ -64,6 +64,7 @@ pub fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
             command,
             name,
             uid: None,
+            previous_state: None,
         });
     }
     (out, skipped)

@@ -97,7 +97,12 @@ pub fn zombie_processes(s: &Snapshot, _: &Context) -> Option<Finding> {
 /// `uninterruptible_processes`: processes in D state, named (usually waiting on storage
 /// or NFS; they add to the load and cannot be killed).
 pub fn uninterruptible_processes(s: &Snapshot, _: &Context) -> Option<Finding> {
-    let d = in_state(s, "D");
+    // In D state at both samples of the snapshot (or in the only sample of a saved tree):
+    // one disk read in flight at one instant is normal, not stuck.
+    let d: Vec<&Process> = in_state(s, "D")
+        .into_iter()
+        .filter(|p| p.previous_state.as_deref().is_none_or(|st| st == "D"))
+        .collect();
     let sev = count_grade(d.len(), t::D_STATE_WARNING, t::D_STATE_CRITICAL)?;
     let names: Vec<String> = d.iter().take(t::MAX_NAMED).map(|p| label(p)).collect();
     let more = d.len().saturating_sub(t::MAX_NAMED);

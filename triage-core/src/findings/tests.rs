@@ -25,6 +25,7 @@ fn proc_(pid: i32, ppid: i32, name: &str, state: &str) -> Process {
         command: format!("/usr/bin/{name} --flag"),
         name: name.into(),
         uid: Some(0),
+        previous_state: None,
     }
 }
 
@@ -317,6 +318,13 @@ fn d_state_processes_are_named() {
     let f = run(&s);
     let d = only(&f, "uninterruptible_processes");
     assert!(d[0].title.contains("nginx (pid 101)"), "{}", d[0].title);
+    // D in both samples: stuck. D now but running at the first sample: one I/O in
+    // flight, not reported.
+    s.processes.as_mut().unwrap()[2].previous_state = Some("D".into());
+    assert_eq!(only(&run(&s), "uninterruptible_processes").len(), 1);
+    s.processes.as_mut().unwrap()[2].previous_state = Some("R".into());
+    assert!(only(&run(&s), "uninterruptible_processes").is_empty());
+    s.processes.as_mut().unwrap()[2].previous_state = None;
     s.processes.as_mut().unwrap()[2].state = "I".into();
     assert!(only(&run(&s), "uninterruptible_processes").is_empty());
 }

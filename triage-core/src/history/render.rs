@@ -9,23 +9,8 @@ use crate::baseline::{Baseline, Usual};
 /// A deviation at least this many spreads from the median is called out.
 pub const UNUSUAL_DEVIATIONS: f64 = 3.0;
 
-/// Bytes as a short human figure (`512K`, `4.8G`).
-pub fn bytes(v: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "K", "M", "G", "T", "P"];
-    let mut x = v as f64;
-    let mut u = 0;
-    while x >= 1024.0 && u + 1 < UNITS.len() {
-        x /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{v}B")
-    } else if x < 10.0 {
-        format!("{x:.1}{}", UNITS[u])
-    } else {
-        format!("{x:.0}{}", UNITS[u])
-    }
-}
+/// Bytes as a short human figure (`512K`, `4.8G`): the snapshot renderer's.
+pub use crate::render::human_bytes as bytes;
 
 /// A command line with the directory of its program left out (`/usr/bin/java -jar x`
 /// → `java -jar x`), for narrow columns.

@@ -196,7 +196,8 @@ impl Store {
         crate::fsutil::create_dir_all(&self.dir, 0o700)?;
         // Two responders (or two `triage note`s) starting at once must open one incident:
         // "is one open? if not, create it" happens under an exclusive lock.
-        let lock_path = self.dir.join(".lock");
+        // The lock lives beside `incidents/`, which holds only incident directories.
+        let lock_path = self.dir.with_file_name(".incidents.lock");
         let lock_file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)

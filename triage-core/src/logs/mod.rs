@@ -123,10 +123,7 @@ impl Report {
             r(true, &mut t.template);
         }
         for f in &mut self.findings {
-            r(true, &mut f.title);
-            for e in &mut f.evidence {
-                r(true, e);
-            }
+            f.redact();
         }
         for w in &mut self.warnings {
             r(true, &mut w.message);

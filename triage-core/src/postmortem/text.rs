@@ -202,12 +202,7 @@ impl Lang {
         match self {
             Lang::En => crate::render::human_duration(secs),
             Lang::Ja => {
-                let (d, h, m, s) = (
-                    secs / 86400,
-                    secs % 86400 / 3600,
-                    secs % 3600 / 60,
-                    secs % 60,
-                );
+                let (d, h, m, s) = crate::render::split_duration(secs);
                 if d > 0 {
                     format!("{d}日{h}時間")
                 } else if h > 0 {

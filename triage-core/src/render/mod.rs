@@ -21,14 +21,19 @@ pub fn human_bytes(bytes: u64) -> String {
     }
 }
 
-/// Seconds as `3d 4h`, `5h 12m`, `7m 3s`, `42s`.
-pub fn human_duration(secs: u64) -> String {
-    let (d, h, m, s) = (
+/// Seconds as (days, hours, minutes, seconds).
+pub fn split_duration(secs: u64) -> (u64, u64, u64, u64) {
+    (
         secs / 86400,
         secs % 86400 / 3600,
         secs % 3600 / 60,
         secs % 60,
-    );
+    )
+}
+
+/// Seconds as `3d 4h`, `5h 12m`, `7m 3s`, `42s`.
+pub fn human_duration(secs: u64) -> String {
+    let (d, h, m, s) = split_duration(secs);
     if d > 0 {
         format!("{d}d {h}h")
     } else if h > 0 {

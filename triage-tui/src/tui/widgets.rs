@@ -92,23 +92,8 @@ pub fn bar(ratio: f64, width: usize) -> String {
     format!("[{}{}]", "#".repeat(full), "-".repeat(width - full))
 }
 
-/// 1536 → `1.5K`, binary units like `free -h`.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "K", "M", "G", "T", "P"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n}B")
-    } else if v < 10.0 {
-        format!("{v:.1}{}", UNITS[u])
-    } else {
-        format!("{v:.0}{}", UNITS[u])
-    }
-}
+/// 1536 → `1.5K`, binary units like `free -h` (the snapshot renderer's).
+pub use triage_core::render::human_bytes as bytes;
 
 /// 3725 s → `1h02m`.
 pub fn duration(secs: i64) -> String {
