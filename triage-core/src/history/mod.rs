@@ -75,9 +75,17 @@ pub fn read_range(dir: &Path, since: Time, until: Time) -> (Vec<Sample>, Vec<War
         }
         let mut undecodable = 0usize;
         for r in records {
-            match postcard::from_bytes::<Sample>(&r) {
-                Ok(s) if (from..=to).contains(&s.time) => samples.push(s),
+            // `time` is the first field: records out of range are not decoded further.
+            match postcard::take_from_bytes::<i64>(&r) {
+                Ok((time, _)) if !(from..=to).contains(&time) => continue,
                 Ok(_) => {}
+                Err(_) => {
+                    undecodable += 1;
+                    continue;
+                }
+            }
+            match postcard::from_bytes::<Sample>(&r) {
+                Ok(s) => samples.push(s),
                 Err(_) => undecodable += 1,
             }
         }
@@ -369,6 +377,11 @@ mod tests {
         );
         let (samples, warnings) = read_range(dir.path(), t, t);
         assert!(warnings.is_empty(), "{warnings:?}");
+        // read_range peeks at the time alone: it must be the first field.
+        let peeked = postcard::take_from_bytes::<i64>(&encode(&s).unwrap())
+            .unwrap()
+            .0;
+        assert_eq!(peeked, s.time);
         assert_eq!(samples, vec![s]);
         assert_eq!(store::VERSION, 2);
     }

@@ -27,6 +27,10 @@ use crate::snapshot::Time;
 pub const TOP_N: usize = 5;
 /// Longest command line kept, in characters.
 pub const MAX_COMMAND_CHARS: usize = 120;
+/// Least time between two `/proc/*/fd` passes for listener owners: a host that opens
+/// listening sockets all the time (test runners, FTP passive ports) would otherwise pay
+/// for a pass every sample; meanwhile new listeners are recorded without an owner.
+pub const OWNER_SCAN_MIN_GAP: Duration = Duration::from_secs(30);
 /// Deadline for reading the selected processes' command lines.
 const CMDLINE_DEADLINE: Duration = Duration::from_millis(300);
 
@@ -34,7 +38,8 @@ const CMDLINE_DEADLINE: Duration = Duration::from_millis(300);
 /// these types needs a new segment format version ([`super::store::VERSION`]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Sample {
-    /// When, Unix seconds.
+    /// When, Unix seconds. Keep it first: [`super::read_range`] reads it alone to skip
+    /// records out of range without decoding them.
     pub time: i64,
     /// The recorder's UTC offset then, seconds east (to print local times).
     pub utc_offset: i32,
@@ -216,6 +221,10 @@ pub struct Recorder {
     stuck: InFlight,
     /// Listening socket inode → owner name, from the last `/proc/*/fd` pass.
     listen_owners: HashMap<u64, Option<String>>,
+    /// When that pass ran.
+    owners_scanned: Option<Instant>,
+    /// [`OWNER_SCAN_MIN_GAP`] (shorter in tests).
+    owner_scan_gap: Duration,
 }
 
 impl Recorder {
@@ -231,6 +240,8 @@ impl Recorder {
             prev,
             stuck: InFlight::default(),
             listen_owners: HashMap::new(),
+            owners_scanned: None,
+            owner_scan_gap: OWNER_SCAN_MIN_GAP,
         }
     }
 
@@ -296,9 +307,10 @@ impl Recorder {
     }
 
     /// The TCP ports listening now with their owners' names. The `/proc/*/fd` pass that
-    /// finds owners runs only when a listening socket is new since the last pass
-    /// (listeners rarely change, so most samples cost one small netlink dump); a socket
-    /// whose owner could not be found stays unnamed rather than causing a pass each time.
+    /// finds owners runs only when a listening socket is new since the last pass, and at
+    /// most once per [`OWNER_SCAN_MIN_GAP`] (listeners rarely change, so most samples cost
+    /// one small netlink dump); a socket whose owner could not be found stays unnamed
+    /// rather than causing a pass each time.
     fn listeners(&mut self, problems: &mut Vec<String>) -> Option<Vec<ListenPort>> {
         let (socks, more) = match network::tcp_listeners(&self.root) {
             Ok(r) => r,
@@ -311,7 +323,11 @@ impl Recorder {
         let new = socks
             .iter()
             .any(|s| s.inode != 0 && !self.listen_owners.contains_key(&s.inode));
-        if new {
+        let due = self
+            .owners_scanned
+            .is_none_or(|t| t.elapsed() >= self.owner_scan_gap);
+        if new && due {
+            self.owners_scanned = Some(Instant::now());
             let owners = network::Owners::scan(&self.root).unwrap_or_default();
             self.listen_owners = socks
                 .iter()
@@ -475,6 +491,7 @@ mod tests {
     #[test]
     fn a_new_listener_is_recorded_with_its_owner() {
         let mut r = Recorder::new(HostRoot::live(), true);
+        r.owner_scan_gap = Duration::ZERO;
         let before = r.take().0.listeners.unwrap();
         let ours = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = ours.local_addr().unwrap().port();
@@ -485,6 +502,16 @@ mod tests {
         assert!(mine.process.is_some(), "{mine:?}");
         drop(ours);
         assert!(!r.take().0.listeners.unwrap().iter().any(|l| l.port == port));
+        // Within the gap, a new listener is recorded without its owner, then named.
+        r.owner_scan_gap = Duration::from_secs(3600);
+        let again = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = again.local_addr().unwrap().port();
+        let unnamed = r.take().0.listeners.unwrap();
+        let mine = unnamed.iter().find(|l| l.port == port).unwrap();
+        assert!(mine.process.is_none(), "{mine:?}");
+        r.owner_scan_gap = Duration::ZERO;
+        let named = r.take().0.listeners.unwrap();
+        assert!(named.iter().any(|l| l.port == port && l.process.is_some()));
     }
 
     #[test]
