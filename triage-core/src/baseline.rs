@@ -61,6 +61,10 @@ pub struct UsualListener {
     pub samples: u64,
     /// Hours the window covers, back from the baseline's time.
     pub window_hours: u32,
+    /// Seconds from the window's first sample with listeners to the baseline's time (less
+    /// than the window on a recorder started recently).
+    #[serde(default)]
+    pub covered_seconds: u64,
 }
 
 impl Usual {

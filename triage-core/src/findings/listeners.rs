@@ -37,11 +37,12 @@ fn gone(u: &UsualListener, tcp_now: usize) -> Finding {
         .unwrap_or_default();
     // Floor, so 99.6% is not shown as "100%".
     let percent = (u.seen_share * 100.0).floor();
+    let span = span(u);
     let mut evidence = vec![
         format!(
             "port {port}{who} was listening in {percent:.0}% of {} recorded sample(s) over the \
-             last {} h (triage history); none of the {tcp_now} TCP listener(s) now is on it",
-            u.samples, u.window_hours
+             last {span} (triage history); none of the {tcp_now} TCP listener(s) now is on it",
+            u.samples
         ),
         format!("check: `ss -ltnp 'sport = :{port}'` (only the header: nothing listens)"),
     ];
@@ -57,8 +58,7 @@ fn gone(u: &UsualListener, tcp_now: usize) -> Finding {
         Severity::Critical,
         format!(
             "port {port}{who} is not listening — it was in {percent:.0}% of samples in the \
-             last {} h",
-            u.window_hours
+             last {span}"
         ),
         evidence,
     )
@@ -66,6 +66,19 @@ fn gone(u: &UsualListener, tcp_now: usize) -> Finding {
     match &u.process {
         Some(p) => f.var("process", p),
         None => f,
+    }
+}
+
+/// What the samples cover: "24 h", "3 h", "12 min" (the window, when not known).
+fn span(u: &UsualListener) -> String {
+    let seconds = match u.covered_seconds {
+        0 => u64::from(u.window_hours) * 3600,
+        s => s.min(u64::from(u.window_hours) * 3600),
+    };
+    if seconds >= 3600 {
+        format!("{} h", (seconds + 1800) / 3600)
+    } else {
+        format!("{} min", seconds.div_ceil(60).max(1))
     }
 }
 
@@ -90,6 +103,7 @@ mod tests {
             seen_share: share,
             samples: 8640,
             window_hours: 24,
+            covered_seconds: 24 * 3600 - 10,
         }
     }
 
@@ -165,6 +179,19 @@ mod tests {
         // A name a shell would split is shown, never put in a command.
         assert!(f[1].title.contains("(a b;rm -rf)"));
         assert!(!f[1].evidence.iter().any(|e| e.contains("pgrep")));
+    }
+
+    #[test]
+    fn a_young_history_says_what_it_covers() {
+        let s = healthy();
+        let mut young = usual(5432, None, 1.0);
+        young.covered_seconds = 47;
+        young.samples = 47;
+        let mut hours = usual(5433, None, 1.0);
+        hours.covered_seconds = 5 * 3600 + 100;
+        let f = gone_of(&s, &context(&s, vec![young, hours]));
+        assert!(f[0].title.ends_with("in the last 1 min"), "{}", f[0].title);
+        assert!(f[1].title.ends_with("in the last 5 h"), "{}", f[1].title);
     }
 
     #[test]

@@ -69,11 +69,13 @@ pub fn usual_listeners(samples: &[Sample], at: Time) -> Vec<UsualListener> {
     let to = at.timestamp();
     let from = to - t::LISTENER_WINDOW_HOURS * 3600;
     let mut total = 0u64;
+    let mut first = to;
     // port → (samples seen in, name → count)
     let mut seen: HashMap<u16, (u64, HashMap<&str, u64>)> = HashMap::new();
     for s in samples.iter().filter(|s| (from..to).contains(&s.time)) {
         let Some(ls) = &s.listeners else { continue };
         total += 1;
+        first = first.min(s.time);
         for l in ls {
             let e = seen.entry(l.port).or_default();
             e.0 += 1;
@@ -100,6 +102,7 @@ pub fn usual_listeners(samples: &[Sample], at: Time) -> Vec<UsualListener> {
                 seen_share: share,
                 samples: total,
                 window_hours: t::LISTENER_WINDOW_HOURS as u32,
+                covered_seconds: (to - first).max(0) as u64,
             })
         })
         .collect();
@@ -267,6 +270,7 @@ mod tests {
         assert_eq!(usual[0].seen_share, 1.0);
         // 24 h every 10 min = 144 samples, one without listeners.
         assert_eq!(usual[0].samples, 143);
+        assert_eq!(usual[0].covered_seconds, 24 * 3600);
         // Through compute too, even with no same-hour figures.
         assert_eq!(compute(&samples, now, 7, 30).usual_listeners, usual);
     }
