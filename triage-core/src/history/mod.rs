@@ -1,7 +1,8 @@
 //! sar-style history: what the load, memory, PSI and top processes were at 03:10, and how
 //! now compares with the same hour on earlier days.
 //!
-//! - [`sample`]: what a sample holds and taking one ([`Recorder`]).
+//! - [`sample`]: what a sample holds and taking one ([`Recorder`]); [`listen`]: its
+//!   listening TCP ports.
 //! - [`store`]: the crash-safe segment files; [`recorder`]: the `triage record` loop.
 //! - [`sadf`]: sysstat's `sadf -j` output as samples.
 //! - [`baseline`]: median and spread at the same time of day on earlier days.
@@ -11,6 +12,7 @@
 //! [`baseline_for`] (findings, TUI) and [`History`] (the `triage history --json` shape).
 
 pub mod baseline;
+pub mod listen;
 pub mod probe;
 pub mod recorder;
 pub mod render;

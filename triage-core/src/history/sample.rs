@@ -6,17 +6,16 @@
 //! ("raw counters in, rates out"). Instant figures come from `/proc/loadavg`,
 //! `/proc/meminfo`, `/proc/pressure/*` and the socket counters (see [`super::probe`]).
 //! Only the ≤ 10 selected processes have their `cmdline` read, under a deadline.
-//! Listening TCP ports come from a LISTEN-only `sock_diag` netlink dump
-//! ([`crate::collect::network::tcp_listeners`]); their owners from a `/proc/*/fd` pass
-//! that runs only when a listening socket appeared since the previous sample.
+//! Listening TCP ports are read by [`super::listen`].
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::listen::ListenPort;
+use super::listen::Listeners;
 use super::probe::{self, read_raw, Raw};
-use crate::collect::network::{self, Sock};
 use crate::collect::processes::{self, Scale};
 use crate::collect::{cpu, load, memory, pressure};
 use crate::deadline::{self, InFlight};
@@ -27,10 +26,6 @@ use crate::snapshot::Time;
 pub const TOP_N: usize = 5;
 /// Longest command line kept, in characters.
 pub const MAX_COMMAND_CHARS: usize = 120;
-/// Least time between two `/proc/*/fd` passes for listener owners: a host that opens
-/// listening sockets all the time (test runners, FTP passive ports) would otherwise pay
-/// for a pass every sample; meanwhile new listeners are recorded without an owner.
-pub const OWNER_SCAN_MIN_GAP: Duration = Duration::from_secs(30);
 /// Deadline for reading the selected processes' command lines.
 const CMDLINE_DEADLINE: Duration = Duration::from_millis(300);
 
@@ -66,16 +61,6 @@ pub struct Sample {
     /// Listening TCP ports (tcp and tcp6, any address), one per port, ascending; `None`
     /// when the socket tables could not be read (not "nothing listens").
     pub listeners: Option<Vec<ListenPort>>,
-}
-
-/// One listening TCP port.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ListenPort {
-    /// Local port.
-    pub port: u16,
-    /// The owning process's name (`comm`), when known (without root, other users'
-    /// sockets have none).
-    pub process: Option<String>,
 }
 
 /// Load averages (`/proc/loadavg`).
@@ -219,12 +204,7 @@ pub struct Recorder {
     redact: bool,
     prev: Raw,
     stuck: InFlight,
-    /// Listening socket inode → owner name, from the last `/proc/*/fd` pass.
-    listen_owners: HashMap<u64, Option<String>>,
-    /// When that pass ran.
-    owners_scanned: Option<Instant>,
-    /// [`OWNER_SCAN_MIN_GAP`] (shorter in tests).
-    owner_scan_gap: Duration,
+    listeners: Listeners,
 }
 
 impl Recorder {
@@ -239,9 +219,7 @@ impl Recorder {
             redact,
             prev,
             stuck: InFlight::default(),
-            listen_owners: HashMap::new(),
-            owners_scanned: None,
-            owner_scan_gap: OWNER_SCAN_MIN_GAP,
+            listeners: Listeners::default(),
         }
     }
 
@@ -301,43 +279,9 @@ impl Recorder {
             s.tasks = Some(count_tasks(&procs));
             s.top = self.top_processes(&procs, seconds);
         }
-        s.listeners = self.listeners(&mut problems);
+        s.listeners = self.listeners.take(&self.root, &mut problems);
         self.prev = raw;
         (s, problems)
-    }
-
-    /// The TCP ports listening now with their owners' names. The `/proc/*/fd` pass that
-    /// finds owners runs only when a listening socket is new since the last pass, and at
-    /// most once per [`OWNER_SCAN_MIN_GAP`] (listeners rarely change, so most samples cost
-    /// one small netlink dump); a socket whose owner could not be found stays unnamed
-    /// rather than causing a pass each time.
-    fn listeners(&mut self, problems: &mut Vec<String>) -> Option<Vec<ListenPort>> {
-        let (socks, more) = match network::tcp_listeners(&self.root) {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(e.to_string());
-                return None;
-            }
-        };
-        problems.extend(more);
-        let new = socks
-            .iter()
-            .any(|s| s.inode != 0 && !self.listen_owners.contains_key(&s.inode));
-        let due = self
-            .owners_scanned
-            .is_none_or(|t| t.elapsed() >= self.owner_scan_gap);
-        if new && due {
-            self.owners_scanned = Some(Instant::now());
-            let owners = network::Owners::scan(&self.root).unwrap_or_default();
-            self.listen_owners = socks
-                .iter()
-                .map(|s| (s.inode, owners.of(s.inode).map(|o| o.name.clone())))
-                .collect();
-        } else {
-            self.listen_owners
-                .retain(|inode, _| socks.iter().any(|s| s.inode == *inode));
-        }
-        Some(listen_ports(&socks, &self.listen_owners))
     }
 
     /// The union of the top processes by CPU and by RSS, with their command lines.
@@ -437,26 +381,6 @@ fn read_with<T>(
     parsed.map_err(|e| problems.push(e.to_string())).ok()
 }
 
-/// One entry per port, ascending; a port held by several sockets (tcp and tcp6, several
-/// addresses) is named after the first one with a known owner.
-pub fn listen_ports(socks: &[Sock], owners: &HashMap<u64, Option<String>>) -> Vec<ListenPort> {
-    let mut out: Vec<ListenPort> = socks
-        .iter()
-        .map(|s| ListenPort {
-            port: s.local.port(),
-            process: owners.get(&s.inode).cloned().flatten(),
-        })
-        .collect();
-    // Named entries first within a port, so dedup keeps a name when there is one.
-    out.sort_by(|a, b| {
-        a.port
-            .cmp(&b.port)
-            .then(b.process.is_some().cmp(&a.process.is_some()))
-    });
-    out.dedup_by_key(|l| l.port);
-    out
-}
-
 fn count_tasks(procs: &[processes::RawProc]) -> TaskCounts {
     let n = |c: char| procs.iter().filter(|p| p.state == c).count() as u32;
     TaskCounts {
@@ -486,65 +410,5 @@ mod tests {
         let bytes = postcard::to_stdvec(&s).unwrap();
         let back: Sample = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back, s);
-    }
-
-    #[test]
-    fn a_new_listener_is_recorded_with_its_owner() {
-        let mut r = Recorder::new(HostRoot::live(), true);
-        r.owner_scan_gap = Duration::ZERO;
-        let before = r.take().0.listeners.unwrap();
-        let ours = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = ours.local_addr().unwrap().port();
-        assert!(!before.iter().any(|l| l.port == port));
-        let after = r.take().0.listeners.unwrap();
-        let mine = after.iter().find(|l| l.port == port).unwrap();
-        // This test process holds it: its name is known even without root.
-        assert!(mine.process.is_some(), "{mine:?}");
-        drop(ours);
-        assert!(!r.take().0.listeners.unwrap().iter().any(|l| l.port == port));
-        // Within the gap, a new listener is recorded without its owner, then named.
-        r.owner_scan_gap = Duration::from_secs(3600);
-        let again = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = again.local_addr().unwrap().port();
-        let unnamed = r.take().0.listeners.unwrap();
-        let mine = unnamed.iter().find(|l| l.port == port).unwrap();
-        assert!(mine.process.is_none(), "{mine:?}");
-        r.owner_scan_gap = Duration::ZERO;
-        let named = r.take().0.listeners.unwrap();
-        assert!(named.iter().any(|l| l.port == port && l.process.is_some()));
-    }
-
-    #[test]
-    fn listen_ports_dedup_by_port_keeping_a_name() {
-        let sock = |table, addr: &str, inode| Sock {
-            table,
-            state: network::TCP_LISTEN,
-            local: addr.parse().unwrap(),
-            remote: "0.0.0.0:0".parse().unwrap(),
-            recv_q: 0,
-            send_q: None,
-            uid: 0,
-            inode,
-        };
-        let socks = [
-            sock(network::Table::Tcp6, "[::]:5432", 1),
-            sock(network::Table::Tcp4, "0.0.0.0:5432", 2),
-            sock(network::Table::Tcp4, "127.0.0.1:22", 3),
-        ];
-        let owners = HashMap::from([(1, None), (2, Some("postgres".to_string()))]);
-        let ports = listen_ports(&socks, &owners);
-        assert_eq!(
-            ports,
-            vec![
-                ListenPort {
-                    port: 22,
-                    process: None
-                },
-                ListenPort {
-                    port: 5432,
-                    process: Some("postgres".into())
-                },
-            ]
-        );
     }
 }
