@@ -17,7 +17,7 @@ fn main() {
         return;
     };
     let now = triage_core::snapshot::now();
-    let mut writer = SegmentWriter::new(dir.path());
+    let writer = SegmentWriter::new(dir.path());
     let mut t = now - Duration::days(8);
     let started = Instant::now();
     let mut n = 0u64;
@@ -71,7 +71,6 @@ fn main() {
             return;
         }
     }
-    let _ = &mut writer;
     let total: usize = days.values().map(Vec::len).sum();
     println!(
         "store: {n} samples, {:.1} MB in {} segments (written in {:.1} s)",

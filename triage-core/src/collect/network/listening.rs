@@ -10,7 +10,8 @@ use crate::host_root::HostRoot;
 
 /// The TCP (IPv4 and IPv6) listening sockets of `root`, and a problem worth a log line
 /// when a table had to be read from `/proc/net` instead of netlink or could not be read.
-/// `Err` when neither table could be read.
+/// `Err` when neither table could be read. A socket may be listed twice (a netlink dump
+/// that failed part-way, then the file): key the result by port.
 pub fn tcp_listeners(root: &HostRoot) -> Result<(Vec<Sock>, Vec<String>)> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
@@ -27,7 +28,12 @@ pub fn tcp_listeners(root: &HostRoot) -> Result<(Vec<Sock>, Vec<String>)> {
                     read += 1;
                     continue;
                 }
-                Err(e) => problems.push(format!("{e}; reading /proc/net/{}", table.name())),
+                // Even after a partial dump: the file is complete, and the caller keeps
+                // one entry per port, so sockets seen twice do no harm.
+                Err(e) => problems.push(format!(
+                    "{e}; read {} instead",
+                    root.proc(table.proc_file()).display()
+                )),
             }
         }
         match procnet::read(root, table, &mut keep) {
