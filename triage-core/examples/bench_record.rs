@@ -1,8 +1,11 @@
 //! What one history sample costs: CPU time per sample (getrusage of this process, all
 //! threads), the share of one core that means at a 10 s interval, and bytes per sample
-//! on disk, next to the host's process count (the cost grows with it).
+//! on disk, next to the host's process count (the cost grows with it). With CONNECTIONS,
+//! that many loopback TCP connections are held open first (2 sockets each), to see that
+//! the listening-ports part does not grow with connections; that part is also timed alone
+//! next to `ss -ltn` (the same LISTEN-only netlink dump) in the same run.
 //!
-//! `cargo run --release -p triage-core --example bench_record [SAMPLES]`
+//! `cargo run --release -p triage-core --example bench_record [SAMPLES] [CONNECTIONS]`
 
 use std::time::{Duration, Instant};
 
@@ -26,6 +29,11 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100);
+    let connections: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
+    let _held = hold_connections(connections);
     let mut rec = Recorder::new(HostRoot::live(), true);
     std::thread::sleep(Duration::from_millis(100));
     let (mut bytes, mut cpu, mut wall) = (0usize, Duration::ZERO, Duration::ZERO);
@@ -70,4 +78,73 @@ fn main() {
         "bytes per day @10s       {:.1} MB",
         (bytes / n as usize) as f64 * 8640.0 / 1e6
     );
+    // LISTENERS-PART
+    let root = HostRoot::live();
+    let (c0, w0) = (cpu_time(), Instant::now());
+    let mut found = 0;
+    for _ in 0..n {
+        found = triage_core::collect::network::tcp_listeners(&root)
+            .map(|(l, _)| l.len())
+            .unwrap_or(0);
+    }
+    let (lc, lw) = ((cpu_time() - c0) / n, w0.elapsed() / n);
+    let w0 = Instant::now();
+    for _ in 0..n {
+        let _ = std::process::Command::new("ss")
+            .args(["-ltnH"])
+            .stdout(std::process::Stdio::null())
+            .status();
+    }
+    let ss = w0.elapsed() / n;
+    println!(
+        "listening ports alone    {:.3} ms CPU (wall {:.3} ms), {found} TCP listener socket(s), \
+         TCP sockets on host {}",
+        lc.as_secs_f64() * 1e3,
+        lw.as_secs_f64() * 1e3,
+        tcp_sockets()
+    );
+    println!(
+        "`ss -ltnH`, same run     {:.3} ms wall (process start included)",
+        ss.as_secs_f64() * 1e3
+    );
+    // END-LISTENERS-PART
+}
+
+/// `n` established loopback connections, both ends held open.
+fn hold_connections(n: usize) -> Vec<std::net::TcpStream> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let Ok(listener) = std::net::TcpListener::bind("127.0.0.1:0") else {
+        return Vec::new();
+    };
+    let Ok(addr) = listener.local_addr() else {
+        return Vec::new();
+    };
+    let mut held = Vec::with_capacity(2 * n);
+    for _ in 0..n {
+        match std::net::TcpStream::connect(addr).and_then(|c| Ok((c, listener.accept()?.0))) {
+            Ok((c, s)) => {
+                held.push(c);
+                held.push(s);
+            }
+            Err(e) => {
+                eprintln!("stopped at {} connections: {e}", held.len() / 2);
+                break;
+            }
+        }
+    }
+    held
+}
+
+/// TCP sockets in use on the host (IPv4), from `net/sockstat` (what `ss -s` reads).
+fn tcp_sockets() -> String {
+    let text = HostRoot::live()
+        .read_proc("net/sockstat")
+        .unwrap_or_default();
+    text.lines()
+        .find(|l| l.starts_with("TCP:"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .unwrap_or("?")
+        .to_string()
 }

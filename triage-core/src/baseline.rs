@@ -41,6 +41,30 @@ pub struct Baseline {
     pub psi_io_some: Option<Usual>,
     /// TCP connections (all states but LISTEN).
     pub tcp_connections: Option<Usual>,
+    /// TCP ports that listened in nearly every sample of the last 24 h (not only this
+    /// hour: a listener is expected all day), ascending. Empty when the history has too
+    /// few samples with listeners, or was recorded by a triage that did not record them.
+    #[serde(default)]
+    pub usual_listeners: Vec<UsualListener>,
+}
+
+/// A TCP port this host normally listens on.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UsualListener {
+    /// Local port.
+    pub port: u16,
+    /// The process that usually owns it (the name seen most often), when known.
+    pub process: Option<String>,
+    /// Share of the samples it was listening in, 0–1.
+    pub seen_share: f64,
+    /// Samples with listeners recorded in the window (the share's denominator).
+    pub samples: u64,
+    /// Hours the window covers, back from the baseline's time.
+    pub window_hours: u32,
+    /// Seconds from the window's first sample with listeners to the baseline's time (less
+    /// than the window on a recorder started recently).
+    #[serde(default)]
+    pub covered_seconds: u64,
 }
 
 impl Usual {

@@ -163,7 +163,7 @@ pub struct Collector {
 }
 
 enum BaselineJob {
-    Ready(Option<crate::baseline::Baseline>),
+    Ready(Box<Option<crate::baseline::Baseline>>),
     Running(Task<Result<Option<crate::baseline::Baseline>>>),
 }
 
@@ -257,18 +257,18 @@ impl Collector {
     /// no history, or a recent one is cached.
     fn launch_baseline(&self, limit: Duration) -> BaselineJob {
         if let Some(b) = &self.opts.baseline {
-            return BaselineJob::Ready(Some(b.clone()));
+            return BaselineJob::Ready(Box::new(Some(b.clone())));
         }
         let Some(dir) = self.opts.history_dir.clone() else {
-            return BaselineJob::Ready(None);
+            return BaselineJob::Ready(Box::new(None));
         };
         if let Some((at, cached)) = self.baseline.lock().ok().and_then(|c| c.clone()) {
             if at.elapsed() < BASELINE_MAX_AGE {
-                return BaselineJob::Ready(cached);
+                return BaselineJob::Ready(Box::new(cached));
             }
         }
         if !crate::history::has_store(&dir) {
-            return BaselineJob::Ready(None);
+            return BaselineJob::Ready(Box::new(None));
         }
         if self
             .in_flight
@@ -277,7 +277,7 @@ impl Collector {
             .and_then(|mut f| f.still_stuck("baseline"))
             .is_some()
         {
-            return BaselineJob::Ready(None);
+            return BaselineJob::Ready(Box::new(None));
         }
         let at = now();
         BaselineJob::Running(deadline::spawn("baseline", limit, move || {
@@ -291,7 +291,7 @@ impl Collector {
         job: BaselineJob,
     ) -> Option<crate::baseline::Baseline> {
         let task = match job {
-            BaselineJob::Ready(b) => return b,
+            BaselineJob::Ready(b) => return *b,
             BaselineJob::Running(task) => task,
         };
         let flag = task.finished_flag();

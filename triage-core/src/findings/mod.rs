@@ -7,6 +7,7 @@
 //! USE method: for CPU, memory, disks and network, look at utilisation, saturation and
 //! errors — and report saturation, not mere busyness.
 
+mod listeners;
 mod net;
 mod procs;
 pub mod rules;
@@ -131,6 +132,11 @@ pub const RULES: &[Rule] = &[
         id: "listen_queue_overflow",
         about: "a listener's accept queue is full: connections are dropped",
         check: Check::Many(net::listen_queue_overflow),
+    },
+    Rule {
+        id: "listener_gone",
+        about: "a TCP port listening all day (in history) is not listening now",
+        check: Check::Many(listeners::listener_gone),
     },
     Rule {
         id: "conn_state_anomaly",

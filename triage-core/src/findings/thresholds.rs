@@ -129,5 +129,17 @@ pub const BASELINE_MEMORY_RISE_PERCENT: f64 = 10.0;
 /// `unusual_vs_baseline` ignores fewer TCP connections than this.
 pub const BASELINE_CONNECTIONS_FLOOR: f64 = 200.0;
 
+/// Share of the recorded samples (0–1) a TCP port must have been listening in, over the
+/// last [`LISTENER_WINDOW_HOURS`], to be a usual listener whose absence is
+/// `listener_gone`: a service that is up "nearly always" (restarts and deploys allowed).
+pub const LISTENER_USUAL_SHARE: f64 = 0.9;
+/// Hours of history looked at for usual listeners: a whole day, not the same-hour window,
+/// because a listener is expected all day. (A service down for more than 10% of this
+/// window stops being usual, so `listener_gone` goes quiet after about 2.4 h down.)
+pub const LISTENER_WINDOW_HOURS: i64 = 24;
+/// Samples with listeners needed in that window before usual listeners are trusted
+/// (5 minutes of recording at the default 10 s interval).
+pub const LISTENER_MIN_SAMPLES: u64 = 30;
+
 /// How many culprits a finding names in its title or evidence at most.
 pub const MAX_NAMED: usize = 5;

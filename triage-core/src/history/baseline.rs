@@ -1,10 +1,14 @@
 //! "What is usual at this hour": the same time of day ± a window on each of the previous
-//! days, summarised as median and median absolute deviation (robust to one bad day).
+//! days, summarised as median and median absolute deviation (robust to one bad day);
+//! and the TCP ports listening in nearly every sample of the last 24 h.
+
+use std::collections::HashMap;
 
 use chrono::Duration;
 
 use super::sample::Sample;
-use crate::baseline::{Baseline, Usual};
+use crate::baseline::{Baseline, Usual, UsualListener};
+use crate::findings::thresholds as t;
 use crate::snapshot::Time;
 
 /// Days looked back by default.
@@ -14,7 +18,8 @@ pub const DEFAULT_WINDOW_MINUTES: u32 = 30;
 
 /// The baseline at `at` from `samples`: those within `window_minutes` of the same time of
 /// day on each of the `days` days before `at` (samples of the day of `at` itself are not
-/// used). A figure no sample had is `None`.
+/// used). A figure no sample had is `None`. Usual listeners come from the samples of the
+/// [`t::LISTENER_WINDOW_HOURS`] before `at` (see [`usual_listeners`]).
 pub fn compute(samples: &[Sample], at: Time, days: u32, window_minutes: u32) -> Baseline {
     let window = Duration::minutes(i64::from(window_minutes));
     let windows: Vec<(i64, i64)> = (1..=i64::from(days))
@@ -52,7 +57,57 @@ pub fn compute(samples: &[Sample], at: Time, days: u32, window_minutes: u32) -> 
         psi_memory_some: usual(&|s| s.pressure.memory.map(f64::from)),
         psi_io_some: usual(&|s| s.pressure.io.map(f64::from)),
         tcp_connections: usual(&|s| s.tcp.map(|t| f64::from(t.established + t.time_wait))),
+        usual_listeners: usual_listeners(samples, at),
     }
+}
+
+/// The TCP ports listening in at least [`t::LISTENER_USUAL_SHARE`] of the samples of the
+/// [`t::LISTENER_WINDOW_HOURS`] before `at` that recorded listeners, when there are at
+/// least [`t::LISTENER_MIN_SAMPLES`] of them; each with the process name seen most often
+/// on it. Ascending by port.
+pub fn usual_listeners(samples: &[Sample], at: Time) -> Vec<UsualListener> {
+    let to = at.timestamp();
+    let from = to - t::LISTENER_WINDOW_HOURS * 3600;
+    let mut total = 0u64;
+    let mut first = to;
+    // port → (samples seen in, name → count)
+    let mut seen: HashMap<u16, (u64, HashMap<&str, u64>)> = HashMap::new();
+    for s in samples.iter().filter(|s| (from..to).contains(&s.time)) {
+        let Some(ls) = &s.listeners else { continue };
+        total += 1;
+        first = first.min(s.time);
+        for l in ls {
+            let e = seen.entry(l.port).or_default();
+            e.0 += 1;
+            if let Some(p) = &l.process {
+                *e.1.entry(p.as_str()).or_default() += 1;
+            }
+        }
+    }
+    if total < t::LISTENER_MIN_SAMPLES {
+        return Vec::new();
+    }
+    let mut out: Vec<UsualListener> = seen
+        .into_iter()
+        .filter_map(|(port, (n, names))| {
+            let share = n as f64 / total as f64;
+            // Most seen name; ties broken by name so the result does not depend on order.
+            let process = names
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+                .map(|(name, _)| name.to_string());
+            (share >= t::LISTENER_USUAL_SHARE).then_some(UsualListener {
+                port,
+                process,
+                seen_share: share,
+                samples: total,
+                window_hours: t::LISTENER_WINDOW_HOURS as u32,
+                covered_seconds: (to - first).max(0) as u64,
+            })
+        })
+        .collect();
+    out.sort_by_key(|l| l.port);
+    out
 }
 
 /// Median and MAD of `values`; `None` when there are none.
@@ -85,7 +140,7 @@ fn median_of(v: &mut [f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::sample::{LoadAvg, MemUse};
+    use crate::history::sample::{ListenPort, LoadAvg, MemUse};
 
     fn at(s: &str) -> Time {
         chrono::DateTime::parse_from_rfc3339(s).unwrap()
@@ -164,6 +219,80 @@ mod tests {
         let empty = compute(&[], now, 7, 30);
         assert_eq!(empty.days, 0);
         assert!(empty.load1.is_none());
+    }
+
+    fn with_ports(t: Time, ports: &[(u16, &str)]) -> Sample {
+        Sample {
+            time: t.timestamp(),
+            listeners: Some(
+                ports
+                    .iter()
+                    .map(|(port, name)| ListenPort {
+                        port: *port,
+                        process: (!name.is_empty()).then(|| name.to_string()),
+                    })
+                    .collect(),
+            ),
+            ..Sample::default()
+        }
+    }
+
+    #[test]
+    fn usual_listeners_are_those_present_all_day() {
+        let now = at("2026-11-23T10:00:00+00:00");
+        // Every 10 minutes over the last 30 h: 5432 always (owner unknown once), 8080
+        // half the time, 9000 in all but 10% + 1 of the last 24 h; one sample lost its
+        // listeners (not counted either way); one sample after `now` (ignored).
+        let mut samples = Vec::new();
+        let mut i = 0;
+        let mut t = now - Duration::hours(30);
+        while t < now {
+            let mut ports = vec![(5432, if i == 7 { "" } else { "postgres" })];
+            if i % 2 == 0 {
+                ports.push((8080, "java"));
+            }
+            if i % 10 != 3 && i != 100 {
+                ports.push((9000, "php-fpm"));
+            }
+            let mut s = with_ports(t, &ports);
+            if i == 50 {
+                s.listeners = None;
+            }
+            samples.push(s);
+            t += Duration::minutes(10);
+            i += 1;
+        }
+        samples.push(with_ports(now + Duration::minutes(1), &[(7000, "x")]));
+        let usual = usual_listeners(&samples, now);
+        assert_eq!(usual.len(), 1, "{usual:?}");
+        assert_eq!(usual[0].port, 5432);
+        assert_eq!(usual[0].process.as_deref(), Some("postgres"));
+        assert_eq!(usual[0].seen_share, 1.0);
+        // 24 h every 10 min = 144 samples, one without listeners.
+        assert_eq!(usual[0].samples, 143);
+        assert_eq!(usual[0].covered_seconds, 24 * 3600);
+        // Through compute too, even with no same-hour figures.
+        assert_eq!(compute(&samples, now, 7, 30).usual_listeners, usual);
+    }
+
+    #[test]
+    fn usual_listeners_need_enough_samples() {
+        let now = at("2026-11-23T10:00:00+00:00");
+        let few: Vec<Sample> = (1..t::LISTENER_MIN_SAMPLES as i64)
+            .map(|m| with_ports(now - Duration::minutes(m), &[(22, "sshd")]))
+            .collect();
+        assert!(usual_listeners(&few, now).is_empty());
+        let mut enough = few.clone();
+        enough.push(with_ports(now - Duration::hours(2), &[(22, "sshd")]));
+        assert_eq!(usual_listeners(&enough, now).len(), 1);
+        // Samples recorded without listeners do not count.
+        let old: Vec<Sample> = (1..100)
+            .map(|m| Sample {
+                time: (now - Duration::minutes(m)).timestamp(),
+                ..Sample::default()
+            })
+            .collect();
+        assert!(usual_listeners(&old, now).is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! sar-style history: what the load, memory, PSI and top processes were at 03:10, and how
 //! now compares with the same hour on earlier days.
 //!
-//! - [`sample`]: what a sample holds and taking one ([`Recorder`]).
+//! - [`sample`]: what a sample holds and taking one ([`Recorder`]); [`listen`]: its
+//!   listening TCP ports.
 //! - [`store`]: the crash-safe segment files; [`recorder`]: the `triage record` loop.
 //! - [`sadf`]: sysstat's `sadf -j` output as samples.
 //! - [`baseline`]: median and spread at the same time of day on earlier days.
@@ -11,6 +12,7 @@
 //! [`baseline_for`] (findings, TUI) and [`History`] (the `triage history --json` shape).
 
 pub mod baseline;
+pub mod listen;
 pub mod probe;
 pub mod recorder;
 pub mod render;
@@ -75,9 +77,17 @@ pub fn read_range(dir: &Path, since: Time, until: Time) -> (Vec<Sample>, Vec<War
         }
         let mut undecodable = 0usize;
         for r in records {
-            match postcard::from_bytes::<Sample>(&r) {
-                Ok(s) if (from..=to).contains(&s.time) => samples.push(s),
+            // `time` is the first field: records out of range are not decoded further.
+            match postcard::take_from_bytes::<i64>(&r) {
+                Ok((time, _)) if !(from..=to).contains(&time) => continue,
                 Ok(_) => {}
+                Err(_) => {
+                    undecodable += 1;
+                    continue;
+                }
+            }
+            match postcard::from_bytes::<Sample>(&r) {
+                Ok(s) => samples.push(s),
                 Err(_) => undecodable += 1,
             }
         }
@@ -101,7 +111,8 @@ pub fn has_store(dir: &Path) -> bool {
 }
 
 /// The baseline at `at` from the store in `dir`: the same time of day ± 30 minutes on
-/// each of the previous 7 days. `Ok(None)` when no earlier day has samples there.
+/// each of the previous 7 days, and the ports usually listening over the last 24 h.
+/// `Ok(None)` when no earlier day has samples there and no listener is usual.
 pub fn baseline_for(dir: &Path, at: Time) -> Result<Option<Baseline>> {
     baseline_for_with(
         dir,
@@ -120,14 +131,17 @@ pub fn baseline_for_with(
 ) -> Result<Option<Baseline>> {
     store::segments(dir)?;
     let window = Duration::minutes(i64::from(window_minutes));
-    // One read per day's window, so only the samples near that time of day are kept.
-    let mut samples = Vec::new();
-    for d in 1..=i64::from(days) {
+    // The last day whole (usual listeners) together with yesterday's window, then one
+    // read per earlier day's window, so only the samples near that time of day are kept.
+    let recent = at - Duration::hours(crate::findings::thresholds::LISTENER_WINDOW_HOURS);
+    let yesterday = at - Duration::days(1) - window;
+    let mut samples = read_range(dir, recent.min(yesterday), at).0;
+    for d in 2..=i64::from(days) {
         let centre = at - Duration::days(d);
         samples.extend(read_range(dir, centre - window, centre + window).0);
     }
     let b = baseline::compute(&samples, at, days, window_minutes);
-    Ok((b.days > 0).then_some(b))
+    Ok((b.days > 0 || !b.usual_listeners.is_empty()).then_some(b))
 }
 
 /// `triage history --json`: the History JSON of DESIGN.md.
@@ -324,5 +338,53 @@ mod tests {
             .unwrap()
             .starts_with("2026-11-23T00:00:"));
         assert_eq!(read_range(&dir.path().join("none"), base, base).0.len(), 0);
+    }
+
+    #[test]
+    fn listeners_round_trip_and_old_versions_are_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = at("2026-11-23T10:00:00+00:00");
+        let day = t.naive_utc().date();
+        let mut w = store::SegmentWriter::new(dir.path());
+        // A segment of format version 1 (samples without listeners) for the same day:
+        // its records would decode as garbage with this build's `Sample`.
+        let old = w.path_for(day);
+        let mut v1 = store::header();
+        v1[4..6].copy_from_slice(&1u16.to_le_bytes());
+        let mut bytes = v1.to_vec();
+        bytes.extend(store::encode_record(b"an old sample"));
+        std::fs::write(&old, &bytes).unwrap();
+        let (samples, warnings) = read_range(dir.path(), t, t);
+        assert!(samples.is_empty());
+        assert!(warnings[0].message.contains("version 1"), "{warnings:?}");
+        // Recording moves it aside, then writes this version.
+        let s = Sample {
+            time: t.timestamp(),
+            listeners: Some(vec![
+                sample::ListenPort {
+                    port: 22,
+                    process: None,
+                },
+                sample::ListenPort {
+                    port: 5432,
+                    process: Some("postgres".into()),
+                },
+            ]),
+            ..Sample::default()
+        };
+        w.append(day, &encode(&s).unwrap()).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("2026-11-23.tseg.v1")).unwrap(),
+            bytes
+        );
+        let (samples, warnings) = read_range(dir.path(), t, t);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // read_range peeks at the time alone: it must be the first field.
+        let peeked = postcard::take_from_bytes::<i64>(&encode(&s).unwrap())
+            .unwrap()
+            .0;
+        assert_eq!(peeked, s.time);
+        assert_eq!(samples, vec![s]);
+        assert_eq!(store::VERSION, 2);
     }
 }

@@ -113,6 +113,8 @@ pub fn write_compare(
     baseline: Option<&Baseline>,
     out: &mut impl Write,
 ) -> io::Result<()> {
+    // A baseline of usual listeners only (no earlier day yet) has no figures to compare.
+    let baseline = baseline.filter(|b| b.days > 0);
     let empty = Baseline::default();
     let b = baseline.unwrap_or(&empty);
     match baseline {
@@ -231,6 +233,15 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("%cpu"), "{text}");
+        // Usual listeners alone (a recorder younger than a day): nothing to compare.
+        let listeners_only = Baseline {
+            window_minutes: 30,
+            ..Baseline::default()
+        };
+        let mut out = Vec::new();
+        write_compare(&s, Some(&listeners_only), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("Now (no history"), "{text}");
         assert_eq!(bytes(512), "512B");
         assert_eq!(short_command("[kworker/0:1]"), "[kworker/0:1]");
         assert_eq!(short_command("/bin/sh"), "sh");

@@ -6,12 +6,15 @@
 //! ("raw counters in, rates out"). Instant figures come from `/proc/loadavg`,
 //! `/proc/meminfo`, `/proc/pressure/*` and the socket counters (see [`super::probe`]).
 //! Only the ≤ 10 selected processes have their `cmdline` read, under a deadline.
+//! Listening TCP ports are read by [`super::listen`].
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::listen::ListenPort;
+use super::listen::Listeners;
 use super::probe::{self, read_raw, Raw};
 use crate::collect::processes::{self, Scale};
 use crate::collect::{cpu, load, memory, pressure};
@@ -30,7 +33,8 @@ const CMDLINE_DEADLINE: Duration = Duration::from_millis(300);
 /// these types needs a new segment format version ([`super::store::VERSION`]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Sample {
-    /// When, Unix seconds.
+    /// When, Unix seconds. Keep it first: [`super::read_range`] reads it alone to skip
+    /// records out of range without decoding them.
     pub time: i64,
     /// The recorder's UTC offset then, seconds east (to print local times).
     pub utc_offset: i32,
@@ -54,6 +58,9 @@ pub struct Sample {
     pub tasks: Option<TaskCounts>,
     /// Union of the top 5 by CPU and the top 5 by memory, by CPU descending.
     pub top: Vec<TopProcess>,
+    /// Listening TCP ports (tcp and tcp6, any address), one per port, ascending; `None`
+    /// when the socket tables could not be read (not "nothing listens").
+    pub listeners: Option<Vec<ListenPort>>,
 }
 
 /// Load averages (`/proc/loadavg`).
@@ -197,6 +204,7 @@ pub struct Recorder {
     redact: bool,
     prev: Raw,
     stuck: InFlight,
+    listeners: Listeners,
 }
 
 impl Recorder {
@@ -211,6 +219,7 @@ impl Recorder {
             redact,
             prev,
             stuck: InFlight::default(),
+            listeners: Listeners::default(),
         }
     }
 
@@ -270,6 +279,7 @@ impl Recorder {
             s.tasks = Some(count_tasks(&procs));
             s.top = self.top_processes(&procs, seconds);
         }
+        s.listeners = self.listeners.take(&self.root, &mut problems);
         self.prev = raw;
         (s, problems)
     }
@@ -396,6 +406,7 @@ mod tests {
         assert!(s.tasks.is_some_and(|t| t.total > 0));
         assert!(!s.top.is_empty() && s.top.len() <= 2 * TOP_N);
         assert!(s.interval_s > 0.05);
+        assert!(s.listeners.is_some());
         let bytes = postcard::to_stdvec(&s).unwrap();
         let back: Sample = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back, s);

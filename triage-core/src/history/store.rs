@@ -26,8 +26,8 @@ use crate::host_root::HostRoot;
 
 /// File magic at offset 0.
 pub const MAGIC: [u8; 4] = *b"TSEG";
-/// The segment format version this build writes and reads.
-pub const VERSION: u16 = 1;
+/// The segment format version this build writes and reads (2: samples have `listeners`).
+pub const VERSION: u16 = 2;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 8;
 /// Marker in front of every record (chosen to be rare in postcard payloads).

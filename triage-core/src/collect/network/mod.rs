@@ -14,6 +14,7 @@
 //! as they stream in (`tally.rs`): only listeners and per-key counts are kept, never a list
 //! of socket records, so 100k connections cost counters, not records.
 
+mod listening;
 mod netlink;
 mod owners;
 mod procnet;
@@ -25,6 +26,7 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::snapshot::{Connections, Finding, Listener, Severity};
 
+pub use listening::tcp_listeners;
 pub use owners::{Owner, Owners};
 pub use procnet::parse_line as parse_proc_net_line;
 
