@@ -464,7 +464,11 @@ fn network_and_history_probes_never_panic() {
 // Logs
 
 fn log_samples() -> Vec<(String, Vec<u8>)> {
-    samples(
+    let mut s = vec![inline(
+        "dev/kmsg records",
+        "6,1,0,-;Linux version 6.1.0 (gcc 12)\n3,812,35000123,-;Out of memory: Killed process 812 (java)\n SUBSYSTEM=memory\n4,813,35000200,c;x\\x0ay\n",
+    )];
+    s.extend(samples(
         &["logs_oom/var/log/kern.log", "logs_oom/var/log/syslog"],
         &[
             "syslog/standards/RFC-3164.log",
@@ -475,7 +479,8 @@ fn log_samples() -> Vec<(String, Vec<u8>)> {
             "insights-core/dmesg_timestamps.txt",
             "gpud/kmsg.1.log",
         ],
-    )
+    ));
+    s
 }
 
 #[test]
@@ -568,11 +573,42 @@ fn change_parsers_never_panic() {
                 .for_each(|l| eat(changes::system::parse_systemd_time(l)));
         },
     ));
-    let c = corpus(&[]);
+    // The hand-made sample is valid: both records parse.
+    let (events, bad) = changes::logins::parse_wtmp(&utmp_sample()[..]);
+    assert_eq!((events.len(), bad), (2, 0), "{events:?}");
+    let c = corpus(&[("utmp records".into(), utmp_sample())]);
     f.extend(run("logins::parse_wtmp", &c, |b| {
         eat(changes::logins::parse_wtmp(b))
     }));
+    // utmp is read from a file by the users collector: write each input to run/utmp.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("run")).unwrap();
+    let ctx =
+        triage_core::collect::Ctx::new(HostRoot::new(dir.path()).unwrap(), Default::default());
+    let some: Vec<Input> = c.into_iter().step_by(3).collect();
+    f.extend(run("users::collect (utmp)", &some, |b| {
+        std::fs::write(dir.path().join("run/utmp"), b).unwrap();
+        eat(users::collect(&ctx));
+        eat(ctx.take_warnings());
+    }));
     report(f);
+}
+
+/// Two `utmp(5)` records (384 bytes each): a login on pts/0 and a boot record.
+fn utmp_sample() -> Vec<u8> {
+    let record = |kind: i16, pid: i32, line: &str, user: &str, host: &str, sec: i32| {
+        let mut r = vec![0u8; 384];
+        r[0..2].copy_from_slice(&kind.to_le_bytes());
+        r[4..8].copy_from_slice(&pid.to_le_bytes());
+        r[8..8 + line.len()].copy_from_slice(line.as_bytes());
+        r[44..44 + user.len()].copy_from_slice(user.as_bytes());
+        r[76..76 + host.len()].copy_from_slice(host.as_bytes());
+        r[340..344].copy_from_slice(&sec.to_le_bytes());
+        r
+    };
+    let mut v = record(2, 0, "~", "reboot", "6.1.0", 1_763_880_000);
+    v.extend(record(7, 4242, "pts/0", "alice", "10.0.0.5", 1_763_890_000));
+    v
 }
 
 // ---------------------------------------------------------------------------------------
@@ -733,6 +769,22 @@ fn errors_name_the_file_and_line() {
     if let Err(e) = root.read_proc("bad") {
         expect("HostRoot::read_proc (non-UTF-8)", e.to_string(), "proc/bad");
     }
+
+    // /proc/net/tcp with a garbled line 3 (the fixture has one more, later): the warning
+    // names the file and the first bad line.
+    std::fs::create_dir_all(d.join("proc/net")).unwrap();
+    let tcp = std::fs::read_to_string(fixtures().join("network/proc/net/tcp")).unwrap();
+    let mut lines: Vec<&str> = tcp.lines().collect();
+    lines.insert(2, "  9: garbage \u{e9}\u{65e5} not a socket");
+    std::fs::write(d.join("proc/net/tcp"), lines.join("\n")).unwrap();
+    let ctx = triage_core::collect::Ctx::new(HostRoot::new(d).unwrap(), Default::default());
+    let _ = triage_core::collect::network::collect(&ctx);
+    let w: Vec<String> = ctx.take_warnings().into_iter().map(|w| w.message).collect();
+    expect(
+        "proc/net/tcp",
+        w.join(" | "),
+        "proc/net/tcp: 2 garbled line(s) skipped (first at line 3)",
+    );
 
     // Runbook check: a syntax error on line 3.
     let rb = d.join("runbooks");
