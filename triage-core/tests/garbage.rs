@@ -170,7 +170,7 @@ const HUGE: &[&str] = &[
 ];
 const WIDE: &[&str] = &["é", "日本", "🦀"];
 /// Samples are cut here: truncating at every offset is quadratic.
-const SAMPLE_CAP: usize = 2000;
+const SAMPLE_CAP: usize = 1500;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"))
@@ -519,6 +519,33 @@ fn log_parsers_never_panic() {
         t.lines().for_each(|l| eat(d.add(l, None)));
         eat(d.templates());
     }));
+    // Whole files through the reverse line reader, plain and as a `.gz` name (garbage
+    // that is no gzip stream must be a warning naming the file).
+    let dir = tempfile::tempdir().unwrap();
+    let some: Vec<Input> = c
+        .iter()
+        .step_by(11)
+        .map(|i| Input {
+            label: i.label.clone(),
+            bytes: i.bytes.clone(),
+        })
+        .collect();
+    let unnamed = RefCell::new(Vec::new());
+    f.extend(run("logs::files::read_file", &some, |b| {
+        for name in ["syslog", "syslog.2.gz"] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, b).unwrap();
+            let r = triage_core::logs::files::read_file(&p, 50, None, Some(reference()));
+            if let Some(w) = r.warnings.iter().find(|w| !w.contains(name)) {
+                unnamed.borrow_mut().push(format!(
+                    "logs::files::read_file: warning without the file name: {w}"
+                ));
+            }
+        }
+    }));
+    let mut unnamed = unnamed.into_inner();
+    unnamed.truncate(3);
+    f.extend(unnamed);
     let j = corpus(&[inline(
         "journal json",
         r#"{"__REALTIME_TIMESTAMP":"1763899200000000","PRIORITY":"3","MESSAGE":"Out of memory: Killed process 812 (java)","_HOSTNAME":"web1","SYSLOG_IDENTIFIER":"kernel","_PID":"0","_TRANSPORT":"kernel"}
