@@ -215,6 +215,10 @@ pub fn parse_df(text: &str) -> HashMap<String, (u64, u64, u64)> {
 pub fn collect(ctx: &Ctx) -> Result<Vec<Filesystem>> {
     let root = &ctx.root;
     let mounts = match root.read_proc("self/mountinfo") {
+        // Every namespace has `/`: an empty mountinfo is damage, not "no filesystems".
+        Ok(text) if text.trim().is_empty() => {
+            return Err(Error::parse(root.proc("self/mountinfo"), None, "empty"))
+        }
         Ok(text) => parse_mountinfo(&text)
             .map_err(|m| Error::parse(root.proc("self/mountinfo"), None, m))?,
         Err(first) => {
@@ -264,24 +268,24 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<Filesystem>> {
         return Ok(out);
     }
     // A tree, not a live host: sizes from the df output a sosreport keeps.
-    let blocks = root
-        .first_existing(&[
+    let blocks = read_df(
+        ctx,
+        &[
             "sos_commands/filesys/df_-al_-x_autofs",
             "sos_commands/filesys/df_-al",
             "df",
-        ])
-        .and_then(|p| crate::HostRoot::read_path_string(&p).ok())
-        .map(|t| parse_df(&t))
-        .unwrap_or_default();
-    let inodes = root
-        .first_existing(&[
+        ],
+        "sizes",
+    );
+    let inodes = read_df(
+        ctx,
+        &[
             "sos_commands/filesys/df_-ali_-x_autofs",
             "sos_commands/filesys/df_-ali",
             "df_i",
-        ])
-        .and_then(|p| crate::HostRoot::read_path_string(&p).ok())
-        .map(|t| parse_df(&t))
-        .unwrap_or_default();
+        ],
+        "inode counts",
+    );
     if blocks.is_empty() {
         ctx.warn("sizes unknown: statvfs needs the live host and the root has no df output (sos_commands/filesys/df_-al_-x_autofs)");
     }
@@ -290,16 +294,38 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<Filesystem>> {
             continue;
         };
         let (it, iu, _) = inodes.get(&m.mount_point).copied().unwrap_or_default();
+        // df figures are whatever the file says: saturate rather than overflow.
         let u = Usage {
-            size: total_k * 1024,
-            used: used_k * 1024,
-            available: avail_k * 1024,
+            size: total_k.saturating_mul(1024),
+            used: used_k.saturating_mul(1024),
+            available: avail_k.saturating_mul(1024),
             inodes_total: it,
             inodes_used: iu,
         };
         out.push(fs_of(m, u));
     }
     Ok(out)
+}
+
+/// The first of `candidates` (saved `df` outputs) that reads and has df lines. One that is
+/// there but unusable (empty, garbled, a directory, a dangling symlink) is named in a
+/// warning saying `what` may be unknown.
+fn read_df(ctx: &Ctx, candidates: &[&str], what: &str) -> HashMap<String, (u64, u64, u64)> {
+    for rel in candidates {
+        let path = ctx.root.path(rel);
+        if !path.exists() && !path.is_symlink() {
+            continue;
+        }
+        match crate::HostRoot::read_path_string(&path).map(|t| parse_df(&t)) {
+            Ok(df) if !df.is_empty() => return df,
+            Ok(_) => ctx.warn(format!(
+                "{}: no df lines in it; {what} unknown",
+                path.display()
+            )),
+            Err(e) => ctx.warn(format!("{e}; {what} unknown")),
+        }
+    }
+    HashMap::new()
 }
 
 fn fs_of(m: Mount, u: Usage) -> Filesystem {
@@ -353,5 +379,31 @@ mod tests {
     fn live_statvfs_of_root_works() {
         let u = statvfs_usage("/").unwrap();
         assert!(u.size > 0 && u.used <= u.size);
+    }
+
+    #[test]
+    fn damaged_saved_tree_warns_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("proc/self")).unwrap();
+        std::fs::create_dir_all(d.join("sos_commands/filesys")).unwrap();
+        let ctx = || Ctx::new(crate::HostRoot::new(d).unwrap(), Default::default());
+        // Empty mountinfo: an error naming it, not an empty section.
+        std::fs::write(d.join("proc/self/mountinfo"), "").unwrap();
+        let e = collect(&ctx()).unwrap_err().to_string();
+        assert!(e.contains("proc/self/mountinfo"), "{e}");
+        // Huge df figures saturate; an empty inode df is named.
+        std::fs::write(d.join("proc/self/mountinfo"), MOUNTINFO).unwrap();
+        std::fs::write(
+            d.join("sos_commands/filesys/df_-al_-x_autofs"),
+            "Filesystem 1K-blocks Used Available Use% Mounted on\n/dev/sda1 18446744073709551615 1 2 1% /\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("sos_commands/filesys/df_-ali_-x_autofs"), "").unwrap();
+        let c = ctx();
+        let fs = collect(&c).unwrap();
+        assert_eq!(fs[0].size_bytes, u64::MAX);
+        let w: Vec<String> = c.take_warnings().into_iter().map(|w| w.message).collect();
+        assert!(w.iter().any(|m| m.contains("df_-ali_-x_autofs")), "{w:?}");
     }
 }

@@ -5,42 +5,53 @@
 //! sosreport, where `/proc/sys` is often missing, falls back to `etc/hostname` and the
 //! `uname` file sos writes.
 
+use std::path::PathBuf;
+
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::host_root::HostRoot;
 use crate::snapshot::{time_from_unix, Host};
 
 /// Collect the host section.
 pub fn collect(ctx: &Ctx) -> Result<Host> {
     let root = &ctx.root;
-    let hostname = root
-        .read_proc("sys/kernel/hostname")
-        .or_else(|_| root.read_string("etc/hostname"))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| {
-            ctx.warn(
-                "hostname unknown: neither proc/sys/kernel/hostname nor etc/hostname could be read",
-            );
-            "unknown".to_string()
-        });
-    let kernel = root
-        .read_proc("sys/kernel/osrelease")
-        .map(|s| s.trim().to_string())
-        .or_else(|_| {
-            root.read_string("uname")
-                .map(|s| parse_uname_release(&s).unwrap_or_default())
-        })
-        .unwrap_or_default();
-    let os = root
-        .read_string("etc/os-release")
-        .or_else(|_| root.read_string("usr/lib/os-release"))
-        .ok()
-        .and_then(|s| parse_os_release(&s))
-        .or_else(|| {
-            root.read_string("etc/redhat-release")
-                .ok()
-                .map(|s| s.trim().to_string())
-        })
-        .unwrap_or_default();
+    let hostname = first_usable(
+        ctx,
+        "hostname",
+        &[root.proc("sys/kernel/hostname"), root.path("etc/hostname")],
+        |s| one_word(s, false),
+    )
+    .unwrap_or_else(|| {
+        ctx.warn(
+            "hostname unknown: neither proc/sys/kernel/hostname nor etc/hostname could be read",
+        );
+        "unknown".to_string()
+    });
+    let kernel = first_usable(
+        ctx,
+        "kernel release",
+        &[root.proc("sys/kernel/osrelease")],
+        |s| one_word(s, true),
+    )
+    .or_else(|| {
+        // Only sosreports have this file: its absence is no news.
+        root.read_string("uname")
+            .ok()
+            .and_then(|s| parse_uname_release(&s))
+    })
+    .unwrap_or_default();
+    let os = first_usable(
+        ctx,
+        "OS name",
+        &[root.path("etc/os-release"), root.path("usr/lib/os-release")],
+        parse_os_release,
+    )
+    .or_else(|| {
+        root.read_string("etc/redhat-release")
+            .ok()
+            .and_then(|s| one_word(&s, false))
+    })
+    .unwrap_or_default();
     let uptime_path = root.proc("uptime");
     let uptime = root.read_proc("uptime").and_then(|s| {
         parse_uptime(&s).ok_or_else(|| {
@@ -75,6 +86,53 @@ pub fn collect(ctx: &Ctx) -> Result<Host> {
         uptime_seconds,
         boot_time,
     })
+}
+
+/// The value of the first of `sources` that reads and `parse`s to something non-empty. A
+/// source that exists (even as a dangling symlink) but cannot be used is named in one
+/// warning about `what`; a missing one is silently skipped.
+fn first_usable(
+    ctx: &Ctx,
+    what: &str,
+    sources: &[PathBuf],
+    parse: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let mut bad = Vec::new();
+    let mut found = None;
+    for path in sources {
+        match HostRoot::read_path_string(path) {
+            Ok(text) => match parse(&text).filter(|v| !v.is_empty()) {
+                Some(v) => {
+                    found = Some(v);
+                    break;
+                }
+                None => bad.push(format!("{}: empty or not understood", path.display())),
+            },
+            Err(e) if e.is_not_found() && !path.is_symlink() => {}
+            Err(e) => bad.push(e.to_string()),
+        }
+    }
+    if !bad.is_empty() {
+        let then = if found.is_some() {
+            "; the next source was used"
+        } else {
+            ""
+        };
+        ctx.warn(format!("{what}: {}{then}", bad.join("; ")));
+    }
+    found
+}
+
+/// A one-line value (host name, kernel release): trimmed, at most 256 bytes, no control
+/// characters, and no blanks when `word`. `None` for anything else (garbage).
+fn one_word(text: &str, word: bool) -> Option<String> {
+    let t = text.trim();
+    let ok = !t.is_empty()
+        && t.len() <= 256
+        && !t
+            .chars()
+            .any(|c| c.is_control() || (word && c.is_whitespace()));
+    ok.then(|| t.to_string())
 }
 
 /// `PRETTY_NAME` from os-release text, else `NAME VERSION`.
@@ -151,5 +209,28 @@ mod tests {
                 .unwrap(),
             "5.14.0-362.el9.x86_64"
         );
+    }
+
+    #[test]
+    fn damaged_name_files_are_named_in_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("proc/sys/kernel")).unwrap();
+        std::fs::create_dir_all(d.join("etc")).unwrap();
+        std::fs::write(d.join("proc/sys/kernel/hostname"), "").unwrap();
+        std::fs::write(d.join("etc/hostname"), "web-1\n").unwrap();
+        std::fs::write(d.join("proc/sys/kernel/osrelease"), b"\x01\xff\n\x02").unwrap();
+        std::fs::create_dir(d.join("etc/os-release")).unwrap();
+        let ctx = Ctx::new(HostRoot::new(d).unwrap(), Default::default());
+        let host = collect(&ctx).unwrap();
+        assert_eq!(host.hostname, "web-1");
+        assert_eq!(host.kernel, "");
+        let warnings: Vec<String> = ctx.take_warnings().into_iter().map(|w| w.message).collect();
+        let all = warnings.join(" | ");
+        for named in ["proc/sys/kernel/hostname", "osrelease", "etc/os-release"] {
+            assert!(all.contains(named), "{named} not in {all}");
+        }
+        assert!(one_word("5.15.0-91-generic\n", true).is_some());
+        assert!(one_word("5.15 x", true).is_none());
     }
 }

@@ -22,6 +22,15 @@ pub fn collect(ctx: &Ctx) -> Result<Memory> {
 
 /// Parse `/proc/meminfo`; the flag is true when available memory was estimated.
 pub fn parse(text: &str) -> std::result::Result<(Memory, bool), String> {
+    // procfs-core cuts the last byte off each name (the `:`) by byte offset: a name ending
+    // in a multi-byte character would panic there, so check the shape first.
+    for (n, line) in text.lines().enumerate() {
+        if let Some(name) = line.split_whitespace().next() {
+            if !name.ends_with(':') {
+                return Err(format!("line {}: {name:?} is not `Name:`", n + 1));
+            }
+        }
+    }
     let m = Meminfo::from_read(text.as_bytes()).map_err(|e| format!("not a meminfo file: {e}"))?;
     let (available, estimated) = match m.mem_available {
         Some(a) => (a, false),
@@ -66,5 +75,12 @@ mod tests {
     #[test]
     fn truncated_meminfo_is_an_error() {
         assert!(parse("MemTotal: 100").is_err());
+    }
+
+    #[test]
+    fn multibyte_name_is_an_error_with_its_line_not_a_panic() {
+        let e = parse("MemTotal: 100 kB\nMemFree\u{e9} 5 kB\n").unwrap_err();
+        assert!(e.starts_with("line 2:"), "{e}");
+        assert!(parse("MemTotal:\u{1F980} 100 kB\n").is_err());
     }
 }

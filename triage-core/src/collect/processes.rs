@@ -51,6 +51,19 @@ pub struct RawProc {
 
 /// Parse one `/proc/PID/stat` line.
 pub fn parse_stat(text: &str) -> std::result::Result<RawProc, String> {
+    // procfs-core slices around `(comm)` by byte offsets without checking them: make sure
+    // the line is `PID (COMM) REST` (the characters sliced at are ASCII) before handing
+    // it over.
+    let line = text.trim().as_bytes();
+    let (Some(open), Some(close)) = (
+        line.iter().position(|&b| b == b'('),
+        line.iter().rposition(|&b| b == b')'),
+    ) else {
+        return Err("not a valid stat line (no `(comm)`)".into());
+    };
+    if open == 0 || line[open - 1] != b' ' || close < open || line.get(close + 1) != Some(&b' ') {
+        return Err("not a valid stat line (not `PID (COMM) …`)".into());
+    }
     let s = procfs_core::process::Stat::from_read(text.as_bytes()).map_err(|e| {
         // procfs-core's internal errors span several lines with its source paths: keep the
         // last line, which says what was wrong with the value.
@@ -499,6 +512,20 @@ mod tests {
     fn truncated_stat_is_an_error() {
         assert!(parse_stat("4242 (app) S 1 4242").is_err());
         assert!(parse_stat("").is_err());
+    }
+
+    #[test]
+    fn garbled_comm_parens_are_an_error_not_a_panic() {
+        // `)` before `(`, `(` first, a multi-byte char before `(` or after `)`.
+        for bad in [
+            "1 ) x (app S",
+            "(app) S 1",
+            "1\u{e9}(app) S 1",
+            "1 (app)\u{e9}S 1",
+            "1 (app)",
+        ] {
+            assert!(parse_stat(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -23,12 +23,25 @@ pub fn parse_passwd(text: &str) -> HashMap<u32, String> {
         .collect()
 }
 
-/// uid → name from the root's `/etc/passwd` (empty when unreadable).
+/// uid → name from the root's `/etc/passwd` (empty when unreadable; a passwd file that
+/// is there but unreadable or without a single entry is named in a warning).
 pub fn user_names(ctx: &Ctx) -> HashMap<u32, String> {
-    ctx.root
-        .read_string("etc/passwd")
-        .map(|t| parse_passwd(&t))
-        .unwrap_or_default()
+    let path = ctx.root.path("etc/passwd");
+    match ctx.root.read_string("etc/passwd").map(|t| parse_passwd(&t)) {
+        Ok(names) if names.is_empty() => {
+            ctx.warn(format!(
+                "{}: no user entry in it; user names unknown",
+                path.display()
+            ));
+            names
+        }
+        Ok(names) => names,
+        Err(e) if e.is_not_found() && !path.is_symlink() => HashMap::new(),
+        Err(e) => {
+            ctx.warn(format!("{e}; user names unknown"));
+            HashMap::new()
+        }
+    }
 }
 
 /// Collect the users section.
@@ -157,5 +170,34 @@ mod utmp_tests {
         );
         let err = collect(&ctx).unwrap_err().to_string();
         assert!(err.contains("utmp"), "{err}");
+    }
+
+    #[test]
+    fn unusable_passwd_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("etc")).unwrap();
+        let ctx = || {
+            Ctx::new(
+                crate::HostRoot::new(dir.path()).unwrap(),
+                Default::default(),
+            )
+        };
+        // Missing: no warning (a minimal container).
+        let c = ctx();
+        assert!(user_names(&c).is_empty());
+        assert!(c.take_warnings().is_empty());
+        for damage in [0, 1] {
+            let p = dir.path().join("etc/passwd");
+            let _ = std::fs::remove_file(&p);
+            if damage == 0 {
+                std::fs::write(&p, "").unwrap();
+            } else {
+                std::os::unix::fs::symlink("/nonexistent/x", &p).unwrap();
+            }
+            let c = ctx();
+            assert!(user_names(&c).is_empty());
+            let w = c.take_warnings();
+            assert!(w.iter().any(|w| w.message.contains("etc/passwd")), "{w:?}");
+        }
     }
 }

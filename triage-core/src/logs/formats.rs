@@ -163,7 +163,7 @@ fn parse_kernel_text(text: &str, ctx: &ParseCtx, e: &mut LogEntry) {
         set_pri(e, c.get(1).and_then(|m| m.as_str().parse().ok()));
         let secs = uptime(&c[2], &c[3]);
         e.uptime_seconds = Some(secs);
-        e.time = ctx.boot_time.map(|b| add_secs(b, secs));
+        e.time = ctx.boot_time.and_then(|b| add_secs(b, secs));
         e.message = rest(text, &c).to_string();
         e.kernel = true;
         strip_kernel_prefix(e);
@@ -189,9 +189,10 @@ fn parse_kmsg(c: &regex::Captures<'_>, text: &str, ctx: &ParseCtx, e: &mut LogEn
     e.level = Some(level_name(prio));
     e.kernel = prio >> 3 == 0;
     e.uptime_seconds = Some(secs);
-    e.time = ctx
-        .boot_time
-        .map(|b| b + chrono::Duration::microseconds(usec as i64));
+    e.time = ctx.boot_time.and_then(|b| {
+        let usec = i64::try_from(usec).ok()?;
+        b.checked_add_signed(chrono::Duration::microseconds(usec))
+    });
     e.message = unescape_kmsg(text);
 }
 
@@ -267,8 +268,9 @@ fn uptime(secs: &str, frac: &str) -> f64 {
     format!("{secs}.{frac}").parse().unwrap_or(0.0)
 }
 
-fn add_secs(t: Time, secs: f64) -> Time {
-    t + chrono::Duration::microseconds((secs * 1e6) as i64)
+/// `t` + `secs`; `None` past chrono's range (a garbled `[99999999999999999999.0]` stamp).
+fn add_secs(t: Time, secs: f64) -> Option<Time> {
+    t.checked_add_signed(chrono::Duration::microseconds((secs * 1e6) as i64))
 }
 
 fn local(naive: NaiveDateTime) -> Option<Time> {

@@ -150,3 +150,19 @@ fn garbage_is_kept_lossy() {
     assert!(e.time.is_none());
     assert!(e.message.contains("ab"));
 }
+
+#[test]
+fn huge_uptime_stamps_give_no_time_not_a_panic() {
+    let mut c = ctx();
+    c.boot_time = Some(c.reference);
+    for line in [
+        "[99999999999999999999.000000] kernel: x",
+        "6,1,9223372036854775807,-;x",
+        "6,1,18446744073709551615,-;x",
+    ] {
+        match parse_line(line, &c) {
+            Parsed::Entry(e) => assert_eq!(e.time, None, "{line}"),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+}

@@ -381,6 +381,11 @@ fn check_step(sink: &mut Sink<'_>, n: usize, s: &Spanned<RawStep>, declared: &[&
     }
 }
 
+/// Validate one runbook's `text`; `file` names it in the diagnostics.
+pub fn check_text(text: &str, file: &str) -> Vec<Diagnostic> {
+    parse_runbook(text, file).1
+}
+
 /// Validate every runbook (and `inventory.toml`) in `dir`, or the single file `dir`.
 pub fn check_dir(dir: &Path) -> Vec<Diagnostic> {
     use crate::runbook::load::{read_dir_texts, scan_texts};

@@ -38,6 +38,13 @@ fn is_ident(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// Length of the run of variable-name characters that starts `s`.
+fn ident_len(s: &str) -> usize {
+    s.bytes()
+        .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        .count()
+}
+
 /// Quote state of a shell word scanner: enough to know whether a position is inside
 /// quotes (single, double, backslash-escaped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,8 +75,11 @@ pub fn parse(template: &str) -> Vec<Piece<'_>> {
             (_, b'{') => {
                 let rest = template.get(i..).unwrap_or("");
                 // `{{name}}`: a literal `{name}`.
+                // Names are scanned, not searched for: a `find('}')` from every `{` was
+                // quadratic (minutes on a file of `{`).
                 if let Some(inner) = rest.strip_prefix("{{") {
-                    if let Some(end) = inner.find("}}") {
+                    let end = ident_len(inner);
+                    if inner.get(end..).is_some_and(|r| r.starts_with("}}")) {
                         let name = inner.get(..end).unwrap_or("");
                         if is_ident(name) {
                             // `…{` then `name}`: drops one brace of each pair.
@@ -82,7 +92,8 @@ pub fn parse(template: &str) -> Vec<Piece<'_>> {
                     }
                 }
                 let after_dollar = i > 0 && bytes[i - 1] == b'$';
-                if let Some(end) = rest.find('}') {
+                let end = 1 + ident_len(rest.get(1..).unwrap_or(""));
+                if rest.get(end..).is_some_and(|r| r.starts_with('}')) {
                     let name = rest.get(1..end).unwrap_or("");
                     if !after_dollar && is_ident(name) {
                         push_lit(&mut out, template, lit_start, i);
@@ -293,5 +304,30 @@ mod tests {
         let cmd = render_step(&rb, "x {keep} {mount} {host}", Some(&f), &BTreeMap::new());
         let cmd = cmd.unwrap();
         assert!(cmd.starts_with("x 500M /var "), "{cmd}");
+    }
+
+    #[test]
+    fn many_open_braces_parse_in_linear_time() {
+        // Was quadratic: every `{` searched the rest of the text for `}`.
+        let text = "{".repeat(200_000);
+        let started = std::time::Instant::now();
+        assert_eq!(parse(&text), vec![Piece::Literal(text.as_str())]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Names still end at their `}`; in `{{a}b}}` the inner `{a}` is the variable.
+        assert_eq!(
+            parse("x {{a}b}} {host}"),
+            vec![
+                Piece::Literal("x {"),
+                Piece::Var {
+                    name: "a",
+                    quoted: false
+                },
+                Piece::Literal("b}} "),
+                Piece::Var {
+                    name: "host",
+                    quoted: false
+                }
+            ]
+        );
     }
 }
