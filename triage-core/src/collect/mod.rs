@@ -8,6 +8,7 @@
 
 pub mod changes;
 pub mod clock;
+pub mod cmdline;
 pub mod cpu;
 pub mod filesystems;
 pub mod host;
