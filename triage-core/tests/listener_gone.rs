@@ -1,6 +1,9 @@
 //! `listener_gone` end to end: a recorded history where port 5432 (postgres) listened all
 //! day, and a snapshot of a fixture host whose `/proc/net/tcp` no longer has it.
 
+mod common;
+use common::copy_tree;
+
 use std::path::Path;
 
 use chrono::Duration;
@@ -8,19 +11,6 @@ use triage_core::collect::{snapshot, Options};
 use triage_core::history::sample::ListenPort;
 use triage_core::history::{self, store::SegmentWriter, Sample};
 use triage_core::{HostRoot, Snapshot};
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
-}
 
 /// 26 hours of samples every 10 minutes ending now: sshd on 22 and postgres on 5432
 /// always, a batch job on 9999 one sample in two.

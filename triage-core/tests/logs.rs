@@ -2,18 +2,15 @@
 //! generations, templates, and bad input (binary garbage, a 10 MB line, a truncated .gz,
 //! an unreadable file, a file rotated while being read).
 
+mod common;
+use common::fixture;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use triage_core::collect::{self, Options};
 use triage_core::logs::{self, files, Query, MAX_LINE, TRUNCATED_MARK};
 use triage_core::HostRoot;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
 
 #[test]
 fn snapshot_sections_and_findings_from_a_fixture_root() {

@@ -1,37 +1,14 @@
 //! The foundation collectors on fixture roots: a healthy host, a sosreport-shaped tree,
 //! and variants with a FIFO, no PSI and garbled files.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{fixture, scratch};
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use triage_core::collect::{snapshot, Options};
 use triage_core::{HostRoot, Snapshot};
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
-}
-
-/// A temporary copy of fixture `name` to mutate.
-fn scratch(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&fixture(name), dir.path());
-    dir
-}
 
 fn take(root: &Path, redact: bool) -> Snapshot {
     let opts = Options {

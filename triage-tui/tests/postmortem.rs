@@ -1,6 +1,8 @@
 //! `triage postmortem` on a temporary state dir (`TRIAGE_HOME`) holding a copy of the
 //! fixture incident `triage-core/tests/fixtures/incidents/20261123-100000` (closed).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -14,23 +16,10 @@ fn fixture() -> PathBuf {
         .join(FIXTURE_ID)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 /// A state dir with the fixture incident.
 fn home() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture(), &dir.path().join("incidents").join(FIXTURE_ID));
+    common::copy_tree(&fixture(), &dir.path().join("incidents").join(FIXTURE_ID));
     dir
 }
 

@@ -1,7 +1,9 @@
 //! The real binary: `triage snapshot` on the live host (figures checked against /proc) and
 //! on fixture roots.
 
-use std::path::Path;
+mod common;
+use common::fixture;
+
 use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
@@ -14,12 +16,6 @@ fn triage() -> Command {
         std::env::temp_dir().join("triage-test-home-unused"),
     );
     cmd
-}
-
-fn fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../triage-core/tests/fixtures")
-        .join(name)
 }
 
 fn meminfo_kb(key: &str) -> u64 {
