@@ -8,6 +8,12 @@ use crate::snapshot::{Pressure, PressureLine};
 
 /// Collect the pressure section; an error (section `null`) when the kernel has no PSI.
 pub fn collect(ctx: &Ctx) -> Result<Pressure> {
+    if !ctx.root.proc("pressure").is_dir() && !ctx.root.is_live() {
+        return Err(Error::Unavailable(format!(
+            "no {} in this tree: its kernel had no PSI (Linux 4.20+ with CONFIG_PSI), or the capture left it out",
+            ctx.root.proc("pressure").display()
+        )));
+    }
     if !ctx.root.proc("pressure").is_dir() {
         return Err(Error::Unavailable(
             "no /proc/pressure: the kernel has no PSI (needs Linux 4.20+ with CONFIG_PSI; some distributions need psi=1 on the kernel command line)".into(),

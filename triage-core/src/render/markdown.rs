@@ -51,7 +51,9 @@ fn logs(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
             })
             .collect();
         writeln!(out, "## Kernel log (warning and worse, last {LOG_LINES})\n")?;
-        if alarming.is_empty() {
+        if k.is_empty() {
+            writeln!(out, "No kernel log records found.\n")?;
+        } else if alarming.is_empty() {
             writeln!(
                 out,
                 "Nothing at warning level or worse in the last {} records.\n",
