@@ -187,3 +187,39 @@ fn bad_interval_names_the_flag() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("--interval") && err.contains("soon"), "{err}");
 }
+
+#[test]
+fn inventory_application_logs_join_the_log_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let app_log = dir.path().join("app.log");
+    std::fs::write(
+        &app_log,
+        "2026-11-23T10:02:03+00:00 web-3 shop[42]: ERROR payment gateway timed out\n",
+    )
+    .unwrap();
+    let host = nix::unistd::gethostname().unwrap().into_string().unwrap();
+    let inventory = dir.path().join("inventory.toml");
+    std::fs::write(
+        &inventory,
+        format!(
+            "[[host]]\npattern = \"{host}\"\nproject = \"shop\"\nrole = \"web\"\nlogs = [\"{}\"]\n",
+            app_log.display()
+        ),
+    )
+    .unwrap();
+    let out = triage()
+        .env("TRIAGE_INVENTORY", &inventory)
+        .args(["snapshot", "--json", "--interval", "50ms"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tail = v["log_tail"].as_array().expect("log_tail collected");
+    assert!(
+        tail.iter().any(|e| e["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("payment gateway timed out")),
+        "{tail:#?}"
+    );
+}

@@ -11,9 +11,19 @@ use super::Global;
 use crate::cli::SnapshotArgs;
 use crate::output;
 
-/// Snapshot options from the flags.
+/// Snapshot options from the flags. On the live host, the application logs the
+/// inventory lists for this host join the log tail, and recorded history gives the
+/// baseline.
 pub fn options(global: &Global, interval: &str, timeout: &str) -> Result<Options> {
+    let extra_logs = if global.root.is_live() {
+        crate::sources::inventory_entry(&crate::sources::local_hostname())
+            .map(|e| e.logs.iter().map(std::path::PathBuf::from).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     Ok(Options {
+        extra_logs,
         sample_interval: parse_duration(interval).context("--interval")?,
         collector_timeout: parse_duration(timeout).context("--timeout")?,
         redact: global.redact,

@@ -79,23 +79,17 @@ pub fn spawn_input(tx: Sender<Event>, terminate: Arc<AtomicBool>) {
 
 /// Collect a snapshot every `interval` (or at once when `refresh` receives), with ONE
 /// [`Collector`] kept alive so a collector stuck on a dead mount is skipped, not
-/// restarted. The log files the inventory lists for `hostname` join the log tail. Also
-/// sends the history for the sparkline after each snapshot.
+/// restarted (`opts` already carries the inventory's log files, see
+/// `commands::snapshot::options`). Also sends the history for the sparkline after each
+/// snapshot.
 pub fn spawn_collector(
     root: HostRoot,
-    mut opts: Options,
-    hostname: String,
+    opts: Options,
     tx: Sender<Event>,
     refresh: Receiver<()>,
     interval: Duration,
 ) {
-    std::thread::spawn(move || {
-        if let Some(entry) = crate::sources::inventory_entry(&hostname) {
-            opts.extra_logs
-                .extend(entry.logs.iter().map(std::path::PathBuf::from));
-        }
-        collect_loop(Collector::new(root, opts), tx, refresh, interval)
-    });
+    std::thread::spawn(move || collect_loop(Collector::new(root, opts), tx, refresh, interval));
 }
 
 fn collect_loop(

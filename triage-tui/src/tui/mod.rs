@@ -51,7 +51,7 @@ pub fn run(root: HostRoot, opts: Options) -> Result<()> {
     let (tx, rx) = mpsc::channel();
     ctx.jobs = Some(tx.clone());
     let hostname = crate::sources::local_hostname();
-    event::spawn_sources(&tx, hostname.clone());
+    event::spawn_sources(&tx, hostname);
     let mut app = App::new(ctx);
 
     let mut terminal = ratatui::init();
@@ -60,7 +60,7 @@ pub fn run(root: HostRoot, opts: Options) -> Result<()> {
         terminal.draw(|f| app.render(f))?;
         let (refresh_tx, refresh_rx) = mpsc::channel();
         event::spawn_input(tx.clone(), terminate);
-        event::spawn_collector(root, opts, hostname, tx, refresh_rx, REFRESH);
+        event::spawn_collector(root, opts, tx, refresh_rx, REFRESH);
         while !app.quit {
             match rx.recv_timeout(CLOCK) {
                 Ok(ev) => app.handle(ev),
