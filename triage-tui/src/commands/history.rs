@@ -63,7 +63,11 @@ pub fn run(global: &Global, args: HistoryArgs) -> Result<ExitCode> {
             from = from.min(now - chrono::Duration::days(8));
         }
         let (s, w) = host_sysstat(&global.root, from);
-        (s, w, "the host's sysstat files".to_string())
+        let source = format!(
+            "{} (nothing recorded there yet) or the host's sysstat files",
+            dir.display()
+        );
+        (s, w, source)
     };
     let baseline = if !args.compare {
         None
