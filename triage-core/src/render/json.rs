@@ -1,12 +1,12 @@
-//! The snapshot as JSON (`triage snapshot --json`), field for field the contract in
-//! `DESIGN.md`.
+//! JSON output: the snapshot (`triage snapshot --json`, field for field the contract in
+//! `DESIGN.md`) and every other `--json` document the CLI prints.
 
 use std::io::Write;
 
-use crate::snapshot::Snapshot;
+use serde::Serialize;
 
-/// Write `snapshot` as pretty JSON followed by a newline.
-pub fn write(snapshot: &Snapshot, out: &mut impl Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, snapshot).map_err(std::io::Error::other)?;
+/// Write `value` as pretty JSON followed by a newline.
+pub fn write<T: Serialize + ?Sized>(value: &T, out: &mut impl Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::other)?;
     out.write_all(b"\n")
 }

@@ -146,10 +146,7 @@ pub fn unknown(json: bool, why: &str) -> Result<ExitCode> {
             findings: &[],
             warnings: &w,
         };
-        output::emit(None, |out| {
-            serde_json::to_writer_pretty(&mut *out, &r)?;
-            writeln!(out)
-        })?;
+        output::emit(None, |out| triage_core::render::json::write(&r, out))?;
     } else {
         output::emit(None, |out| writeln!(out, "TRIAGE UNKNOWN - {why}"))?;
     }
@@ -171,8 +168,7 @@ pub fn run(global: &Global, args: CheckArgs) -> Result<ExitCode> {
                 findings: &snap.findings,
                 warnings: &snap.warnings,
             };
-            serde_json::to_writer_pretty(&mut *out, &r)?;
-            writeln!(out)
+            triage_core::render::json::write(&r, out)
         } else {
             write_text(&snap, status, out)
         }

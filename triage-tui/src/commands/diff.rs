@@ -1,7 +1,6 @@
 //! `triage diff A.json B.json`: what changed between two snapshots (see
 //! `triage_core::diff`).
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -31,8 +30,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
     let d = triage_core::diff::diff(&a, &b);
     output::emit(None, |out| {
         if args.json {
-            serde_json::to_writer_pretty(&mut *out, &d)?;
-            writeln!(out)
+            triage_core::render::json::write(&d, out)
         } else {
             triage_core::diff::write_text(&d, out)
         }

@@ -105,11 +105,7 @@ pub fn run(global: &Global, args: HistoryArgs) -> Result<ExitCode> {
     }
     if args.json {
         let doc = History::new(&samples, warnings);
-        output::emit(None, |out| {
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            out.push(b'\n');
-            Ok(())
-        })?;
+        output::emit(None, |out| triage_core::render::json::write(&doc, out))?;
     } else {
         print_warnings(&warnings);
         output::emit(None, |out| render::write_table(&samples, out))?;
@@ -189,11 +185,7 @@ fn compare(
             "baseline": baseline,
             "warnings": warnings,
         });
-        output::emit(None, |out| {
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            out.push(b'\n');
-            Ok(())
-        })?;
+        output::emit(None, |out| triage_core::render::json::write(&doc, out))?;
     } else {
         print_warnings(&warnings);
         output::emit(None, |out| render::write_compare(now, baseline, out))?;

@@ -44,8 +44,7 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
+        triage_core::render::json::write(&report, &mut out)?;
     } else {
         let colour = output::stdout_is_terminal() && std::env::var_os("NO_COLOR").is_none();
         write_text(&mut out, &report, args.templates, colour)?;
