@@ -1,7 +1,7 @@
 //! The real binary: `triage snapshot` on the live host (figures checked against /proc) and
 //! on fixture roots.
 
-mod common;
+use crate::common;
 use common::fixture;
 
 use std::process::Command;

@@ -1,6 +1,6 @@
 //! Helpers shared by the binary's integration tests: the core crate's fixture roots and
 //! scratch copies of them.
-#![allow(dead_code)] // each test binary uses a different subset
+#![allow(dead_code)] // not every test module uses every helper
 
 use std::path::{Path, PathBuf};
 

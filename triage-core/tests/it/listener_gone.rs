@@ -1,7 +1,7 @@
 //! `listener_gone` end to end: a recorded history where port 5432 (postgres) listened all
 //! day, and a snapshot of a fixture host whose `/proc/net/tcp` no longer has it.
 
-mod common;
+use crate::common;
 use common::copy_tree;
 
 use std::path::Path;

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: fixture roots and scratch copies of them.
-#![allow(dead_code)] // each test binary uses a different subset
+#![allow(dead_code)] // not every test module uses every helper
 
 use std::path::{Path, PathBuf};
 

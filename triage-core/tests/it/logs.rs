@@ -2,7 +2,7 @@
 //! generations, templates, and bad input (binary garbage, a 10 MB line, a truncated .gz,
 //! an unreadable file, a file rotated while being read).
 
-mod common;
+use crate::common;
 use common::fixture;
 
 use std::io::Write;

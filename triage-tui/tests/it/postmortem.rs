@@ -1,7 +1,7 @@
 //! `triage postmortem` on a temporary state dir (`TRIAGE_HOME`) holding a copy of the
 //! fixture incident `triage-core/tests/fixtures/incidents/20261123-100000` (closed).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! The foundation collectors on fixture roots: a healthy host, a sosreport-shaped tree,
 //! and variants with a FIFO, no PSI and garbled files.
 
-mod common;
+use crate::common;
 use common::{fixture, scratch};
 
 use std::path::Path;

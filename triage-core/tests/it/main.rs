@@ -1,0 +1,16 @@
+//! All of this crate's integration tests in one binary: one link instead of one per file.
+
+mod changes;
+mod common;
+mod diff;
+mod drain_ga;
+mod findings;
+mod garbage;
+mod history;
+mod listener_gone;
+mod logs;
+mod network;
+mod postmortem;
+mod runbooks;
+mod scenarios;
+mod snapshot_fixtures;

@@ -1,0 +1,13 @@
+//! All of this crate's integration tests in one binary: one link instead of one per file.
+
+mod check;
+mod common;
+mod diff;
+mod garbage_cli;
+mod incident_cli;
+mod logs_cli;
+mod postmortem;
+mod record;
+mod runbook_cli;
+mod snapshot_cli;
+mod tui_tmux;
