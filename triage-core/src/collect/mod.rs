@@ -6,6 +6,7 @@
 //! its section (`null` plus a `warnings[]` entry), never the snapshot. The CPU and process
 //! collectors sample twice, one sampling interval apart, while the others run.
 
+pub mod cgroups;
 pub mod changes;
 pub mod clock;
 pub mod cmdline;
@@ -340,6 +341,7 @@ impl Collector {
         // Start everything, slowest first.
         let processes = self.launch(&ctx, collector::PROCESSES, sampled, processes::collect);
         let cpu = self.launch(&ctx, collector::CPU, sampled, cpu::collect);
+        let cgroups = self.launch(&ctx, collector::CGROUPS, sampled, cgroups::collect);
         let network = self.launch(&ctx, collector::NETWORK, t, network::collect);
         let kernel_log = self.launch(&ctx, collector::KERNEL_LOG, t, kernel_log::collect);
         let log_tail = self.launch(&ctx, collector::LOG_TAIL, t, log_tail::collect);
@@ -371,6 +373,7 @@ impl Collector {
             snap.processes = Some(table.processes);
             snap.process_summary = Some(table.summary);
         }
+        snap.cgroups = self.finish(&mut snap, collector::CGROUPS, cgroups);
         snap.warnings.extend(ctx.take_warnings());
 
         let t_findings = Instant::now();

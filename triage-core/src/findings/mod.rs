@@ -7,6 +7,7 @@
 //! USE method: for CPU, memory, disks and network, look at utilisation, saturation and
 //! errors — and report saturation, not mere busyness.
 
+mod cgroups;
 mod listeners;
 mod net;
 mod procs;
@@ -17,6 +18,7 @@ mod usual;
 #[cfg(test)]
 mod tests;
 
+pub use cgroups::short_path;
 pub use net::listen_queue_title;
 
 use crate::baseline::Baseline;
@@ -127,6 +129,21 @@ pub const RULES: &[Rule] = &[
         id: "process_restarting",
         about: "several young processes of one command: a crash loop",
         check: Check::One(procs::process_restarting),
+    },
+    Rule {
+        id: "cgroup_oom_kill",
+        about: "processes OOM-killed inside a memory cgroup (a container or unit at its limit)",
+        check: Check::Many(cgroups::cgroup_oom_kill),
+    },
+    Rule {
+        id: "cgroup_memory_near_limit",
+        about: "a cgroup at 90% of its memory limit or above memory.high",
+        check: Check::Many(cgroups::cgroup_memory_near_limit),
+    },
+    Rule {
+        id: "cgroup_cpu_throttled",
+        about: "a cgroup throttled by its CPU quota in a large share of periods",
+        check: Check::Many(cgroups::cgroup_cpu_throttled),
     },
     Rule {
         id: "listen_queue_overflow",

@@ -283,6 +283,7 @@ fn deterministic(mut s: Snapshot) -> Snapshot {
             "log_tail",
             "recent_changes",
             "users",
+            "cgroups",
         ]
         .contains(&w.collector.as_str())
     });
