@@ -6,13 +6,13 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A private tmux server whose socket lives in a temporary directory (gone afterwards).
-struct Tmux {
+pub(crate) struct Tmux {
     socket: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Tmux {
-    fn new() -> Tmux {
+    pub(crate) fn new() -> Tmux {
         let dir = tempfile::tempdir().unwrap();
         Tmux {
             socket: dir.path().join("tmux.sock"),
@@ -20,7 +20,7 @@ impl Tmux {
         }
     }
 
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-S")
             .arg(&self.socket)
@@ -29,7 +29,7 @@ impl Tmux {
             .unwrap()
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
     }
 
@@ -40,7 +40,7 @@ impl Tmux {
     }
 
     /// Wait until the screen contains `text`; the screen on timeout.
-    fn wait_for(&self, text: &str) -> Result<String, String> {
+    pub(crate) fn wait_for(&self, text: &str) -> Result<String, String> {
         let start = Instant::now();
         loop {
             let s = self.screen();
