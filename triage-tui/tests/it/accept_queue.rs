@@ -4,7 +4,6 @@
 
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
-use std::process::Command;
 use std::time::Duration;
 
 use crate::tui_tmux::Tmux;
@@ -29,7 +28,10 @@ fn findings_for(json: &[u8], port: u16) -> Vec<serde_json::Value> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["id"] == "listen_queue_overflow" && f["vars"]["port"] == port.to_string())
+        .filter(|f| {
+            f["id"] == "listen_queue_overflow"
+                && f["vars"]["port"].as_str() == Some(port.to_string().as_str())
+        })
         .cloned()
         .collect()
 }
@@ -53,33 +55,9 @@ fn a_full_accept_queue_is_one_finding_everywhere() {
         assert!(title.contains(&format!("127.0.0.1:{port} ")), "{title}");
     }
 
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIP (TUI part): tmux is not installed (apt-get install tmux)");
+    let Some(tmux) = Tmux::triage(home.path(), 250, 80) else {
         return;
-    }
-    let bin = assert_cmd::cargo::cargo_bin("triage");
-    let tmux = Tmux::new();
-    let cmd = format!(
-        "env TRIAGE_HOME='{}' USER=tester TERM=xterm-256color '{}'",
-        home.path().display(),
-        bin.display()
-    );
-    let out = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "250",
-        "-y",
-        "80",
-        &cmd,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    };
     let title = format!("listen queue full on 127.0.0.1:{port} ");
     let screen = tmux
         .wait_for(&title)

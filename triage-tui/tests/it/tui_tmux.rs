@@ -20,6 +20,30 @@ impl Tmux {
         }
     }
 
+    /// The real `triage` in session `e2e`, `width`×`height`, state in `home`; `None`
+    /// (after saying SKIP) without tmux.
+    pub(crate) fn triage(home: &Path, width: u16, height: u16) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("SKIP: tmux is not installed (apt-get install tmux to run this test)");
+            return None;
+        }
+        let bin = assert_cmd::cargo::cargo_bin("triage");
+        let tmux = Tmux::new();
+        let cmd = format!(
+            "env TRIAGE_HOME='{}' USER=tester TERM=xterm-256color '{}'",
+            home.display(),
+            bin.display()
+        );
+        let (w, h) = (width.to_string(), height.to_string());
+        let out = tmux.cmd(&["new-session", "-d", "-s", "e2e", "-x", &w, "-y", &h, &cmd]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(tmux)
+    }
+
     pub(crate) fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-S")
@@ -75,34 +99,10 @@ fn journal_text(home: &Path) -> String {
 
 #[test]
 fn note_from_the_tui_reaches_the_journal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIP: tmux is not installed (apt-get install tmux to run this test)");
-        return;
-    }
     let home = tempfile::tempdir().unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("triage");
-    let tmux = Tmux::new();
-    let cmd = format!(
-        "env TRIAGE_HOME='{}' USER=tester TERM=xterm-256color '{}'",
-        home.path().display(),
-        bin.display()
-    );
-    let out = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &cmd,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let Some(tmux) = Tmux::triage(home.path(), 100, 30) else {
+        return;
+    };
     let first = tmux
         .wait_for("Detect")
         .unwrap_or_else(|s| panic!("no first frame:\n{s}"));
