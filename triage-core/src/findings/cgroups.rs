@@ -263,37 +263,63 @@ pub fn cgroup_memory_near_limit(s: &Snapshot, _c: &Context) -> Vec<Finding> {
 
 /// A kernel memcg OOM record: `oom-kill:constraint=CONSTRAINT_MEMCG,…,oom_memcg=PATH,
 /// task_memcg=…,task=NAME,pid=N,uid=U` (mm/oom_kill.c `dump_oom_summary`).
-struct MemcgOom<'a> {
-    memcg: &'a str,
-    task: &'a str,
-    pid: &'a str,
+struct MemcgOom {
+    memcg: String,
+    task: String,
+    pid: String,
     line: String,
 }
 
-fn memcg_ooms(s: &Snapshot) -> Vec<MemcgOom<'_>> {
-    s.kernel_log
+fn memcg_ooms(s: &Snapshot) -> Vec<MemcgOom> {
+    // The kernel log facts cover the whole ring buffer (their first and last lines); the
+    // tail kept in the snapshot has the latest records in full.
+    let from_facts = s
+        .facts
+        .log_events
+        .iter()
+        .filter(|e| e.id == "oom_kill")
+        .flat_map(|e| e.lines.iter().map(String::as_str));
+    let tail: Vec<String> = s
+        .kernel_log
         .iter()
         .flatten()
-        .filter_map(|e| {
-            let m = e.message.as_str();
-            let rest = &m[m.find("oom-kill:constraint=CONSTRAINT_MEMCG")?..];
-            let get = |key: &str| {
-                rest.split(',')
-                    .find_map(|kv| kv.strip_prefix(key))
-                    .map(str::trim)
-            };
+        .map(|e| {
             let time = e
                 .time
                 .map(|t| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string())
                 .unwrap_or_else(|| "-".into());
-            Some(MemcgOom {
-                memcg: get("oom_memcg=")?,
-                task: get("task=").unwrap_or("?"),
-                pid: get("pid=").unwrap_or("?"),
-                line: format!("{time} {m}"),
-            })
+            format!("{time} {}", e.message)
         })
-        .collect()
+        .collect();
+    let mut out: Vec<MemcgOom> = Vec::new();
+    for line in from_facts.map(str::to_string).chain(tail) {
+        let Some(at) = line.find("oom-kill:constraint=CONSTRAINT_MEMCG") else {
+            continue;
+        };
+        let rest = &line[at..];
+        let get = |key: &str| {
+            rest.split(',')
+                .find_map(|kv| kv.strip_prefix(key))
+                .map(|v| v.trim().to_string())
+        };
+        let (Some(memcg), task, pid) = (
+            get("oom_memcg="),
+            get("task=").unwrap_or_else(|| "?".into()),
+            get("pid=").unwrap_or_else(|| "?".into()),
+        ) else {
+            continue;
+        };
+        if out.iter().any(|o| o.memcg == memcg && o.pid == pid) {
+            continue;
+        }
+        out.push(MemcgOom {
+            memcg,
+            task,
+            pid,
+            line,
+        });
+    }
+    out
 }
 
 /// `cgroup_oom_kill`: processes OOM-killed inside a memory cgroup, at its limit: its
@@ -359,7 +385,7 @@ pub fn cgroup_oom_kill(s: &Snapshot, _c: &Context) -> Vec<Finding> {
     // path alone.
     let mut seen: Vec<&str> = Vec::new();
     for r in records.iter().rev() {
-        if seen.contains(&r.memcg)
+        if seen.contains(&r.memcg.as_str())
             || cgroups(s).iter().any(|c| c.path == r.memcg)
             || hits
                 .iter()
@@ -367,8 +393,8 @@ pub fn cgroup_oom_kill(s: &Snapshot, _c: &Context) -> Vec<Finding> {
         {
             continue;
         }
-        seen.push(r.memcg);
-        let facts = crate::collect::cgroups::naming::from_path(r.memcg);
+        seen.push(&r.memcg);
+        let facts = crate::collect::cgroups::naming::from_path(&r.memcg);
         let name = match (facts.runtime, facts.id.as_deref(), facts.unit.as_deref()) {
             (Some(rt), Some(id), _) if !rt.is_empty() => {
                 format!("{rt} {}", &id[..id.len().min(12)])
@@ -388,7 +414,7 @@ pub fn cgroup_oom_kill(s: &Snapshot, _c: &Context) -> Vec<Finding> {
             ),
         ];
         let mut f =
-            finding("cgroup_oom_kill", Severity::Critical, title, ev).var("cgroup", r.memcg);
+            finding("cgroup_oom_kill", Severity::Critical, title, ev).var("cgroup", &r.memcg);
         if let Some(u) = facts.unit {
             f = f.var("unit", u);
         }

@@ -354,7 +354,7 @@ fn kernel_memcg_oom_line_names_the_cgroup() {
         });
     }
     let ctx = triage_core::findings::Context::for_snapshot(&s);
-    let f = triage_core::findings::evaluate(&s, &ctx, Vec::new());
+    let f = triage_core::findings::evaluate(&s, &ctx);
     let oom: Vec<_> = f.iter().filter(|f| f.id == "cgroup_oom_kill").collect();
     assert_eq!(oom.len(), 2, "{oom:#?}");
     assert!(
