@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::{human_bytes, human_duration, percent};
+use crate::sanitize::{md_cell, md_code, md_fenced_line, md_inline, md_list_item};
 use crate::snapshot::{Process, Snapshot};
 
 /// How many processes each top table shows.
@@ -34,7 +35,7 @@ fn log_time(t: &Option<crate::snapshot::Time>) -> String {
 
 /// A log line inside a fenced block: a fence in the text must not end the block.
 fn fenced(text: &str) -> String {
-    text.replace("```", "` ` `")
+    md_fenced_line(text)
 }
 
 /// Kernel lines at warning level or worse, and the syslog/journal tail, as code blocks
@@ -120,11 +121,9 @@ fn recent_changes(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// Escape a cell for a Markdown table.
+/// Escape a cell for a Markdown table (see [`crate::sanitize::md_cell`]).
 pub fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+    md_cell(text)
 }
 
 /// Cut `text` to `max` characters with an ellipsis.
@@ -139,7 +138,7 @@ pub fn cut(text: &str, max: usize) -> String {
 }
 
 fn header(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "# triage snapshot: {}", s.hostname())?;
+    writeln!(out, "# triage snapshot: {}", md_inline(s.hostname()))?;
     writeln!(out)?;
     writeln!(
         out,
@@ -151,7 +150,9 @@ fn header(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "- host: {} — {} — kernel {}",
-            h.hostname, h.os, h.kernel
+            md_inline(&h.hostname),
+            md_inline(&h.os),
+            md_inline(&h.kernel)
         )?;
         let boot = h
             .boot_time
@@ -175,13 +176,13 @@ fn findings(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     for f in &s.findings {
         writeln!(
             out,
-            "- **{}** `{}` {}",
+            "- **{}** {} {}",
             f.severity.as_str().to_uppercase(),
-            f.id,
-            f.title
+            md_code(&f.id),
+            md_list_item(&f.title, 2)
         )?;
         for e in &f.evidence {
-            writeln!(out, "  - {}", e.replace('\n', " "))?;
+            writeln!(out, "  - {}", md_list_item(e, 4))?;
         }
     }
     writeln!(out)
@@ -292,7 +293,7 @@ fn process_table(out: &mut impl Write, procs: &[&Process]) -> io::Result<()> {
             "| {} | {} | {} | {:.1} | {} | {} |",
             p.pid,
             cell(p.user.as_deref().unwrap_or("?")),
-            p.state,
+            cell(&p.state),
             p.cpu_percent,
             human_bytes(p.rss_bytes),
             cell(&cut(&p.command, 120))
@@ -381,7 +382,7 @@ fn listeners(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {}{} | {} |",
-            l.protocol,
+            cell(&l.protocol),
             cell(&addr),
             cell(l.process.as_deref().unwrap_or("?")),
             l.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
@@ -422,7 +423,7 @@ fn connections(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         let peers = c
             .top_remote
             .iter()
-            .map(|r| format!("{} ({})", r.address, r.count))
+            .map(|r| format!("{} ({})", md_inline(&r.address), r.count))
             .collect();
         writeln!(out, "- top peers: {}", list(peers))?;
     }
@@ -451,7 +452,12 @@ fn warnings(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     }
     writeln!(out, "## Warnings\n")?;
     for w in &s.warnings {
-        writeln!(out, "- `{}`: {}", w.collector, w.message.replace('\n', " "))?;
+        writeln!(
+            out,
+            "- {}: {}",
+            md_code(&w.collector),
+            md_list_item(&w.message, 2)
+        )?;
     }
     writeln!(out)
 }
