@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use triage_core::collect::{self, Options};
@@ -161,7 +162,8 @@ fn inventory(
     reach: bool,
     timeout: &str,
 ) -> Result<ExitCode> {
-    let timeout = triage_core::timespec::parse_duration(timeout).context("--timeout")?;
+    let timeout = triage_core::timespec::parse_duration_max(timeout, Duration::from_secs(600))
+        .context("--timeout")?;
     let host = match host {
         Some(h) => h,
         None => triage_core::HostRoot::live()
