@@ -190,30 +190,41 @@ impl<W: Write> Write for SanitizingWriter<W> {
     }
 }
 
-/// Characters with a meaning in CommonMark/GFM inline text. Backslash-escaping any ASCII
-/// punctuation is always literal in CommonMark, so escaping one too many is harmless;
-/// `_` inside a word (`oom_kill`) and `&` not starting an entity are left as they are, to
-/// keep the raw text readable.
-const MD_SPECIAL: &[char] = &['\\', '`', '*', '[', ']', '<', '>', '|', '~', '#'];
+/// Characters escaped wherever they are: code spans, raw HTML (`<img>`, `<!--`), table
+/// cells, and the backslash itself (so an escape in the text cannot undo ours). Links and
+/// images need `](` or `][`, so only that `]` is escaped (`[kthreadd]` stays readable).
+/// Emphasis characters (`*`, `_`, `~`) are left alone mid-line: they can restyle text but
+/// not hide, link or forge structure, and escaping them would make the mask `***` and
+/// names like `oom_kill` unreadable in the raw text.
+const MD_SPECIAL: &[char] = &['\\', '`', '<', '|'];
 
-/// Escape `text` for inline Markdown, with `newline` put where a newline was.
+/// Characters that start a block (heading, quote, list, thematic break, setext underline,
+/// fence, link reference definition) when first on a line.
+const MD_LINE_START: &[char] = &['#', '>', '-', '+', '=', '*', '_', '~', '['];
+
+/// Escape `text` for inline Markdown, with `newline` put where a newline was. Block
+/// markers are escaped only where a line of the text starts a line of the output (after a
+/// `newline` that is a line break).
 fn md_escape(text: &str, newline: &str) -> String {
     let text = terminal(text);
+    let breaks = newline.contains('\n');
     let mut out = String::with_capacity(text.len() + 16);
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
             out.push_str(newline);
         }
         let line = line.strip_suffix('\r').unwrap_or(line);
+        if i == 0 || !breaks {
+            out.push_str(&md_punct(line));
+            continue;
+        }
         let trimmed = line.trim_start();
         out.push_str(&line[..line.len() - trimmed.len()]);
-        // Block markers only count at the start of a line: `- `, `+ `, `=`/`-` setext
-        // underlines, `1.` / `1)` ordered lists.
         let digits = trimmed.len()
             - trimmed
                 .trim_start_matches(|c: char| c.is_ascii_digit())
                 .len();
-        if trimmed.starts_with(['-', '+', '=']) {
+        if trimmed.starts_with(MD_LINE_START) {
             out.push('\\');
         } else if digits > 0 && matches!(trimmed.as_bytes().get(digits), Some(b'.' | b')')) {
             out.push_str(&trimmed[..digits]);
@@ -230,11 +241,9 @@ fn md_punct(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let chars: Vec<char> = text.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
-        let prev_word = i > 0 && chars[i - 1].is_alphanumeric();
         let next = chars.get(i + 1).copied();
-        let next_word = next.is_some_and(char::is_alphanumeric);
         let escape = MD_SPECIAL.contains(&c)
-            || (c == '_' && !(prev_word && next_word))
+            || (c == ']' && matches!(next, Some('(' | '[')))
             || (c == '&' && next.is_some_and(|n| n.is_ascii_alphanumeric() || n == '#'));
         if escape {
             out.push('\\');

@@ -55,7 +55,7 @@ fn forged_markdown_stays_literal() {
     let name = "z\n\n# OK\n<!--";
     let cell = md_cell(name);
     assert!(!cell.contains('\n'), "{cell}");
-    assert!(cell.contains("\\# OK") && cell.contains("\\<!--"), "{cell}");
+    assert!(cell.contains("\\<!--"), "{cell}");
     let item = md_list_item(name, 2);
     for line in item.lines().skip(1) {
         assert!(line.is_empty() || line.starts_with("  "), "{item:?}");
@@ -64,19 +64,24 @@ fn forged_markdown_stays_literal() {
     }
     assert_eq!(
         md_inline("[click](https://evil)"),
-        "\\[click\\](https://evil)"
+        "[click\\](https://evil)"
     );
+    assert_eq!(md_inline("![i][r] [kthreadd]"), "![i\\][r] [kthreadd]");
     assert_eq!(
         md_inline("<img src=x onerror=y>"),
-        "\\<img src=x onerror=y\\>"
+        "\\<img src=x onerror=y>"
     );
-    assert_eq!(md_inline("a|b `c`"), "a\\|b \\`c\\`");
+    assert_eq!(md_inline("a|b `c` # d"), "a\\|b \\`c\\` # d");
     assert_eq!(
         md_list_item("ok\n- fake item\n1. fake", 2),
         "ok\n  \\- fake item\n  1\\. fake"
     );
-    assert_eq!(md_inline("===="), "\\====");
-    assert_eq!(md_inline("\x1b[2J"), "\\\\x1b\\[2J");
+    assert_eq!(md_inline("6.1.0 ===="), "6.1.0 ====");
+    assert_eq!(
+        md_list_item("a\n====\n[r]: https://evil", 2),
+        "a\n  \\====\n  \\[r]: https://evil"
+    );
+    assert_eq!(md_inline("\x1b[2J"), "\\\\x1b[2J");
 }
 
 #[test]
@@ -107,5 +112,8 @@ fn ordinary_text_stays_readable() {
         md_cell("oom_kill /usr/bin/java -Xmx2g"),
         "oom_kill /usr/bin/java -Xmx2g"
     );
-    assert_eq!(md_cell("_init_ a & b &amp;"), "\\_init\\_ a & b \\&amp;");
+    assert_eq!(
+        md_cell("_init_ a & b &amp; -p***"),
+        "_init_ a & b \\&amp; -p***"
+    );
 }

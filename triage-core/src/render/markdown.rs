@@ -110,9 +110,9 @@ fn recent_changes(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
             out,
             "| {} | {} | {} | {} |",
             c.time.format("%m-%d %H:%M"),
-            cell(&c.kind),
-            cell(&cut(&c.summary, 100)),
-            cell(&c.source)
+            md_cell(&c.kind),
+            md_cell(&cut(&c.summary, 100)),
+            md_cell(&c.source)
         )?;
     }
     if changes.len() > CHANGES {
@@ -121,9 +121,13 @@ fn recent_changes(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// Escape a cell for a Markdown table (see [`crate::sanitize::md_cell`]).
+/// Escape a cell for a Markdown table whose text may hold Markdown of our own (the
+/// postmortem's code spans): `|` and newlines only, and no control bytes. Untrusted text
+/// goes through [`crate::sanitize::md_cell`] instead.
 pub fn cell(text: &str) -> String {
-    md_cell(text)
+    crate::sanitize::terminal_line(&text.replace(['\n', '\r'], " "))
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
 }
 
 /// Cut `text` to `max` characters with an ellipsis.
@@ -278,7 +282,7 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
             out,
             "| users logged in | {} {} |",
             u.len(),
-            cell(&names.join(", "))
+            md_cell(&names.join(", "))
         )?;
     }
     writeln!(out)
@@ -292,11 +296,11 @@ fn process_table(out: &mut impl Write, procs: &[&Process]) -> io::Result<()> {
             out,
             "| {} | {} | {} | {:.1} | {} | {} |",
             p.pid,
-            cell(p.user.as_deref().unwrap_or("?")),
-            cell(&p.state),
+            md_cell(p.user.as_deref().unwrap_or("?")),
+            md_cell(&p.state),
             p.cpu_percent,
             human_bytes(p.rss_bytes),
-            cell(&cut(&p.command, 120))
+            md_cell(&cut(&p.command, 120))
         )?;
     }
     writeln!(out)
@@ -342,10 +346,10 @@ fn filesystems(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "| {}{} | {} | {} | {} | {} | {} | {:.0}% | {} |",
-            cell(&f.mount_point),
+            md_cell(&f.mount_point),
             if f.read_only { " (ro)" } else { "" },
-            cell(&f.device),
-            cell(&f.fs_type),
+            md_cell(&f.device),
+            md_cell(&f.fs_type),
             human_bytes(f.size_bytes),
             human_bytes(f.used_bytes),
             human_bytes(f.available_bytes),
@@ -382,11 +386,11 @@ fn listeners(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {}{} | {} |",
-            cell(&l.protocol),
-            cell(&addr),
-            cell(l.process.as_deref().unwrap_or("?")),
+            md_cell(&l.protocol),
+            md_cell(&addr),
+            md_cell(l.process.as_deref().unwrap_or("?")),
             l.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
-            cell(l.user.as_deref().unwrap_or("?")),
+            md_cell(l.user.as_deref().unwrap_or("?")),
             q(l.recv_q),
             if full { " (full)" } else { "" },
             q(l.send_q)
@@ -439,7 +443,7 @@ fn connections(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         let procs = c
             .top_processes
             .iter()
-            .map(|p| format!("{} pid {} ({})", cell(&p.process), p.pid, p.count))
+            .map(|p| format!("{} pid {} ({})", md_cell(&p.process), p.pid, p.count))
             .collect();
         writeln!(out, "- top processes: {}", list(procs))?;
     }

@@ -69,7 +69,7 @@ fn snapshot_markdown_has_no_control_bytes_and_no_forged_markdown() {
     assert_terminal_safe("snapshot --md", &out.stdout);
     let md = String::from_utf8(out.stdout).unwrap();
     // The escapes are still visible, as text.
-    assert!(md.contains("\\x1b\\]52;c;"), "{md}");
+    assert!(md.contains("\\\\x1b]52;c;"), "{md}");
     for line in md.lines() {
         assert!(!line.starts_with("# OK"), "forged heading in\n{md}");
         assert!(
