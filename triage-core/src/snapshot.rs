@@ -81,8 +81,12 @@ pub mod collector {
 pub struct Snapshot {
     /// Always [`SCHEMA_VERSION`].
     pub schema_version: u32,
-    /// When collection started.
+    /// When collection started; for a saved tree (`--root`), when the tree was captured
+    /// (see `collect::capture`).
     pub collected_at: Time,
+    /// When the analysis ran, only when that is not `collected_at` (a saved tree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysed_at: Option<Time>,
     /// Wall time the whole snapshot took.
     pub duration_ms: u64,
     /// Host identity.
@@ -127,6 +131,7 @@ impl Snapshot {
         Snapshot {
             schema_version: SCHEMA_VERSION,
             collected_at,
+            analysed_at: None,
             duration_ms: 0,
             host: None,
             load: None,
@@ -166,7 +171,10 @@ impl Snapshot {
 
     /// Number of CPUs, when known.
     pub fn cpu_count(&self) -> Option<u32> {
-        self.cpu.as_ref().map(|c| c.count)
+        self.cpu
+            .as_ref()
+            .map(|c| c.count)
+            .or_else(|| self.host.as_ref().and_then(|h| h.cpus))
     }
 }
 
@@ -183,6 +191,10 @@ pub struct Host {
     pub uptime_seconds: u64,
     /// When the host booted.
     pub boot_time: Option<Time>,
+    /// CPUs the host has, from `cpuinfo`/`lscpu` in a saved tree whose `/proc/stat` (and
+    /// so the cpu section) is missing; the load rules divide by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<u32>,
 }
 
 /// Load averages (`/proc/loadavg`).

@@ -6,6 +6,7 @@
 //! its section (`null` plus a `warnings[]` entry), never the snapshot. The CPU and process
 //! collectors sample twice, one sampling interval apart, while the others run.
 
+pub mod capture;
 pub mod changes;
 pub mod clock;
 pub mod cmdline;
@@ -20,6 +21,7 @@ pub mod network;
 pub mod pressure;
 pub mod processes;
 pub mod ps_output;
+pub mod saved;
 pub mod users;
 
 use std::sync::atomic::AtomicBool;
@@ -76,8 +78,12 @@ pub struct Ctx {
     pub root: HostRoot,
     /// The snapshot options.
     pub opts: Options,
-    /// When the snapshot started.
+    /// "Now" for this snapshot: when it started on a live host, the capture time of a
+    /// saved tree (see [`capture`]); every relative window is anchored to it.
     pub now: Time,
+    /// False when `now` is only the analyst's clock standing in for an unknown capture
+    /// time (then "now − boot time" is no uptime).
+    pub now_known: bool,
     collector: &'static str,
     warnings: Arc<Mutex<Vec<Warning>>>,
     findings: Arc<Mutex<Vec<Finding>>>,
@@ -87,10 +93,12 @@ pub struct Ctx {
 impl Ctx {
     /// A context for running one collector by itself (tests, the recorder, `triage logs`).
     pub fn new(root: HostRoot, opts: Options) -> Self {
+        let anchor = capture::anchor(&root, now());
         Ctx {
             root,
             opts,
-            now: now(),
+            now: anchor.now,
+            now_known: anchor.known,
             collector: "",
             warnings: Arc::default(),
             findings: Arc::default(),
@@ -326,10 +334,13 @@ impl Collector {
     /// the collector deadline (plus a few milliseconds).
     pub fn collect(&self) -> Snapshot {
         let started = Instant::now();
+        let analysed_at = now();
+        let anchor = capture::anchor(&self.root, analysed_at);
         let ctx = Ctx {
             root: self.root.clone(),
             opts: self.opts.clone(),
-            now: now(),
+            now: anchor.now,
+            now_known: anchor.known,
             collector: "",
             warnings: Arc::default(),
             findings: Arc::default(),
@@ -353,6 +364,12 @@ impl Collector {
         let baseline = self.launch_baseline(t);
 
         let mut snap = Snapshot::empty(ctx.now);
+        if ctx.now != analysed_at {
+            snap.analysed_at = Some(analysed_at);
+        }
+        if let Some(w) = anchor.warning {
+            snap.warn(collector::HOST, w);
+        }
         snap.host = self.finish(&mut snap, collector::HOST, host);
         snap.load = self.finish(&mut snap, collector::LOAD, load);
         snap.memory = self.finish(&mut snap, collector::MEMORY, memory);
