@@ -31,6 +31,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Names of the collectors, as used in `warnings[].collector` and `timings_ms`.
 pub mod collector {
+    /// When a saved tree was captured (`--root` only): which file said so.
+    pub const CAPTURE: &str = "capture";
     /// Host identity: name, kernel, OS, uptime.
     pub const HOST: &str = "host";
     /// Load averages and runnable tasks.
@@ -59,7 +61,8 @@ pub mod collector {
     pub const FINDINGS: &str = "findings";
 
     /// Every collector, in the order they appear in a snapshot.
-    pub const ALL: [&str; 13] = [
+    pub const ALL: [&str; 14] = [
+        CAPTURE,
         HOST,
         LOAD,
         CPU,

@@ -117,7 +117,21 @@ pub fn capture_time(root: &HostRoot) -> Option<Capture> {
             from_logs: false,
         });
     }
+    if let Some(at) = boot_plus_uptime(root) {
+        return Some(Capture {
+            at,
+            source: "proc/stat btime + proc/uptime".into(),
+            from_logs: false,
+        });
+    }
     newest_log_time(root)
+}
+
+/// Boot time plus seconds up: the instant both files were copied.
+fn boot_plus_uptime(root: &HostRoot) -> Option<Time> {
+    let btime = crate::collect::cpu::read_stat(root).ok()?.btime as i64;
+    let up = crate::collect::host::parse_uptime(&root.read_proc("uptime").ok()?)? as i64;
+    crate::snapshot::time_from_unix(btime + up)
 }
 
 /// One line of `date` output: `Thu Feb 10 16:19:17 UTC 2022`, `Thu Feb 10 16:19:17 +0100

@@ -368,7 +368,7 @@ impl Collector {
             snap.analysed_at = Some(analysed_at);
         }
         if let Some(w) = anchor.warning {
-            snap.warn(collector::HOST, w);
+            snap.warn(collector::CAPTURE, w);
         }
         snap.host = self.finish(&mut snap, collector::HOST, host);
         snap.load = self.finish(&mut snap, collector::LOAD, load);

@@ -80,3 +80,35 @@ fn openstack_load_memory_filesystems_from_command_outputs() {
         s.findings
     );
 }
+
+#[test]
+fn sunbeam_ps_auxm_threads_states_and_parents() {
+    let s = take("hotsos-sunbeam");
+    assert_eq!(s.collected_at, utc("2025-05-14T14:22:18Z"));
+    let procs = s.processes.as_ref().unwrap();
+    assert_eq!(procs.len(), 9, "thread rows are not processes");
+    let by = |pid: i32| procs.iter().find(|p| p.pid == pid).unwrap();
+    // multipathd: 7 thread rows (and NLWP 7), state S of its main thread, ppid 1.
+    assert_eq!(
+        (by(420).threads, by(420).state.as_str(), by(420).ppid),
+        (7, "S", 1)
+    );
+    assert_eq!(
+        by(420).started_at.unwrap(),
+        utc("2025-05-14T04:21:56Z"),
+        "lstart of the ps -o capture, in the capture's zone"
+    );
+    assert_eq!(by(2847).state, "D");
+    assert_eq!((by(256799).state.as_str(), by(256799).ppid), ("Z", 256795));
+    let sum = s.process_summary.as_ref().unwrap();
+    assert_eq!((sum.uninterruptible, sum.zombie), (1, 2));
+    // No thread row is "malformed".
+    let w: Vec<&str> = s
+        .warnings
+        .iter()
+        .filter(|w| w.collector == "processes")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert!(w.iter().all(|m| !m.contains("malformed")), "{w:?}");
+    assert!(w.iter().any(|m| m.contains("ps_axo_flags_state_")), "{w:?}");
+}
