@@ -207,6 +207,10 @@ pub struct PostmortemArgs {
     /// Language of the skeleton.
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
+    /// Template: `default`, `sre` (Google SRE book format), `shogai` (the five Japanese
+    /// headings), or a team's own NAME.md in STATE_DIR/postmortem or /etc/triage/postmortem.
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
     /// Write to FILE (atomically) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -78,13 +78,14 @@ pub fn run_command(cmd: &str, timeout: Duration) -> CommandResult {
 /// The postmortem as Markdown, from the incident's journal and saved snapshots, in
 /// `lang` (`en` or `ja`). Secrets are masked. A template error is shown as the preview.
 pub fn postmortem_preview(incident: &Incident, _state: &State, lang: &str) -> String {
-    use triage_core::postmortem::{render, template_dir, Lang, Options};
+    use triage_core::postmortem::{render, template_dirs, Lang, Options};
     let library = runbooks();
     let opts = Options {
         lang: if lang == "ja" { Lang::Ja } else { Lang::En },
         redact: true,
         library: &library,
-        template_dir: Some(template_dir(&triage_core::state::state_dir())),
+        template: None,
+        template_dirs: template_dirs(&triage_core::state::state_dir()),
     };
     match render(incident, &opts) {
         Ok(r) => r.markdown,

@@ -679,9 +679,11 @@ fn runbook_inventory_template_parsers_never_panic() {
     let c = corpus(&[
         read("runbooks/postmortem/en.md"),
         read("runbooks/postmortem/ja.md"),
+        read("runbooks/postmortem/sre.md"),
+        read("runbooks/postmortem/shogai.md"),
     ]);
     f.extend(run_text("Template::parse", &c, |t| {
-        if let Ok(tpl) = Template::parse(t, Path::new("t.md"), triage_core::postmortem::NAMES) {
+        if let Ok(tpl) = Template::parse(t, Path::new("t.md")) {
             eat(tpl.render(&Default::default()));
         }
         eat(triage_core::postmortem::collect_todos(t));
@@ -846,12 +848,13 @@ fn errors_name_the_file_and_line() {
     std::fs::create_dir(&td).unwrap();
     std::fs::write(td.join("en.md"), "# Title\n{{ title\n").unwrap();
     let lang = triage_core::postmortem::Lang::En;
-    match triage_core::postmortem::load_template(lang, Some(&td)) {
+    let dirs = [td.clone()];
+    match triage_core::postmortem::find_template(None, lang, &dirs) {
         Ok(_) => expect("template load", "no error".into(), "en.md:2"),
         Err(e) => expect("template load", e.to_string(), "en.md:2"),
     }
     std::fs::write(td.join("en.md"), b"# \xff\n").unwrap();
-    match triage_core::postmortem::load_template(lang, Some(&td)) {
+    match triage_core::postmortem::find_template(None, lang, &dirs) {
         Ok(_) => expect("template load (non-UTF-8)", "no error".into(), "en.md"),
         Err(e) => expect("template load (non-UTF-8)", e.to_string(), "en.md"),
     }
