@@ -7,6 +7,7 @@ pub mod capture;
 pub mod changes;
 pub mod clock;
 pub mod cmdline;
+pub mod counters;
 pub mod cpu;
 pub mod filesystems;
 pub mod host;
