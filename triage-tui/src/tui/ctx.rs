@@ -294,8 +294,30 @@ impl Ctx {
         } else {
             findings.join("; ")
         };
+        // Pods named by any finding (a throttled or OOM-killed container), so the message
+        // says which pod even when its finding is not among the first three.
+        let mut pods: Vec<String> = Vec::new();
+        for f in self.snap.iter().flat_map(|s| &s.findings) {
+            if f.severity == Severity::Info {
+                continue;
+            }
+            if let Some(pod) = f.vars.get("pod") {
+                let p = match f.vars.get("namespace") {
+                    Some(ns) => format!("{ns}/{pod}"),
+                    None => pod.clone(),
+                };
+                if !pods.contains(&p) && !what.contains(&p) {
+                    pods.push(p);
+                }
+            }
+        }
+        let pods = if pods.is_empty() {
+            String::new()
+        } else {
+            format!(" (also pod {})", pods.join(", "))
+        };
         format!(
-            "[triage] host {host}{role} — investigating: {what}. On it: {}",
+            "[triage] host {host}{role} — investigating: {what}{pods}. On it: {}",
             self.user
         )
     }

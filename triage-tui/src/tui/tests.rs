@@ -373,3 +373,37 @@ fn now_vs_usual_agrees_in_findings_history_compare_and_scope() {
     assert!(marked[0].contains("load1"), "{screen}");
     assert!(screen.contains("iowait"), "{screen}");
 }
+
+/// The State step on the Kubernetes cgroup fixture of triage-core: processes carry their
+/// pod/container, the cgroups pane lists the throttled, OOM-killed nginx container first;
+/// the status message names the pod.
+#[test]
+fn state_names_pods_and_shows_cgroups() {
+    let dir = tempfile::tempdir().unwrap();
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../triage-core/tests/fixtures/cgroups_k8s");
+    let mut snap = triage_core::collect::snapshot(
+        &triage_core::HostRoot::new(root).unwrap(),
+        &triage_core::collect::Options::default(),
+    );
+    snap.collected_at = t("2026-11-23T10:05:00+00:00");
+    snap.analysed_at = None;
+    snap.duration_ms = 0;
+    snap.timings_ms.clear();
+    snap.warnings.clear();
+    let mut c = ctx(dir.path(), false);
+    c.snap = Some(snap);
+    let msg = c.status_message();
+    assert!(
+        msg.contains("pod shop/web-7d9f5c6b8-x2k4p container nginx"),
+        "{msg}"
+    );
+    let mut app = App::new(c);
+    app.current = 4;
+    let backend = draw(&app, 160, 48);
+    let text = format!("{backend}");
+    assert!(text.contains("UNIT/CONTAINER"), "{text}");
+    assert!(text.contains("shop/web-7d9f5c6b8-x2k4p/nginx"), "{text}");
+    assert!(text.contains("Cgroups, closest to their limits"), "{text}");
+    insta::assert_snapshot!("state_k8s_160x48", backend);
+}

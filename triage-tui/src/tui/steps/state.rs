@@ -1,4 +1,5 @@
-//! Step 5, State: live top processes (sortable by CPU, memory, pid), listeners with their
+//! Step 5, State: live top processes (sortable by CPU, memory, pid) with their unit or
+//! container (pod when known), the cgroups closest to their limits, listeners with their
 //! processes, connection states and top peers, and the load sparkline from recorded
 //! history. The data refreshes every 2 s from the collection thread.
 
@@ -9,7 +10,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Sparkline, Table};
 use ratatui::Frame;
-use triage_core::snapshot::Process;
+use triage_core::snapshot::{Cgroup, Process, Severity, Snapshot};
 
 use super::{Outcome, Step};
 use crate::tui::ctx::Ctx;
@@ -57,6 +58,8 @@ impl StateStep {
             .unwrap_or(&[]);
         let page = area.height.saturating_sub(3) as usize;
         self.page.set(page);
+        // The unit/container column only where some process has one.
+        let owners = procs.iter().any(|p| owner(p).is_some());
         let start = self.scroll.pos.min(procs.len().saturating_sub(1));
         let rows: Vec<Row> = self
             .sorted(procs)
@@ -68,15 +71,18 @@ impl StateStep {
                     "D" | "Z" => t.warning(),
                     _ => t.text(),
                 };
-                Row::new(vec![
+                let mut cells = vec![
                     p.pid.to_string(),
                     p.user.clone().unwrap_or_default(),
                     p.state.clone(),
                     format!("{:.1}", p.cpu_percent),
                     bytes(p.rss_bytes),
-                    p.command.clone(),
-                ])
-                .style(style)
+                ];
+                if owners {
+                    cells.push(owner(p).unwrap_or_default());
+                }
+                cells.push(p.command.clone());
+                Row::new(cells).style(style)
             })
             .collect();
         let sort = match self.sort {
@@ -94,23 +100,27 @@ impl StateStep {
                     s.total, s.running, s.uninterruptible, s.zombie
                 )
             });
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(7),
-                Constraint::Length(9),
-                Constraint::Length(1),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Min(10),
-            ],
-        )
-        .header(Row::new(["PID", "USER", "S", "CPU%", "RSS", "COMMAND"]).style(t.heading()))
-        .block(
-            Block::bordered()
-                .title(format!(" Processes by {sort} "))
-                .title_bottom(summary),
-        );
+        let mut widths = vec![
+            Constraint::Length(7),
+            Constraint::Length(9),
+            Constraint::Length(1),
+            Constraint::Length(6),
+            Constraint::Length(6),
+        ];
+        let mut header = vec!["PID", "USER", "S", "CPU%", "RSS"];
+        if owners {
+            widths.push(Constraint::Length(OWNER_WIDTH));
+            header.push("UNIT/CONTAINER");
+        }
+        widths.push(Constraint::Min(10));
+        header.push("COMMAND");
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(t.heading()))
+            .block(
+                Block::bordered()
+                    .title(format!(" Processes by {sort} "))
+                    .title_bottom(summary),
+            );
         frame.render_widget(table, area);
     }
 
@@ -175,6 +185,35 @@ impl StateStep {
         );
     }
 
+    /// The cgroups closest to their limits (worst first, as collected), coloured by the
+    /// worst finding that names them.
+    fn cgroups(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, snap: &Snapshot, cgs: &[Cgroup]) {
+        let t = &ctx.theme;
+        let lines: Vec<Line> = cgs
+            .iter()
+            .take(area.height.saturating_sub(2) as usize)
+            .map(|c| {
+                let sev = snap
+                    .findings
+                    .iter()
+                    .filter(|f| f.vars.get("cgroup") == Some(&c.path))
+                    .map(|f| f.severity)
+                    .max();
+                let style = match sev {
+                    Some(Severity::Critical) => t.critical(),
+                    Some(Severity::Warning) => t.warning(),
+                    _ => t.text(),
+                };
+                Line::styled(cgroup_line(c), style)
+            })
+            .collect();
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::bordered().title(" Cgroups, closest to their limits ")),
+            area,
+        );
+    }
+
     fn sparkline(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let data: Vec<u64> = ctx
             .history
@@ -201,8 +240,98 @@ impl StateStep {
     }
 }
 
+/// Width of the unit/container column.
+const OWNER_WIDTH: u16 = 32;
+
+/// `shop/web-7d9f/nginx` for a pod's container, the container's name, else the unit.
+fn owner(p: &Process) -> Option<String> {
+    match (&p.container, &p.unit) {
+        (Some(c), _) => Some(match (&c.pod, &c.name) {
+            (Some(pod), name) => {
+                let ns = c
+                    .namespace
+                    .as_deref()
+                    .map(|n| format!("{n}/"))
+                    .unwrap_or_default();
+                let name = name
+                    .clone()
+                    .unwrap_or_else(|| c.id.chars().take(12).collect());
+                format!("{ns}{pod}/{name}")
+            }
+            (None, Some(name)) => format!("{} {name}", c.runtime),
+            (None, None) => format!(
+                "{} {}",
+                c.runtime,
+                c.id.chars().take(12).collect::<String>()
+            ),
+        }),
+        (None, Some(u)) => Some(u.clone()),
+        (None, None) => None,
+    }
+}
+
+/// One cgroup: who, CPU use and throttling against its quota, memory against its limit,
+/// OOM kills.
+fn cgroup_line(c: &Cgroup) -> String {
+    let who = match (&c.container, &c.unit) {
+        (Some(k), _) => k.label(),
+        (None, Some(u)) => u.clone(),
+        (None, None) => c.path.clone(),
+    };
+    let mut parts = vec![who];
+    if let Some(u) = c.cpu.usage_percent {
+        parts.push(format!("cpu {u:.0}%"));
+    }
+    if let (Some(q), Some(tp)) = (c.cpu.quota_cores, c.cpu.throttled_percent) {
+        parts.push(format!("throttled {tp:.0}% (quota {q})"));
+    }
+    match (c.memory.current_bytes, c.memory.max_bytes) {
+        (Some(cur), Some(max)) if max > 0 => parts.push(format!(
+            "mem {} {:.0}% of {}",
+            bytes(cur),
+            cur as f64 / max as f64 * 100.0,
+            bytes(max)
+        )),
+        (Some(cur), _) => parts.push(format!("mem {}", bytes(cur))),
+        _ => {}
+    }
+    if let Some(k) = c.memory.oom_kills.filter(|k| *k > 0) {
+        parts.push(format!("OOM kills {k}"));
+    }
+    parts.join("  ")
+}
+
 impl Step for StateStep {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        // The cgroups pane only where there are cgroups to show (not on a bare tree).
+        let cgs = ctx
+            .snap
+            .as_ref()
+            .and_then(|s| Some((s, s.cgroups.as_deref().filter(|c| !c.is_empty())?)));
+        if let Some((snap, cgs)) = cgs {
+            let rows = (cgs.len() as u16 + 2).min(10);
+            let [main, bottom] =
+                Layout::vertical([Constraint::Min(8), Constraint::Length(rows)]).areas(area);
+            self.render_main(frame, main, ctx);
+            self.cgroups(frame, bottom, ctx, snap, cgs);
+        } else {
+            self.render_main(frame, area, ctx);
+        }
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
+        self.key(key, ctx)
+    }
+
+    fn hints(&self) -> Vec<(String, &'static str)> {
+        let mut h = keys::local_hints(4);
+        h.push(("j/k".into(), "scroll"));
+        h
+    }
+}
+
+impl StateStep {
+    fn render_main(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         if area.width >= 120 {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(60), Constraint::Min(40)]).areas(area);
@@ -219,7 +348,7 @@ impl Step for StateStep {
         }
     }
 
-    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
         let len = ctx
             .snap
             .as_ref()
@@ -233,11 +362,5 @@ impl Step for StateStep {
             _ => return Outcome::NotConsumed,
         }
         Outcome::Consumed
-    }
-
-    fn hints(&self) -> Vec<(String, &'static str)> {
-        let mut h = keys::local_hints(4);
-        h.push(("j/k".into(), "scroll"));
-        h
     }
 }
