@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use triage_core::collect::{self, Options};
+use triage_core::fmt::cut as clip;
 use triage_core::incident::{EventBody, Incident, State, Store, STEPS};
 use triage_core::snapshot::{now, Snapshot};
 
@@ -138,10 +139,6 @@ pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn clip(s: &str, n: usize) -> String {
-    crate::tui::widgets::clip(s, n)
 }
 
 /// How long the incident has been (or was) open.
