@@ -237,7 +237,7 @@ pub fn run_command(cmd: &Cmd, deadline: Duration, max_bytes: usize) -> std::io::
     let stderr = child.stderr.take().map(|e| drain(e, max_bytes, cmd.redact));
     let readers: Vec<Receiver<Stream>> = stdout.into_iter().chain(stderr).collect();
     let mut streams: Vec<Option<Stream>> = vec![None; readers.len()];
-    let end = started + deadline;
+    let end = crate::deadline::add_saturating(started, deadline);
     let mut out = Output::default();
     let mut pause = Duration::from_millis(1);
     let mut leader_done = false;

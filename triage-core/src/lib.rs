@@ -24,6 +24,7 @@ pub mod postmortem;
 pub mod redact;
 pub mod render;
 pub mod runbook;
+pub mod sanitize;
 pub mod snapshot;
 pub mod state;
 pub mod timespec;
