@@ -8,7 +8,7 @@
 
 use super::thresholds as t;
 use super::{finding, label, Context};
-use crate::render::human_bytes;
+use crate::fmt::bytes as human_bytes;
 use crate::snapshot::{Cgroup, Finding, Severity, Snapshot};
 
 fn cgroups(s: &Snapshot) -> &[Cgroup] {

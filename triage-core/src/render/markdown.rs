@@ -306,7 +306,7 @@ fn process_table(out: &mut impl Write, procs: &[&Process]) -> io::Result<()> {
         let owner = if owners {
             format!(
                 " {} |",
-                cell(&cut(&process_owner(p).unwrap_or_else(|| "-".into()), 60))
+                md_cell(&cut(&process_owner(p).unwrap_or_else(|| "-".into()), 60))
             )
         } else {
             String::new()
