@@ -17,15 +17,25 @@
 //! [`MAX_EVIDENCE`] matching lines.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 
 use super::rules::{service_support, Hit, Rule, RULES};
 use super::LogEntry;
 use crate::snapshot::{Finding, Severity, Time};
 
+/// Every rule's needle and the service-support phrases in one automaton: most lines
+/// match none, and one pass over them says so (instead of one `contains` per rule).
+static NEEDLES: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    let needles = RULES.iter().map(|r| r.needle);
+    AhoCorasick::new(needles.chain(["Main process exited", "Failed to start "])).ok()
+});
+
 /// Most evidence lines kept per finding (the first ones and the last one).
 pub const MAX_EVIDENCE: usize = 5;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Group {
     id: &'static str,
     severity: Severity,
@@ -41,13 +51,34 @@ struct Group {
 /// The findings in `entries` (any order of sources; oldest first within each), one per
 /// id and culprit, in order of first appearance.
 pub fn classify(entries: &[LogEntry]) -> Vec<Finding> {
-    let mut groups: Vec<Group> = Vec::new();
-    let mut index: HashMap<(&'static str, String), usize> = HashMap::new();
-    // The last `service_failed` unit and how many entries ago, to attach the
-    // description-only "Failed to start X." that follows it.
-    let mut last_unit: Option<(String, usize)> = None;
-    for (i, e) in entries.iter().enumerate() {
+    let mut c = Classifier::default();
+    for e in entries {
+        c.push(e);
+    }
+    c.finish()
+}
+
+/// [`classify`] one entry at a time, for a stream: memory grows with the number of
+/// distinct findings (id and culprit), not with the entries.
+#[derive(Debug, Default)]
+pub struct Classifier {
+    groups: Vec<Group>,
+    index: HashMap<(&'static str, String), usize>,
+    /// The last `service_failed` unit and at which entry, to attach the
+    /// description-only "Failed to start X." that follows it.
+    last_unit: Option<(String, usize)>,
+    seen: usize,
+}
+
+impl Classifier {
+    /// Look at the next entry.
+    pub fn push(&mut self, e: &LogEntry) {
+        let i = self.seen;
+        self.seen += 1;
         let msg = e.message.as_str();
+        if NEEDLES.as_ref().is_some_and(|n| !n.is_match(msg)) {
+            return;
+        }
         let mut found: Option<(&Rule, Hit)> = None;
         for r in RULES.iter() {
             if msg.contains(r.needle) {
@@ -59,16 +90,17 @@ pub fn classify(entries: &[LogEntry]) -> Vec<Finding> {
         }
         let (id, severity, h) = match found {
             Some((r, h)) => (r.id, r.severity, h),
-            None => match service_support(msg, &last_unit, i) {
+            None => match service_support(msg, &self.last_unit, i) {
                 Some(h) => ("service_failed", Severity::Warning, h),
-                None => continue,
+                None => return,
             },
         };
         if id == "service_failed" && h.counts {
-            last_unit = Some((h.culprit.clone(), i));
+            self.last_unit = Some((h.culprit.clone(), i));
         }
+        let groups = &mut self.groups;
         let key = (id, h.culprit.clone());
-        let gi = *index.entry(key).or_insert_with(|| {
+        let gi = *self.index.entry(key).or_insert_with(|| {
             groups.push(Group {
                 id,
                 severity,
@@ -82,7 +114,7 @@ pub fn classify(entries: &[LogEntry]) -> Vec<Finding> {
             });
             groups.len() - 1
         });
-        let g = &mut groups[gi];
+        let g = &mut self.groups[gi];
         if h.counts {
             g.count += 1;
         }
@@ -105,7 +137,26 @@ pub fn classify(entries: &[LogEntry]) -> Vec<Finding> {
             g.last_line = Some(line);
         }
     }
-    groups.into_iter().map(finding).collect()
+
+    /// How many findings so far (a new one means an event fired).
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// True before the first finding.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The findings so far, in order of first appearance.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.groups.iter().cloned().map(finding).collect()
+    }
+
+    /// The findings, in order of first appearance.
+    pub fn finish(self) -> Vec<Finding> {
+        self.groups.into_iter().map(finding).collect()
+    }
 }
 
 fn evidence_line(e: &LogEntry) -> String {

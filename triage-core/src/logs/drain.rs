@@ -75,7 +75,26 @@ fn is_variable(token: &str) -> bool {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Mon",
         "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
     ];
-    token.bytes().any(|b| b.is_ascii_digit()) || DATE_WORDS.contains(&token)
+    token.bytes().any(|b| b.is_ascii_digit()) || (token.len() == 3 && DATE_WORDS.contains(&token))
+}
+
+/// `message` split on whitespace, variables masked. ASCII messages (nearly all) are split
+/// on ASCII whitespace, which is cheaper than the Unicode rules.
+fn tokens(message: &str) -> Vec<&str> {
+    fn mask(t: &str) -> &str {
+        if is_variable(t) {
+            WILD
+        } else {
+            t
+        }
+    }
+    let mut out = Vec::with_capacity(16);
+    if message.is_ascii() {
+        out.extend(message.split_ascii_whitespace().map(mask));
+    } else {
+        out.extend(message.split_whitespace().map(mask));
+    }
+    out
 }
 
 impl Drain {
@@ -93,10 +112,7 @@ impl Drain {
 
     /// Add one message seen at `time`; returns its template id.
     pub fn add(&mut self, message: &str, time: Option<Time>) -> u32 {
-        let tokens: Vec<&str> = message
-            .split_whitespace()
-            .map(|t| if is_variable(t) { WILD } else { t })
-            .collect();
+        let tokens = tokens(message);
         let idx = match self.search(&tokens) {
             Some(idx) => {
                 let c = &mut self.clusters[idx];
