@@ -22,6 +22,9 @@ mod rules;
 pub mod stream;
 pub mod tail;
 
+#[cfg(test)]
+pub(crate) use rules::pattern_ids;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -239,7 +239,7 @@ pub fn run(root: &HostRoot, q: &Query, mut sink: impl FnMut(LogEntry)) -> Summar
             message,
         });
     }
-    summary.findings = classifier.finish();
+    summary.findings = crate::findings::catalogue::event_findings(&classifier.finish());
     summary.templates = drain.map(|d| d.templates()).unwrap_or_default();
     summary
 }
