@@ -119,7 +119,7 @@ fn write_json(out: &mut impl Write, tail: Tail, s: &Summary) -> std::io::Result<
     })?;
     out.write_all(if first { b"],\n" } else { b"\n  ],\n" })?;
     field(out, "templates", &s.templates)?;
-    write!(out, "  \"lines_read\": {},\n", s.lines_read)?;
+    writeln!(out, "  \"lines_read\": {},", s.lines_read)?;
     field(out, "findings", &s.findings)?;
     out.write_all(b"  \"warnings\": ")?;
     serde_json::to_writer_pretty(&mut *out, &s.warnings).map_err(std::io::Error::other)?;
