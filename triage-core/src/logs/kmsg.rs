@@ -258,8 +258,10 @@ mod tests {
             );
             return;
         }
+        // User space writes to /dev/kmsg too (systemd, tests leaving markers): the last
+        // record need not be the kernel's, but the ring holds the kernel's boot lines.
         if let Some(e) = r.entries.last() {
-            assert!(e.kernel);
+            assert!(r.entries.iter().any(|e| e.kernel));
             assert!(e.time.is_some(), "live records have wall times: {e:?}");
         }
     }
