@@ -75,13 +75,16 @@ impl Default for Drain {
 
 /// Month and weekday names: they only appear in dates.
 const DATE_WORDS: [&str; 19] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Mon", "Tue",
-    "Wed", "Thu", "Fri", "Sat", "Sun",
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Mon",
+    "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
 ];
 
 /// Characters that separate the parts of one token (`uid=0`, `LOGIN(uid=0)`, `a,b`).
 fn is_delimiter(c: char) -> bool {
-    matches!(c, '=' | '(' | ')' | ',' | ';' | '[' | ']' | '{' | '}' | '"' | '\'')
+    matches!(
+        c,
+        '=' | '(' | ')' | ',' | ';' | '[' | ']' | '{' | '}' | '"' | '\''
+    )
 }
 
 /// `token` with its variables masked. A token without digits is kept (a date word
@@ -131,7 +134,10 @@ fn tokens(message: &str) -> Vec<Cow<'_, str>> {
 /// (`(uid=<*>)` and `LOGIN(uid=<*>)`): a different message format, not a variable.
 fn structural(tpl: &str, tok: &str) -> bool {
     (tpl.contains(WILD) || tok.contains(WILD))
-        && (tpl.ends_with(tok) || tok.ends_with(tpl) || tpl.starts_with(tok) || tok.starts_with(tpl))
+        && (tpl.ends_with(tok)
+            || tok.ends_with(tpl)
+            || tpl.starts_with(tok)
+            || tok.starts_with(tpl))
 }
 
 impl Drain {

@@ -66,7 +66,7 @@ fn sources(root: &HostRoot, q: &Query, warnings: &mut Vec<Warning>) -> Vec<Sourc
     if !q.files.is_empty() {
         for path in &q.files {
             out.push(Source::File(Box::new(FileStream::new(
-                path, want, q.since, None,
+                path, want, q.since, None, true,
             ))));
         }
         return out;
@@ -94,7 +94,7 @@ fn sources(root: &HostRoot, q: &Query, warnings: &mut Vec<Warning>) -> Vec<Sourc
     }
     out.push(Source::Mem(j.entries.into_iter()));
     for path in files::system_log_paths(root) {
-        let mut f = FileStream::new(&path, want, q.since, None);
+        let mut f = FileStream::new(&path, want, q.since, None, false);
         f.drop_kernel_from = covered;
         out.push(Source::File(Box::new(f)));
     }

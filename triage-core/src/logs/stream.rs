@@ -38,8 +38,9 @@ struct Open {
 
 /// The records of one log file and the generations it needs, oldest first.
 pub struct FileStream {
-    /// Generations still to open, newest first (popped from the end).
-    pending: Vec<PathBuf>,
+    /// Generations still to open, newest first (popped from the end), each with how many
+    /// of its last lines to read (`None`: from the window start).
+    pending: Vec<(PathBuf, Option<u64>)>,
     current: Option<Open>,
     since: Option<Time>,
     boot_time: Option<Time>,
@@ -54,17 +55,29 @@ pub struct FileStream {
 
 impl FileStream {
     /// `path` and, when the window reaches back that far, its older generations: those
-    /// covering `since`, or (without `since`) enough to hold `want` lines.
-    pub fn new(path: &Path, want: usize, since: Option<Time>, boot_time: Option<Time>) -> Self {
+    /// covering `since`, or (without `since`) enough to hold `want` lines. Without
+    /// `since`, `whole` reads all of `path` (`--file`), else only its last `want` lines
+    /// (the host's own logs, where the default window is the recent past).
+    pub fn new(
+        path: &Path,
+        want: usize,
+        since: Option<Time>,
+        boot_time: Option<Time>,
+        whole: bool,
+    ) -> Self {
         let mut gens = generations(path);
         if gens.is_empty() {
             // Missing: opening it gives the warning that names it.
             gens.push(path.to_path_buf());
         }
-        let keep = needed(&gens, want, since, boot_time);
-        gens.truncate(keep);
+        let mut pending = needed(&gens, want as u64, since, boot_time);
+        if whole {
+            if let Some(newest) = pending.first_mut() {
+                newest.1 = None;
+            }
+        }
         FileStream {
-            pending: gens,
+            pending,
             current: None,
             since,
             boot_time,
@@ -78,8 +91,8 @@ impl FileStream {
     pub fn next_entry(&mut self) -> Option<LogEntry> {
         loop {
             if self.current.is_none() {
-                let path = self.pending.pop()?;
-                self.current = self.open(&path);
+                let (path, last) = self.pending.pop()?;
+                self.current = self.open(&path, last);
                 continue;
             }
             let cur = self.current.as_mut()?;
@@ -107,7 +120,7 @@ impl FileStream {
         }
     }
 
-    fn open(&mut self, path: &Path) -> Option<Open> {
+    fn open(&mut self, path: &Path, last: Option<u64>) -> Option<Open> {
         let mut file = match HostRoot::open_regular(path) {
             Ok(f) => f,
             Err(e) => {
@@ -127,9 +140,10 @@ impl FileStream {
         let reader: Box<dyn Read + Send> = if gz {
             Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
         } else {
-            let start = match self.since {
-                Some(s) => window_start(&file, meta.len(), s, &ctx),
-                None => 0,
+            let start = match (self.since, last) {
+                (Some(s), _) => window_start(&file, meta.len(), s, &ctx),
+                (None, Some(n)) => lines_from_end(&file, meta.len(), n).0,
+                (None, None) => 0,
             };
             if let Err(e) = file.seek(SeekFrom::Start(start)) {
                 self.warnings.push(format!("{}: {e}", path.display()));
@@ -204,43 +218,93 @@ pub fn ctx_for(path: &Path, meta: &Metadata, boot_time: Option<Time>) -> ParseCt
     }
 }
 
-/// How many of `gens` (newest first) the window needs.
-fn needed(gens: &[PathBuf], want: usize, since: Option<Time>, boot: Option<Time>) -> usize {
+/// The generations (newest first) the window needs, each with how many of its last
+/// lines to read: with `since`, back to the first one starting at or before it (each read
+/// from the window start); without, back until `want` lines are covered.
+fn needed(
+    gens: &[PathBuf],
+    want: u64,
+    since: Option<Time>,
+    boot: Option<Time>,
+) -> Vec<(PathBuf, Option<u64>)> {
+    let mut out = Vec::new();
     let mut lines = 0u64;
-    for (i, g) in gens.iter().enumerate() {
-        let enough = match since {
-            Some(s) => first_time(g, boot).is_some_and(|t| t <= s),
-            None => {
-                lines += count_lines(g);
-                lines >= want as u64
+    for g in gens {
+        match since {
+            Some(s) => {
+                out.push((g.clone(), None));
+                if first_time(g, boot).is_some_and(|t| t <= s) {
+                    break;
+                }
             }
-        };
-        if enough {
-            return i + 1;
+            None => {
+                let left = want.saturating_sub(lines);
+                out.push((g.clone(), Some(left)));
+                lines += count_lines_upto(g, left);
+                if lines >= want {
+                    break;
+                }
+            }
         }
     }
-    gens.len()
+    out
 }
 
-/// Lines in `path` (a `.gz` decompressed to count); 0 when it cannot be read.
-fn count_lines(path: &Path) -> u64 {
+/// Lines in `path`, counting no further than `limit` (from the end of a plain file; a
+/// `.gz` is decompressed from its start); 0 when it cannot be read.
+fn count_lines_upto(path: &Path, limit: u64) -> u64 {
     let Ok(file) = HostRoot::open_regular(path) else {
         return 0;
     };
-    let mut reader: Box<dyn Read> = if is_gz(path) {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
-    } else {
-        Box::new(file)
-    };
+    if !is_gz(path) {
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        return lines_from_end(&file, len, limit).1;
+    }
+    let mut reader = flate2::read::MultiGzDecoder::new(BufReader::new(file));
     let mut buf = vec![0u8; 1 << 20];
     let mut n = 0u64;
     while let Ok(got) = reader.read(&mut buf) {
-        if got == 0 {
+        if got == 0 || n >= limit {
             break;
         }
         n += memchr::memchr_iter(b'\n', &buf[..got]).count() as u64;
     }
-    n
+    n.min(limit)
+}
+
+/// Where the last `n` lines of a plain file start, and how many lines were found (fewer
+/// than `n` when the file has fewer): `pread(2)` blocks from the end, counting newlines.
+pub fn lines_from_end(file: &File, len: u64, n: u64) -> (u64, u64) {
+    if n == 0 {
+        return (len, 0);
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pos = len;
+    let mut found = 0u64;
+    // The newline that ends the file ends the last line, it does not start one.
+    let mut first_block = true;
+    while pos > 0 {
+        let size = buf.len().min(pos as usize);
+        pos -= size as u64;
+        if file.read_exact_at(&mut buf[..size], pos).is_err() {
+            return (0, found);
+        }
+        let mut end = size;
+        if first_block {
+            first_block = false;
+            if buf[size - 1] == b'\n' {
+                end -= 1;
+            }
+        }
+        for i in memchr::memrchr_iter(b'\n', &buf[..end]) {
+            found += 1;
+            if found == n {
+                return (pos + i as u64 + 1, found);
+            }
+        }
+    }
+    // The first line has no newline before it.
+    (0, (found + u64::from(len > 0)).min(n))
 }
 
 /// The time of the first timed record in `path` (plain or `.gz`).

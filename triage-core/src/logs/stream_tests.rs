@@ -63,7 +63,7 @@ fn since_enters_a_big_file_by_binary_search() {
         (28_000..=30_000).contains(&at_line),
         "started at line {at_line}"
     );
-    let mut s = FileStream::new(&p, 0, Some(since), None);
+    let mut s = FileStream::new(&p, 0, Some(since), None, true);
     let first = s.next_entry().unwrap();
     assert!(s.lines_read < 2_100, "read {} lines", s.lines_read);
     assert!(first.time.unwrap() <= since);
@@ -82,16 +82,22 @@ fn generations_oldest_first_and_only_those_the_window_needs() {
     syslog_lines(dir.path(), "syslog.1", 100, 100);
     let p = syslog_lines(dir.path(), "syslog", 200, 100);
 
-    let (all, w) = messages(FileStream::new(&p, 250, None, None));
+    let (all, w) = messages(FileStream::new(&p, 250, None, None, true));
     assert!(w.is_empty(), "{w:?}");
     assert_eq!(all.len(), 300, "250 wanted: all three generations");
     assert_eq!(all[0], "line 0");
     assert_eq!(all[299], "line 299");
-    let (recent, _) = messages(FileStream::new(&p, 80, None, None));
-    assert_eq!(recent.len(), 100, "the newest alone has enough");
+    let (recent, _) = messages(FileStream::new(&p, 80, None, None, true));
+    assert_eq!(recent.len(), 100, "the newest alone has enough, read whole");
+    let (tail, _) = messages(FileStream::new(&p, 80, None, None, false));
+    assert_eq!(tail.len(), 80, "or only its last 80 lines");
+    assert_eq!(tail[0], "line 220");
+    let (tail, _) = messages(FileStream::new(&p, 150, None, None, false));
+    assert_eq!(tail.len(), 150, "the last 50 of syslog.1, then syslog");
+    assert_eq!(tail[0], "line 150");
 
     // Since line 150: syslog.1 starts before it, syslog.2.gz is not opened.
-    let (win, _) = messages(FileStream::new(&p, 0, Some(at(150, &p)), None));
+    let (win, _) = messages(FileStream::new(&p, 0, Some(at(150, &p)), None, true));
     assert_eq!(win.first().map(String::as_str), Some("line 100"));
     assert_eq!(win.len(), 200);
 }
@@ -103,10 +109,31 @@ fn missing_file_is_a_warning() {
         10,
         None,
         None,
+        true,
     ));
     assert!(got.is_empty());
     assert!(
         w.iter().any(|w| w.contains("/nonexistent/triage.log")),
         "{w:?}"
     );
+}
+
+#[test]
+fn lines_from_end_counts_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f");
+    std::fs::write(&p, "a\nbb\nccc\n").unwrap();
+    let f = File::open(&p).unwrap();
+    assert_eq!(lines_from_end(&f, 9, 1), (5, 1));
+    assert_eq!(lines_from_end(&f, 9, 2), (2, 2));
+    assert_eq!(lines_from_end(&f, 9, 3), (0, 3));
+    assert_eq!(lines_from_end(&f, 9, 10), (0, 3));
+    std::fs::write(&p, "a\nbb").unwrap();
+    let f = File::open(&p).unwrap();
+    assert_eq!(
+        lines_from_end(&f, 4, 1),
+        (2, 1),
+        "a last line without newline"
+    );
+    assert_eq!(lines_from_end(&f, 4, 5), (0, 2));
 }
