@@ -15,6 +15,7 @@ use triage_core::logs::pipeline::{self, Summary};
 use triage_core::logs::tail::Tail;
 use triage_core::logs::{LogEntry, Query};
 use triage_core::redact::redact_in_place;
+use triage_core::sanitize::terminal_line;
 use triage_core::snapshot::{now, Finding, Severity};
 use triage_core::timespec::parse_time_or_ago;
 
@@ -90,7 +91,11 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
     }
     drop(out);
     for w in &summary.warnings {
-        eprintln!("triage: warning: {}: {}", w.collector, w.message);
+        eprintln!(
+            "triage: warning: {}: {}",
+            w.collector,
+            terminal_line(&w.message)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -163,9 +168,9 @@ pub fn write_entry(out: &mut impl Write, e: &LogEntry, colour: bool) -> std::io:
         "{}{}{reset} {:<SOURCE_WIDTH$} {lc}{:<7}{reset} {lc}{}{reset}",
         paint(colour, DIM),
         entry_time(e),
-        source(e),
-        level,
-        e.message.trim_end(),
+        terminal_line(&source(e)),
+        terminal_line(level),
+        terminal_line(e.message.trim_end()),
     )
 }
 
@@ -206,7 +211,7 @@ pub fn write_templates(out: &mut impl Write, t: &[Template], colour: bool) -> st
             paint(colour, DIM),
             time(t.first),
             time(t.last),
-            t.template
+            terminal_line(&t.template)
         )?;
     }
     Ok(())
@@ -241,9 +246,12 @@ pub fn write_finding(out: &mut impl Write, f: &Finding, colour: bool) -> std::io
     writeln!(
         out,
         "  {c}{:<8}{reset} {:<15} {}",
-        f.severity, f.id, f.title
+        f.severity,
+        f.id,
+        terminal_line(&f.title)
     )?;
     for ev in &f.evidence {
+        let ev = terminal_line(ev);
         writeln!(out, "           {}{ev}{reset}", paint(colour, DIM))?;
     }
     Ok(())
