@@ -5,6 +5,7 @@ mod diff;
 mod history;
 pub mod incident;
 mod logs;
+mod logs_follow;
 mod note;
 mod postmortem;
 mod record;

@@ -7,6 +7,7 @@ mod diff;
 mod garbage_cli;
 mod incident_cli;
 mod logs_cli;
+mod logs_follow;
 mod postmortem;
 mod record;
 mod runbook_cli;
