@@ -98,6 +98,12 @@ fn sunbeam_ps_auxm_threads_states_and_parents() {
         utc("2025-05-14T04:21:56Z"),
         "lstart of the ps -o capture, in the capture's zone"
     );
+    // The cgroup column of ps_axo_…_cgroup, where the containers work looks for it.
+    assert_eq!(
+        by(420).cgroup.as_deref(),
+        Some("/system.slice/multipathd.service")
+    );
+    assert_eq!(by(420).unit.as_deref(), Some("multipathd.service"));
     assert_eq!(by(2847).state, "D");
     assert_eq!((by(256799).state.as_str(), by(256799).ppid), ("Z", 256795));
     let sum = s.process_summary.as_ref().unwrap();
