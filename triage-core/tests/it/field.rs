@@ -144,3 +144,32 @@ fn openstack_kern_log_and_dmesg_both_read_once() {
         .count();
     assert_eq!(bcache, 3);
 }
+
+/// `snapshot --md` of a tree, with what depends on the analyst's run made fixed.
+fn golden_md(name: &str) -> String {
+    let mut s = take(name);
+    s.analysed_at = None;
+    s.duration_ms = 0;
+    s.timings_ms.clear();
+    let offset = *s.collected_at.offset();
+    if let Some(h) = s.host.as_mut() {
+        h.boot_time = h.boot_time.map(|b| b.with_timezone(&offset));
+    }
+    let mut out = Vec::new();
+    triage_core::render::markdown::write(&s, &mut out).unwrap();
+    // Warnings name files under the fixture: not where this checkout happens to be.
+    let root = fixture(name).canonicalize().unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .replace(&root.display().to_string(), "<root>")
+}
+
+#[test]
+fn ubuntu_sosreport_markdown_golden() {
+    insta::assert_snapshot!("hotsos_openstack_md", golden_md("hotsos-openstack"));
+}
+
+#[test]
+fn rhel_style_tree_markdown_golden() {
+    insta::assert_snapshot!("rhel_pieces_md", golden_md("rhel-pieces"));
+}
