@@ -7,6 +7,7 @@
 
 pub mod baseline;
 pub mod collect;
+pub mod contain;
 pub mod deadline;
 pub mod diff;
 pub mod error;

@@ -88,7 +88,7 @@ pub fn parse_stat(text: &str) -> std::result::Result<RawProc, String> {
 /// listing and the read are skipped; garbled files are counted.
 pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
     let dir = root.proc_dir();
-    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let entries = HostRoot::read_dir(&dir)?;
     let mut procs = Vec::with_capacity(512);
     let mut problems = Vec::new();
     for entry in entries.flatten() {
