@@ -8,6 +8,7 @@
 //! errors — and report saturation, not mere busyness.
 
 pub mod catalogue;
+mod cgroups;
 mod clock;
 mod events;
 mod listeners;
@@ -21,6 +22,7 @@ pub mod usual;
 mod tests;
 
 pub use catalogue::{Decide, Entry, CATALOGUE};
+pub use cgroups::short_path;
 
 use crate::baseline::Baseline;
 use crate::snapshot::{Finding, Process, Severity, Snapshot};

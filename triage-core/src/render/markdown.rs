@@ -17,6 +17,7 @@ pub fn write(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     headline(s, out)?;
     recent_changes(s, out)?;
     top_processes(s, out)?;
+    super::cgroups::markdown(s, out)?;
     filesystems(s, out)?;
     listeners(s, out)?;
     connections(s, out)?;
@@ -299,12 +300,31 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
 }
 
 fn process_table(out: &mut impl Write, procs: &[&Process]) -> io::Result<()> {
-    writeln!(out, "| pid | user | state | cpu% | rss | command |")?;
-    writeln!(out, "|---:|---|---|---:|---:|---|")?;
-    for p in procs {
+    use super::cgroups::process_owner;
+    // The unit/container column only where some process has one (not on a bare tree).
+    let owners = procs.iter().any(|p| process_owner(p).is_some());
+    if owners {
         writeln!(
             out,
-            "| {} | {} | {} | {:.1} | {} | {} |",
+            "| pid | user | state | cpu% | rss | unit/container | command |"
+        )?;
+        writeln!(out, "|---:|---|---|---:|---:|---|---|")?;
+    } else {
+        writeln!(out, "| pid | user | state | cpu% | rss | command |")?;
+        writeln!(out, "|---:|---|---|---:|---:|---|")?;
+    }
+    for p in procs {
+        let owner = if owners {
+            format!(
+                " {} |",
+                cell(&cut(&process_owner(p).unwrap_or_else(|| "-".into()), 60))
+            )
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {:.1} | {} |{owner} {} |",
             p.pid,
             md_cell(p.user.as_deref().unwrap_or("?")),
             md_cell(&p.state),

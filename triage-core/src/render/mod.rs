@@ -1,5 +1,6 @@
 //! Renderers: a snapshot as JSON or Markdown, written to any [`std::io::Write`].
 
+pub mod cgroups;
 pub mod json;
 pub mod markdown;
 
