@@ -355,7 +355,7 @@ fn from_saved_ps(ctx: &Ctx, no_pids: Error) -> Result<ProcessTable> {
     let mut processes = processes;
     let mut richer = Vec::new();
     let dir = ctx.root.path("sos_commands/process");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
+    let mut names: Vec<String> = HostRoot::read_dir(&dir)
         .map(|d| {
             d.flatten()
                 .filter_map(|e| e.file_name().to_str().map(str::to_string))
