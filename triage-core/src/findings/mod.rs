@@ -127,10 +127,7 @@ pub(crate) fn short_name(p: &Process) -> String {
 /// Command lines in evidence are cut to this many characters.
 pub(crate) const COMMAND_CHARS: usize = 160;
 
-/// `text` cut to `max` characters with an ellipsis.
-pub(crate) fn cut(text: &str, max: usize) -> String {
-    crate::render::markdown::cut(text, max)
-}
+pub(crate) use crate::fmt::cut;
 
 /// Severity from a value and two thresholds, higher is worse.
 pub(crate) fn grade(value: f64, warning: f64, critical: f64) -> Option<Severity> {

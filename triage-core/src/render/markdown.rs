@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{human_bytes, human_duration, percent};
+use crate::fmt::{bytes as human_bytes, cut, duration as human_duration, percent};
 use crate::sanitize::{md_cell, md_code, md_fenced_line, md_inline, md_list_item};
 use crate::snapshot::{Process, Snapshot};
 
@@ -129,17 +129,6 @@ pub fn cell(text: &str) -> String {
     crate::sanitize::terminal_line(&text.replace(['\n', '\r'], " "))
         .replace('\\', "\\\\")
         .replace('|', "\\|")
-}
-
-/// Cut `text` to `max` characters with an ellipsis.
-pub fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
 }
 
 fn header(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
