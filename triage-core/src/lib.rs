@@ -11,6 +11,7 @@ pub mod deadline;
 pub mod diff;
 pub mod error;
 pub mod findings;
+pub mod fleet;
 pub mod fsutil;
 pub mod history;
 pub mod host_root;

@@ -5,6 +5,7 @@ mod common;
 mod diff;
 mod drain_ga;
 mod findings;
+mod fleet;
 mod garbage;
 mod history;
 mod listener_gone;
