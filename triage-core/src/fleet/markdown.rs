@@ -156,7 +156,7 @@ fn shared(f: &Fleet, out: &mut impl Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    let window = if f.window_seconds % 3600 == 0 {
+    let window = if f.window_seconds.is_multiple_of(3600) {
         format!("{}h", f.window_seconds / 3600)
     } else {
         crate::render::human_duration(f.window_seconds)

@@ -18,6 +18,10 @@ use crate::snapshot::{Severity, Time, SCHEMA_VERSION};
 #[derive(Deserialize)]
 struct Lean<'a> {
     schema_version: Option<u64>,
+    /// Written instead of a snapshot by contrib/ansible/triage-snapshot.yml for a host
+    /// that failed or could not be reached.
+    #[serde(default, borrow)]
+    error: Option<Cow<'a, str>>,
     collected_at: Option<Time>,
     #[serde(borrow)]
     host: Option<LeanHost<'a>>,
@@ -203,7 +207,7 @@ fn version_error(bytes: &[u8]) -> Option<String> {
         schema_version: serde_json::Value,
     }
     let v: V = serde_json::from_slice(bytes).ok()?;
-    (v.schema_version != serde_json::Value::from(SCHEMA_VERSION)).then(|| {
+    (v.schema_version != SCHEMA_VERSION).then(|| {
         format!(
             "schema_version {} (this triage reads {SCHEMA_VERSION}): read it with a matching triage",
             v.schema_version
@@ -228,15 +232,20 @@ pub(crate) fn host(path: &Path, window: chrono::Duration) -> ReadHost {
         Ok(l) => l,
         Err(e) => return unreadable(path, why_not(&bytes, &e)),
     };
-    match lean.schema_version {
-        None => return unreadable(path, "not a triage snapshot (no schema_version)".into()),
-        Some(v) if v != u64::from(SCHEMA_VERSION) => {
+    match (lean.schema_version, &lean.error) {
+        (None, Some(why)) => {
+            return unreadable(path, format!("no snapshot: {}", why.trim()));
+        }
+        (None, None) => {
+            return unreadable(path, "not a triage snapshot (no schema_version)".into())
+        }
+        (Some(v), _) if v != u64::from(SCHEMA_VERSION) => {
             return unreadable(
                 path,
                 format!("schema_version {v} (this triage reads {SCHEMA_VERSION}): read it with a matching triage"),
             )
         }
-        Some(_) => {}
+        (Some(_), _) => {}
     }
     let mut findings: Vec<HostFinding> = lean
         .findings

@@ -2,6 +2,7 @@
 
 pub mod json;
 pub mod markdown;
+pub mod textfile;
 
 /// Bytes as a short human figure (`1.5G`, `512M`, `12K`), base 1024 like `free -h`.
 pub fn human_bytes(bytes: u64) -> String {

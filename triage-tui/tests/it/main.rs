@@ -1,5 +1,6 @@
 //! All of this crate's integration tests in one binary: one link instead of one per file.
 
+mod ansible;
 mod check;
 mod common;
 mod diff;
@@ -11,4 +12,5 @@ mod postmortem;
 mod record;
 mod runbook_cli;
 mod snapshot_cli;
+mod textfile;
 mod tui_tmux;
