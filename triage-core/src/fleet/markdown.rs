@@ -4,7 +4,8 @@
 use std::io::{self, Write};
 
 use super::{Fleet, FleetHost};
-use crate::render::markdown::{cell, cut};
+use crate::render::markdown::cut;
+use crate::sanitize::md_cell as cell;
 use crate::snapshot::Severity;
 
 /// Hosts shown in the table; the rest are counted.

@@ -1,5 +1,6 @@
 //! All of this crate's integration tests in one binary: one link instead of one per file.
 
+mod accept_queue;
 mod ansible;
 mod check;
 mod common;
@@ -11,6 +12,7 @@ mod logs_cli;
 mod postmortem;
 mod record;
 mod runbook_cli;
+mod security;
 mod snapshot_cli;
 mod textfile;
 mod tui_tmux;
