@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{Fleet, FleetHost};
-use crate::render::markdown::cut;
+use crate::fmt::cut;
 use crate::sanitize::md_cell as cell;
 use crate::snapshot::Severity;
 
@@ -160,7 +160,7 @@ fn shared(f: &Fleet, out: &mut impl Write) -> io::Result<()> {
     let window = if f.window_seconds.is_multiple_of(3600) {
         format!("{}h", f.window_seconds / 3600)
     } else {
-        crate::render::human_duration(f.window_seconds)
+        crate::fmt::duration(f.window_seconds)
     };
     if f.shared_changes.is_empty() {
         return writeln!(
