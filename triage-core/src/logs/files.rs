@@ -323,7 +323,7 @@ pub fn generations(path: &Path) -> Vec<PathBuf> {
     let (Some(dir), Some(base)) = (path.parent(), path.file_name().and_then(|b| b.to_str())) else {
         return out;
     };
-    let Ok(list) = std::fs::read_dir(dir) else {
+    let Ok(list) = HostRoot::read_dir(dir) else {
         return out;
     };
     let mut numbered: Vec<(u64, PathBuf)> = Vec::new();
