@@ -2,6 +2,7 @@
 
 mod check;
 mod diff;
+mod fleet;
 mod history;
 pub mod incident;
 mod logs;
@@ -10,6 +11,7 @@ mod postmortem;
 mod record;
 mod runbook;
 mod snapshot;
+mod textfile;
 
 use std::process::ExitCode;
 
@@ -34,9 +36,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(root) => root,
             // A monitoring check reports UNKNOWN (3), not an error exit (2 = CRITICAL).
             Err(e) => match &cli.command {
-                Some(Command::Check(args)) => {
-                    return check::unknown(args.json, args.exit_codes, &e.to_string())
-                }
+                Some(Command::Check(args)) => return check::unknown(args, &e.to_string()),
                 _ => return Err(e).with_context(|| format!("--root {}", dir.display())),
             },
         },
@@ -62,5 +62,6 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Note(args)) => note::run(args),
         Some(Command::Check(args)) => check::run(&global, args),
         Some(Command::Diff(args)) => diff::run(args),
+        Some(Command::Fleet(args)) => fleet::run(args),
     }
 }
