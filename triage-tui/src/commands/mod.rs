@@ -2,6 +2,7 @@
 
 mod check;
 mod diff;
+mod docs;
 mod history;
 pub mod incident;
 mod logs;
@@ -60,5 +61,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Note(args)) => note::run(args),
         Some(Command::Check(args)) => check::run(&global, args),
         Some(Command::Diff(args)) => diff::run(args),
+        Some(Command::Completions { shell }) => docs::completions(shell),
+        Some(Command::Man { dir }) => docs::man(dir.as_deref()),
     }
 }

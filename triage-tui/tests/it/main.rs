@@ -3,6 +3,7 @@
 mod check;
 mod common;
 mod diff;
+mod docs_cli;
 mod garbage_cli;
 mod incident_cli;
 mod logs_cli;
