@@ -2,6 +2,7 @@
 
 mod check;
 mod common;
+mod deb;
 mod diff;
 mod docs_cli;
 mod garbage_cli;
@@ -11,4 +12,5 @@ mod postmortem;
 mod record;
 mod runbook_cli;
 mod snapshot_cli;
+mod static_bin;
 mod tui_tmux;
