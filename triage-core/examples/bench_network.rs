@@ -177,7 +177,6 @@ fn main() {
             ratio(tan)
         );
         ctx.take_warnings();
-        ctx.take_findings();
     }
     for mut h in holders {
         drop(h.stdin.take());

@@ -139,6 +139,10 @@ pub struct Snapshot {
     pub warnings: Vec<Warning>,
     /// Time each collector took.
     pub timings_ms: BTreeMap<String, u64>,
+    /// Evidence with no section of its own (log events, clock state), for the findings
+    /// engine; not serialised.
+    #[serde(skip)]
+    pub facts: crate::facts::Facts,
 }
 
 impl Snapshot {
@@ -166,6 +170,7 @@ impl Snapshot {
             findings: Vec::new(),
             warnings: Vec::new(),
             timings_ms: BTreeMap::new(),
+            facts: crate::facts::Facts::default(),
         }
     }
 
@@ -398,6 +403,17 @@ pub struct Listener {
     pub send_q: Option<u64>,
 }
 
+impl Listener {
+    /// `address:port`, with an IPv6 address in brackets (`[::]:22`), as `ss` shows it.
+    pub fn address_port(&self) -> String {
+        if self.address.contains(':') {
+            format!("[{}]:{}", self.address, self.port)
+        } else {
+            format!("{}:{}", self.address, self.port)
+        }
+    }
+}
+
 /// Connection counts.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Connections {
@@ -593,5 +609,6 @@ impl Snapshot {
         for w in &mut self.warnings {
             r(true, &mut w.message);
         }
+        self.facts.redact();
     }
 }

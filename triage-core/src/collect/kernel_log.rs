@@ -1,5 +1,5 @@
 //! `kernel_log`: the last kernel log records, and the kernel events in the whole ring
-//! buffer as findings.
+//! buffer (facts for the findings engine).
 //!
 //! Reads `/dev/kmsg` on the live host (falling back to `klogctl(2)` and the kernel lines
 //! of the syslog files), or a sosreport's dmesg / `var/log/kern.log` under `--root`; see
@@ -8,14 +8,24 @@
 
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::facts::LogEvent;
 use crate::logs::{classify, kmsg, LogEntry};
 use crate::snapshot::KernelLogEntry;
 
 /// Records kept in the snapshot, the most recent.
 pub const KEEP: usize = 50;
 
-/// Collect the last kernel log records, most recent last.
-pub fn collect(ctx: &Ctx) -> Result<Vec<KernelLogEntry>> {
+/// The section and the events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KernelLog {
+    /// The last [`KEEP`] records, most recent last.
+    pub tail: Vec<KernelLogEntry>,
+    /// Every event in the ring buffer, in order of first appearance.
+    pub events: Vec<LogEvent>,
+}
+
+/// Collect the last kernel log records and the events in all of them.
+pub fn collect(ctx: &Ctx) -> Result<KernelLog> {
     let read = kmsg::read_kernel(&ctx.root, None);
     if read.entries.is_empty() && !read.warnings.is_empty() {
         return Err(Error::Unavailable(read.warnings.join("; ")));
@@ -23,10 +33,11 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<KernelLogEntry>> {
     for w in read.warnings {
         ctx.warn(w);
     }
-    for f in classify::classify(&read.entries) {
-        ctx.add_finding(f);
-    }
-    Ok(tail(read.entries))
+    let events = classify::events(&read.entries);
+    Ok(KernelLog {
+        tail: tail(read.entries),
+        events,
+    })
 }
 
 /// The last [`KEEP`] entries as snapshot records.

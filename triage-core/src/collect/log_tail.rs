@@ -1,16 +1,17 @@
 //! `log_tail`: the last syslog/journal lines, merged by time, and the system events in
-//! them (`service_failed`) as findings.
+//! them (`service_failed`: facts for the findings engine).
 //!
 //! Reads `/var/log/syslog`, `/var/log/messages`, `auth.log`/`secure` (with their rotated
 //! generations, see [`crate::logs::files`]), the journal through `journalctl -o json`
 //! ([`crate::logs::journal`]) and the extra files in [`super::Options::extra_logs`].
-//! Kernel lines are left to the `kernel_log` collector's findings so an OOM kill is not
+//! Kernel lines are left to the `kernel_log` collector's events so an OOM kill is not
 //! counted twice.
 
 use std::time::Duration;
 
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::facts::LogEvent;
 use crate::logs::{classify, dedupe, files, journal, merge, LogEntry};
 use crate::snapshot::LogTailEntry;
 
@@ -20,8 +21,17 @@ pub const KEEP: usize = 50;
 /// Lines read from each source to look for events.
 pub const SCAN: usize = 2000;
 
-/// Collect the last syslog/journal lines, most recent last.
-pub fn collect(ctx: &Ctx) -> Result<Vec<LogTailEntry>> {
+/// The section and the events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogTail {
+    /// The last [`KEEP`] lines, most recent last.
+    pub tail: Vec<LogTailEntry>,
+    /// The system (non-kernel) events in the [`SCAN`] lines read per source.
+    pub events: Vec<LogEvent>,
+}
+
+/// Collect the last syslog/journal lines and the system events in them.
+pub fn collect(ctx: &Ctx) -> Result<LogTail> {
     // Leave a quarter of the collector deadline for the files.
     let journal_limit = ctx
         .opts
@@ -43,10 +53,11 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<LogTailEntry>> {
     }
     let entries = merge(dedupe(vec![f.entries, j.entries]));
     let system: Vec<LogEntry> = entries.iter().filter(|e| !e.kernel).cloned().collect();
-    for finding in classify::classify(&system) {
-        ctx.add_finding(finding);
-    }
-    Ok(tail(entries))
+    let events = classify::events(&system);
+    Ok(LogTail {
+        tail: tail(entries),
+        events,
+    })
 }
 
 /// The last [`KEEP`] entries as snapshot records.

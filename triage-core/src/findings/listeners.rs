@@ -115,7 +115,7 @@ mod tests {
     }
 
     fn gone_of(s: &Snapshot, c: &Context) -> Vec<Finding> {
-        evaluate(s, c, Vec::new())
+        evaluate(s, c)
             .into_iter()
             .filter(|f| f.id == "listener_gone")
             .collect()
@@ -159,7 +159,7 @@ mod tests {
             Some("postgres")
         );
         // Worst first: critical before anything else.
-        assert_eq!(evaluate(&s, &c, Vec::new())[0].id, "listener_gone");
+        assert_eq!(evaluate(&s, &c)[0].id, "listener_gone");
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! The findings engine: small pure rules over a [`Snapshot`], merged with the findings
-//! collectors reported from their own data, worst first.
+//! The findings engine: small pure rules over a [`Snapshot`] and the facts collectors
+//! gathered with it, worst first. Collectors never decide; this module does.
 //!
 //! Each rule is a function of the snapshot and a [`Context`] (CPU count, the usual
-//! figures from history) listed once in [`RULES`] with its stable id. Thresholds live in
+//! figures from history) listed once in [`catalogue::CATALOGUE`] with its stable id. Thresholds live in
 //! [`thresholds`], each with the reason for its value. The rules follow Brendan Gregg's
 //! USE method: for CPU, memory, disks and network, look at utilisation, saturation and
 //! errors — and report saturation, not mere busyness.
 
+pub mod catalogue;
+mod clock;
+mod events;
 mod listeners;
 mod net;
 mod procs;
@@ -17,7 +20,7 @@ mod usual;
 #[cfg(test)]
 mod tests;
 
-pub use net::listen_queue_title;
+pub use catalogue::{Decide, Entry, CATALOGUE};
 
 use crate::baseline::Baseline;
 use crate::snapshot::{Finding, Process, Severity, Snapshot};
@@ -51,124 +54,19 @@ impl Context {
     }
 }
 
-/// How a rule reports: at most one finding, or one per culprit (per mount).
-#[derive(Clone, Copy)]
-pub enum Check {
-    /// At most one finding.
-    One(fn(&Snapshot, &Context) -> Option<Finding>),
-    /// Any number of findings (one per mount point…).
-    Many(fn(&Snapshot, &Context) -> Vec<Finding>),
-}
-
-/// One rule: its stable id and its check.
-#[derive(Clone, Copy)]
-pub struct Rule {
-    /// The `id` of the findings it produces.
-    pub id: &'static str,
-    /// What the rule looks for, one line (for `--help`-like listings and the README).
-    pub about: &'static str,
-    /// The check itself.
-    pub check: Check,
-}
-
-/// Every rule, in the order they appear within a severity.
-pub const RULES: &[Rule] = &[
-    Rule {
-        id: "memory_pressure",
-        about: "little memory available or tasks stalled on memory (PSI)",
-        check: Check::One(rules::memory_pressure),
-    },
-    Rule {
-        id: "disk_almost_full",
-        about: "a filesystem (tmpfs included) 90% used or more",
-        check: Check::Many(rules::disk_almost_full),
-    },
-    Rule {
-        id: "inodes_almost_full",
-        about: "a filesystem with 90% of its inodes used or more",
-        check: Check::Many(rules::inodes_almost_full),
-    },
-    Rule {
-        id: "load_high",
-        about: "1-minute load or runnable tasks well above the CPU count",
-        check: Check::One(rules::load_high),
-    },
-    Rule {
-        id: "cpu_saturated",
-        about: "CPUs busy 90% or more",
-        check: Check::One(rules::cpu_saturated),
-    },
-    Rule {
-        id: "iowait_high",
-        about: "CPUs idle waiting for I/O",
-        check: Check::One(rules::iowait_high),
-    },
-    Rule {
-        id: "steal_high",
-        about: "the hypervisor gives CPU time to other guests",
-        check: Check::One(rules::steal_high),
-    },
-    Rule {
-        id: "swap_heavy",
-        about: "swap mostly used",
-        check: Check::One(rules::swap_heavy),
-    },
-    Rule {
-        id: "uninterruptible_processes",
-        about: "processes stuck in D state (usually storage or NFS)",
-        check: Check::One(procs::uninterruptible_processes),
-    },
-    Rule {
-        id: "zombie_processes",
-        about: "zombies: a parent that does not reap its children",
-        check: Check::One(procs::zombie_processes),
-    },
-    Rule {
-        id: "process_restarting",
-        about: "several young processes of one command: a crash loop",
-        check: Check::One(procs::process_restarting),
-    },
-    Rule {
-        id: "listen_queue_overflow",
-        about: "a listener's accept queue is full: connections are dropped",
-        check: Check::Many(net::listen_queue_overflow),
-    },
-    Rule {
-        id: "listener_gone",
-        about: "a TCP port listening all day (in history) is not listening now",
-        check: Check::Many(listeners::listener_gone),
-    },
-    Rule {
-        id: "conn_state_anomaly",
-        about: "many CLOSE_WAIT, SYN_RECV or TIME_WAIT connections",
-        check: Check::Many(net::conn_state_anomaly),
-    },
-    Rule {
-        id: "unusual_vs_baseline",
-        about: "a figure far from its usual value at this hour (needs history)",
-        check: Check::Many(usual::unusual_vs_baseline),
-    },
-];
-
-/// Ids of findings produced outside [`RULES`] by collectors (live-only probes).
-pub const COLLECTOR_IDS: &[&str] = &["clock_unsynced"];
-
-/// Evaluate every rule over `snapshot`, add `from_collectors`, drop duplicates (same id
-/// and title: the worse one stays), and sort worst first (stable: rules keep their table
-/// order within a severity, collector findings come after).
-pub fn evaluate(
-    snapshot: &Snapshot,
-    context: &Context,
-    from_collectors: Vec<Finding>,
-) -> Vec<Finding> {
+/// Every finding of `snapshot` (its sections and [`crate::facts::Facts`]): the catalogue's
+/// rules in table order, then one per log event in the order they appeared; duplicates
+/// (same id and title) merged keeping the worse; sorted worst first (stable).
+pub fn evaluate(snapshot: &Snapshot, context: &Context) -> Vec<Finding> {
     let mut findings: Vec<Finding> = Vec::new();
-    for rule in RULES {
-        match rule.check {
-            Check::One(f) => findings.extend(f(snapshot, context)),
-            Check::Many(f) => findings.extend(f(snapshot, context)),
+    for entry in CATALOGUE {
+        match entry.decide {
+            Decide::One(f) => findings.extend(f(snapshot, context)),
+            Decide::Many(f) => findings.extend(f(snapshot, context)),
+            Decide::Event { .. } => {}
         }
     }
-    for f in from_collectors {
+    for f in catalogue::event_findings(&snapshot.facts.log_events) {
         match findings
             .iter_mut()
             .find(|g| g.id == f.id && g.title == f.title)
@@ -182,15 +80,10 @@ pub fn evaluate(
     findings
 }
 
-/// Evaluate the rules again over `snapshot` with a new `context` (the TUI, once history
-/// has produced a baseline): findings of rule ids are replaced, findings collectors
-/// reported (ids not in [`RULES`]) are kept.
+/// Evaluate again with a new `context` (the TUI, once history has produced a baseline).
+/// Needs the snapshot's facts, so only on a snapshot this process collected.
 pub fn reevaluate(snapshot: &mut Snapshot, context: &Context) {
-    let kept: Vec<Finding> = std::mem::take(&mut snapshot.findings)
-        .into_iter()
-        .filter(|f| !RULES.iter().any(|r| r.id == f.id))
-        .collect();
-    snapshot.findings = evaluate(snapshot, context, kept);
+    snapshot.findings = evaluate(snapshot, context);
 }
 
 /// The worst severity among `findings`, `None` when there are none.

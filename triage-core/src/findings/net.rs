@@ -5,18 +5,17 @@ use super::{finding, Context};
 use crate::render::percent;
 use crate::snapshot::{Finding, Severity, Snapshot};
 
-/// The title `listen_queue_overflow` uses for a listener, so a collector reporting the
-/// same listener produces the same title and the two are merged.
-pub fn listen_queue_title(port: u16, address: &str, process: Option<&str>) -> String {
+fn listen_queue_title(address_port: &str, process: Option<&str>) -> String {
     match process {
-        Some(p) => format!("listen queue full on {address}:{port} ({p}) — connections dropped"),
-        None => format!("listen queue full on {address}:{port} — connections dropped"),
+        Some(p) => format!("listen queue full on {address_port} ({p}) — connections dropped"),
+        None => format!("listen queue full on {address_port} — connections dropped"),
     }
 }
 
 /// `listen_queue_overflow`: TCP listeners whose accept queue is at its backlog
 /// (`recv_q >= send_q > 0`): the application does not `accept()` fast enough and the
-/// kernel drops new connections.
+/// kernel drops new connections. The one place this is decided: the network collector
+/// only reports the queues.
 pub fn listen_queue_overflow(s: &Snapshot, _: &Context) -> Vec<Finding> {
     s.listeners
         .iter()
@@ -35,11 +34,11 @@ pub fn listen_queue_overflow(s: &Snapshot, _: &Context) -> Vec<Finding> {
             let f = finding(
                 "listen_queue_overflow",
                 Severity::Critical,
-                listen_queue_title(l.port, &l.address, who.as_deref()),
+                listen_queue_title(&l.address_port(), who.as_deref()),
                 vec![
                     format!(
-                        "{} {}:{}: {q} connection(s) waiting to be accepted, backlog {backlog} (ss -ltn 'sport = :{}': Recv-Q/Send-Q)",
-                        l.protocol, l.address, l.port, l.port
+                        "{} {}: {q} connection(s) waiting to be accepted, backlog {backlog} (ss -ltn 'sport = :{}': Recv-Q/Send-Q)",
+                        l.protocol, l.address_port(), l.port
                     ),
                     "drops so far: nstat -az TcpExtListenOverflows TcpExtListenDrops".into(),
                 ],

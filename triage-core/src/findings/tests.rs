@@ -121,7 +121,7 @@ pub(crate) fn healthy() -> Snapshot {
 }
 
 fn run(s: &Snapshot) -> Vec<Finding> {
-    evaluate(s, &Context::for_snapshot(s), Vec::new())
+    evaluate(s, &Context::for_snapshot(s))
 }
 
 fn ids(f: &[Finding]) -> Vec<&str> {
@@ -378,7 +378,7 @@ fn process_restarting_sees_young_siblings_only_after_boot_settles() {
 }
 
 #[test]
-fn listen_queue_overflow_and_dedupe_with_collector() {
+fn listen_queue_overflow_once_per_listener() {
     let mut s = healthy();
     let l = &mut s.listeners.as_mut().unwrap()[0];
     l.recv_q = Some(511);
@@ -390,12 +390,13 @@ fn listen_queue_overflow_and_dedupe_with_collector() {
         "{}",
         q[0].title
     );
-    // The same from the network collector is merged; a different one is kept.
-    let same = q[0].clone();
-    let mut other = same.clone();
-    other.title = "listen queue full on 0.0.0.0:443".into();
-    let merged = evaluate(&s, &Context::for_snapshot(&s), vec![same, other]);
-    assert_eq!(only(&merged, "listen_queue_overflow").len(), 2);
+    assert_eq!(q[0].severity, Severity::Critical);
+    // A second full listener is its own finding.
+    let mut other = s.listeners.as_ref().unwrap()[0].clone();
+    other.port = 443;
+    s.listeners.as_mut().unwrap().push(other);
+    assert_eq!(only(&run(&s), "listen_queue_overflow").len(), 2);
+    s.listeners.as_mut().unwrap().pop();
     s.listeners.as_mut().unwrap()[0].recv_q = Some(510);
     assert!(only(&run(&s), "listen_queue_overflow").is_empty());
 }
@@ -447,7 +448,7 @@ fn unusual_vs_baseline_reports_far_from_usual() {
         samples: 300,
     };
     let ctx = Context::for_snapshot(&s).with_baseline(Some(baseline(usual)));
-    let f = evaluate(&s, &ctx, Vec::new());
+    let f = evaluate(&s, &ctx);
     let u = only(&f, "unusual_vs_baseline");
     assert_eq!(u.len(), 1, "{f:#?}");
     assert_eq!(u[0].title, "load 14.2 — usual at this hour 1.1 ± 0.4");
@@ -456,10 +457,10 @@ fn unusual_vs_baseline_reports_far_from_usual() {
     let mut b = baseline(usual);
     b.days = 1;
     let ctx = Context::for_snapshot(&s).with_baseline(Some(b));
-    assert!(only(&evaluate(&s, &ctx, vec![]), "unusual_vs_baseline").is_empty());
+    assert!(only(&evaluate(&s, &ctx), "unusual_vs_baseline").is_empty());
     s.load.as_mut().unwrap().one = 1.5;
     let ctx = Context::for_snapshot(&s).with_baseline(Some(baseline(usual)));
-    assert!(only(&evaluate(&s, &ctx, vec![]), "unusual_vs_baseline").is_empty());
+    assert!(only(&evaluate(&s, &ctx), "unusual_vs_baseline").is_empty());
     // Far from usual but tiny (idle noise): quiet.
     let ctx = Context::for_snapshot(&s).with_baseline(Some(baseline(Usual {
         median: 0.05,
@@ -467,7 +468,7 @@ fn unusual_vs_baseline_reports_far_from_usual() {
         samples: 300,
     })));
     s.load.as_mut().unwrap().one = 0.9;
-    assert!(only(&evaluate(&s, &ctx, vec![]), "unusual_vs_baseline").is_empty());
+    assert!(only(&evaluate(&s, &ctx), "unusual_vs_baseline").is_empty());
     // Many spreads away (tight spread) and above the floor, but not twice the usual:
     // quiet. Twice the usual: reported.
     let mut s = healthy();
@@ -479,13 +480,10 @@ fn unusual_vs_baseline_reports_far_from_usual() {
     };
     s.load.as_mut().unwrap().one = 1.6;
     let ctx = Context::for_snapshot(&s).with_baseline(Some(baseline(tight)));
-    assert!(only(&evaluate(&s, &ctx, vec![]), "unusual_vs_baseline").is_empty());
+    assert!(only(&evaluate(&s, &ctx), "unusual_vs_baseline").is_empty());
     s.load.as_mut().unwrap().one = 2.0;
     let ctx = Context::for_snapshot(&s).with_baseline(Some(baseline(tight)));
-    assert_eq!(
-        only(&evaluate(&s, &ctx, vec![]), "unusual_vs_baseline").len(),
-        1
-    );
+    assert_eq!(only(&evaluate(&s, &ctx), "unusual_vs_baseline").len(), 1);
 }
 
 #[test]
@@ -493,28 +491,33 @@ fn findings_are_sorted_worst_first_and_ids_are_unique_in_table() {
     let mut s = healthy();
     s.processes.as_mut().unwrap().push(proc_(300, 1, "sh", "Z"));
     s.filesystems.as_mut().unwrap()[1] = fs("/run", "tmpfs", GIB, GIB, 0);
-    let info = finding("clock_unsynced", Severity::Info, "clock", vec![]);
-    let f = evaluate(&s, &Context::for_snapshot(&s), vec![info]);
+    s.facts.clock = Some(crate::facts::ClockState {
+        state: libc::TIME_ERROR,
+        status: libc::STA_UNSYNC,
+        max_error_us: 16_000_000,
+    });
+    let f = evaluate(&s, &Context::for_snapshot(&s));
     assert_eq!(
         ids(&f),
         ["disk_almost_full", "zombie_processes", "clock_unsynced"]
     );
     assert_eq!(worst(&f), Some(Severity::Critical));
-    let mut seen = std::collections::HashSet::new();
-    assert!(RULES.iter().all(|r| seen.insert(r.id)));
 }
 
 #[test]
-fn reevaluate_with_a_baseline_keeps_collector_findings() {
+fn reevaluate_with_a_baseline_keeps_log_event_findings() {
     let mut s = healthy();
     s.load.as_mut().unwrap().one = 3.9;
-    let oom = finding(
-        "oom_kill",
-        Severity::Critical,
-        "OOM killer killed java (pid 7)",
-        vec![],
-    );
-    s.findings = evaluate(&s, &Context::for_snapshot(&s), vec![oom]);
+    s.facts.log_events.push(crate::facts::LogEvent {
+        id: "oom_kill",
+        culprit: "java".into(),
+        detail: Some("pid 7".into()),
+        count: 1,
+        first: None,
+        last: None,
+        lines: vec!["- Out of memory: Killed process 7 (java)".into()],
+    });
+    s.findings = evaluate(&s, &Context::for_snapshot(&s));
     assert_eq!(ids(&s.findings), ["oom_kill"]);
     let usual = Usual {
         median: 0.5,

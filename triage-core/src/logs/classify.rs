@@ -1,7 +1,8 @@
-//! Kernel and system events → findings. A pure function over entries, used by the
-//! snapshot (over the whole kernel ring buffer) and by `triage logs`.
+//! Kernel and system events in log entries, as [`LogEvent`] facts. A pure function over
+//! entries, used by the snapshot (over the whole kernel ring buffer) and by `triage logs`;
+//! [`crate::findings`] turns the events into findings.
 //!
-//! Each rule matches a message format printed by the kernel or systemd:
+//! Each pattern matches a message format printed by the kernel or systemd:
 //! `oom_kill` (mm/oom_kill.c `Out of memory: Killed process %d (%s)`, `oom-kill:constraint=…`),
 //! `hung_task` (kernel/hung_task.c `INFO: task %s:%d blocked for more than %ld seconds.`),
 //! `soft_lockup` (kernel/watchdog.c `BUG: soft lockup - CPU#%d stuck for %us! [%s:%d]`),
@@ -13,22 +14,23 @@
 //! `Possible SYN flooding on port %d`) and `service_failed` (systemd
 //! `UNIT: Failed with result '%s'`, `Failed to start %s`).
 //!
-//! One finding per id and culprit, with a count, first and last time and up to
+//! One event per id and culprit, with a count, first and last time and up to
 //! [`MAX_EVIDENCE`] matching lines.
 
 use std::collections::HashMap;
 
 use super::rules::{service_support, Hit, Rule, RULES};
 use super::LogEntry;
-use crate::snapshot::{Finding, Severity, Time};
+use crate::facts::LogEvent;
+use crate::snapshot::Time;
 
-/// Most evidence lines kept per finding (the first ones and the last one).
+/// Most lines kept per event (the first ones and the last one); the finding adds a
+/// count line before them.
 pub const MAX_EVIDENCE: usize = 5;
 
 #[derive(Debug)]
 struct Group {
     id: &'static str,
-    severity: Severity,
     culprit: String,
     detail: Option<String>,
     count: usize,
@@ -38,9 +40,9 @@ struct Group {
     last_line: Option<String>,
 }
 
-/// The findings in `entries` (any order of sources; oldest first within each), one per
+/// The events in `entries` (any order of sources; oldest first within each), one per
 /// id and culprit, in order of first appearance.
-pub fn classify(entries: &[LogEntry]) -> Vec<Finding> {
+pub fn events(entries: &[LogEntry]) -> Vec<LogEvent> {
     let mut groups: Vec<Group> = Vec::new();
     let mut index: HashMap<(&'static str, String), usize> = HashMap::new();
     // The last `service_failed` unit and how many entries ago, to attach the
@@ -57,10 +59,10 @@ pub fn classify(entries: &[LogEntry]) -> Vec<Finding> {
                 }
             }
         }
-        let (id, severity, h) = match found {
-            Some((r, h)) => (r.id, r.severity, h),
+        let (id, h) = match found {
+            Some((r, h)) => (r.id, h),
             None => match service_support(msg, &last_unit, i) {
-                Some(h) => ("service_failed", Severity::Warning, h),
+                Some(h) => ("service_failed", h),
                 None => continue,
             },
         };
@@ -71,7 +73,6 @@ pub fn classify(entries: &[LogEntry]) -> Vec<Finding> {
         let gi = *index.entry(key).or_insert_with(|| {
             groups.push(Group {
                 id,
-                severity,
                 culprit: h.culprit.clone(),
                 detail: None,
                 count: 0,
@@ -105,7 +106,7 @@ pub fn classify(entries: &[LogEntry]) -> Vec<Finding> {
             g.last_line = Some(line);
         }
     }
-    groups.into_iter().map(finding).collect()
+    groups.into_iter().map(event).collect()
 }
 
 fn evidence_line(e: &LogEntry) -> String {
@@ -116,85 +117,18 @@ fn evidence_line(e: &LogEntry) -> String {
     format!("{time} {}", e.message)
 }
 
-fn finding(g: Group) -> Finding {
-    let count = g.count.max(1);
-    let c = &g.culprit;
-    let d = g.detail.as_deref();
-    let with = |s: &str| d.map_or(s.to_string(), |d| format!("{s} ({d})"));
-    let mut title = match g.id {
-        "oom_kill" => with(&format!("OOM killer killed {c}")),
-        "hung_task" => with(&format!("hung task {c}")),
-        "soft_lockup" => with(&format!("soft lockup: {c}")),
-        "segfault" => match d {
-            Some(d) => format!("{c} crashed: segfault {d}"),
-            None => format!("{c} crashed: segfault"),
-        },
-        "io_error" => with(&format!("I/O errors on {c}")),
-        "fs_error" => with(&format!("filesystem error on {c}")),
-        "conntrack_full" => "conntrack table full: new connections dropped".to_string(),
-        "syn_flood" => format!("possible SYN flood on port {c}"),
-        "service_failed" => match d {
-            Some(d) => format!("{c} failed ({d})"),
-            None => format!("{c} failed"),
-        },
-        other => format!("{other}: {c}"),
-    };
-    if count > 1 {
-        title.push_str(&format!(", {count} times"));
+fn event(g: Group) -> LogEvent {
+    let mut lines = g.evidence;
+    lines.extend(g.last_line);
+    LogEvent {
+        id: g.id,
+        culprit: g.culprit,
+        detail: g.detail,
+        count: g.count.max(1),
+        first: g.first,
+        last: g.last,
+        lines,
     }
-    let fmt = |t: Option<Time>| {
-        t.map(|t| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string())
-            .unwrap_or_else(|| "unknown".into())
-    };
-    let mut evidence = vec![format!(
-        "{count} time{} in the log, first {}, last {}",
-        if count == 1 { "" } else { "s" },
-        fmt(g.first),
-        fmt(g.last)
-    )];
-    evidence.extend(g.evidence);
-    if let Some(l) = g.last_line {
-        evidence.push(l);
-    }
-    Finding {
-        id: g.id.to_string(),
-        severity: g.severity,
-        title,
-        evidence,
-        vars: runbook_vars(g.id, &g.culprit, g.detail.as_deref()),
-    }
-}
-
-/// The culprit as runbook variables: the process, device, unit or port it names, and
-/// the pid where the kernel printed one.
-fn runbook_vars(
-    id: &str,
-    culprit: &str,
-    detail: Option<&str>,
-) -> std::collections::BTreeMap<String, String> {
-    let mut vars = std::collections::BTreeMap::new();
-    let name = match id {
-        "oom_kill" | "hung_task" | "soft_lockup" | "segfault" => Some("process"),
-        "io_error" | "fs_error" => Some("device"),
-        "service_failed" => Some("unit"),
-        "syn_flood" => Some("port"),
-        _ => None,
-    };
-    if let Some(name) = name.filter(|_| !culprit.is_empty() && !culprit.starts_with("cpu ")) {
-        vars.insert(name.to_string(), culprit.to_string());
-    }
-    let pid = detail
-        .and_then(|d| d.split("pid ").nth(1))
-        .map(|rest| {
-            rest.chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>()
-        })
-        .filter(|p| !p.is_empty());
-    if let Some(pid) = pid {
-        vars.insert("pid".to_string(), pid);
-    }
-    vars
 }
 
 #[cfg(test)]

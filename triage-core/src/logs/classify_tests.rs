@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::logs::formats::{parse_line, ParseCtx, Parsed};
+use crate::snapshot::{Finding, Severity};
 
 fn entries(text: &str) -> Vec<LogEntry> {
     let ctx = ParseCtx {
@@ -16,6 +17,11 @@ fn entries(text: &str) -> Vec<LogEntry> {
             _ => None,
         })
         .collect()
+}
+
+/// The findings of the events in `entries`, as the engine makes them.
+fn classify(entries: &[LogEntry]) -> Vec<Finding> {
+    crate::findings::catalogue::event_findings(&events(entries))
 }
 
 fn one(text: &str) -> Finding {

@@ -18,6 +18,9 @@ pub mod kmsg;
 pub mod revlines;
 mod rules;
 
+#[cfg(test)]
+pub(crate) use rules::pattern_ids;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -218,7 +221,7 @@ pub fn read(root: &HostRoot, q: &Query) -> Report {
     if q.kernel_only {
         entries.retain(|e| e.kernel);
     }
-    report.findings = classify::classify(&entries);
+    report.findings = crate::findings::catalogue::event_findings(&classify::events(&entries));
     if let Some(re) = &q.grep {
         entries.retain(|e| re.is_match(&e.message));
     }

@@ -1,12 +1,11 @@
-//! The rule table of [`super::classify`]: one entry per kernel or systemd message
-//! format, each with its finding id, severity, a substring that must appear (so the regex
+//! The pattern table of [`super::classify`]: one entry per kernel or systemd message
+//! format, each with the finding id it supports (severity and title are decided in
+//! [`crate::findings::catalogue`]), a substring that must appear (so the regex
 //! runs only on candidate lines) and how to read the culprit from the captures.
 
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
-
-use crate::snapshot::Severity;
 
 /// What a rule saw in one message.
 pub(super) struct Hit {
@@ -17,21 +16,19 @@ pub(super) struct Hit {
     pub counts: bool,
 }
 
-/// A rule: finding id, severity, a cheap substring that must appear, the pattern, and
-/// how to read the captures.
+/// A pattern: finding id, a cheap substring that must appear, the pattern, and how to
+/// read the captures.
 pub(super) struct Rule {
     pub id: &'static str,
-    pub severity: Severity,
     pub needle: &'static str,
     pub re: LazyLock<Regex>,
     pub hit: fn(&Captures<'_>) -> Hit,
 }
 
 macro_rules! rule {
-    ($id:expr, $sev:ident, $needle:expr, $re:expr, $hit:expr) => {
+    ($id:expr, $needle:expr, $re:expr, $hit:expr) => {
         Rule {
             id: $id,
-            severity: Severity::$sev,
             needle: $needle,
             re: LazyLock::new(|| Regex::new($re).expect("static regex")),
             hit: $hit,
@@ -65,14 +62,12 @@ const UNIT: &str =
 pub(super) static RULES: [Rule; 22] = [
     rule!(
         "oom_kill",
-        Critical,
         "illed process",
         r"Killed process (\d+),? (?:UID \d+,? )?\(([^)]*)\)",
         |c| hit(cap(c, 2), Some(format!("pid {}", cap(c, 1))))
     ),
     rule!(
         "oom_kill",
-        Critical,
         "oom-kill:",
         r"oom-kill:constraint=([A-Z_]+).*?(?:,oom_memcg=([^,]*))?(?:,task_memcg=[^,]*)?,task=([^,]*),pid=(\d+)",
         |c| support(
@@ -85,14 +80,12 @@ pub(super) static RULES: [Rule; 22] = [
     ),
     rule!(
         "oom_kill",
-        Critical,
         "Kill process",
         r"Kill process (\d+) \(([^)]*)\) score",
         |c| support(cap(c, 2), Some(format!("pid {}", cap(c, 1))))
     ),
     rule!(
         "hung_task",
-        Warning,
         "blocked for more than",
         r"task (.+?):(\d+) blocked for more than (\d+) seconds",
         |c| hit(
@@ -106,7 +99,6 @@ pub(super) static RULES: [Rule; 22] = [
     ),
     rule!(
         "soft_lockup",
-        Critical,
         "soft lockup",
         r"soft lockup - CPU#(\d+) stuck for (\d+)s! \[(.+):(\d+)\]",
         |c| hit(
@@ -121,21 +113,18 @@ pub(super) static RULES: [Rule; 22] = [
     ),
     rule!(
         "soft_lockup",
-        Critical,
         "hard LOCKUP",
         r"[Hh]ard LOCKUP on cpu (\d+)",
         |c| hit(format!("cpu {}", cap(c, 1)), Some("hard lockup".into()))
     ),
     rule!(
         "segfault",
-        Warning,
         "segfault at",
         r"(\S+?)\[(\d+)\]: segfault at \S+ ip \S+ sp \S+ error \S+(?: in ([^\[\s]+))?",
         |c| hit(cap(c, 1), c.get(3).map(|m| format!("in {}", m.as_str())))
     ),
     rule!(
         "segfault",
-        Warning,
         "general protection",
         r"traps: (\S+?)\[(\d+)\] general protection(?:.* in ([^\[\s]+))?",
         |c| hit(
@@ -148,63 +137,54 @@ pub(super) static RULES: [Rule; 22] = [
     ),
     rule!(
         "io_error",
-        Critical,
         "error, dev ",
         r"(\w[\w ]*?) error, dev ([\w-]+), sector (\d+)",
         |c| hit(cap(c, 2), Some(format!("{} error", cap(c, 1))))
     ),
     rule!(
         "io_error",
-        Critical,
         "Buffer I/O error",
         r"Buffer I/O error on dev(?:ice)? ([\w-]+)",
         |c| hit(cap(c, 1), Some("buffer I/O error".into()))
     ),
     rule!(
         "io_error",
-        Critical,
         "failing I/O",
         r"block ([\w-]+): no available path - failing I/O",
         |c| hit(cap(c, 1), Some("no available path".into()))
     ),
     rule!(
         "io_error",
-        Critical,
         "timeout",
         r"nvme (nvme\d+): I/O (?:tag )?\d+ .*timeout",
         |c| hit(cap(c, 1), Some("I/O timeout".into()))
     ),
     rule!(
         "io_error",
-        Critical,
         "Disk failure on",
         r"(md\S*?): Disk failure on ([\w-]+)",
         |c| hit(cap(c, 2), Some(format!("disk failure in {}", cap(c, 1))))
     ),
     rule!(
         "fs_error",
-        Critical,
         "-fs error",
         r"(EXT[234])-fs error \(device ([^)]+)\)",
         |c| hit(cap(c, 2), Some(format!("{} error", cap(c, 1))))
     ),
     rule!(
         "fs_error",
-        Critical,
         "Remounting filesystem read-only",
         r"(?:([\w-]+?)(?:-fs)?(?: \w+)? ?(?:\(([^)]+)\))?: )?Remounting filesystem read-only",
         |c| hit(or_unknown(cap(c, 2)), Some("remounted read-only".into()))
     ),
     rule!(
         "fs_error",
-        Critical,
         "XFS",
         r"XFS \(([^)]+)\): .*?(?:[Ss]hutting down filesystem|[Ff]ilesystem has been shut down|Corruption)",
         |c| hit(cap(c, 1), Some("XFS shut down".into()))
     ),
     rule!(
         "fs_error",
-        Critical,
         "error while writing superblock",
         r"(?:\(([^)]+)\): )?I/O error while writing superblock",
         |c| hit(
@@ -214,40 +194,41 @@ pub(super) static RULES: [Rule; 22] = [
     ),
     rule!(
         "fs_error",
-        Critical,
         "BTRFS",
         r"BTRFS (?:error|critical) \(device ([^)]+)\)",
         |c| hit(cap(c, 1), Some("btrfs error".into()))
     ),
     rule!(
         "conntrack_full",
-        Critical,
         "table full",
         r"nf_conntrack: (?:nf_conntrack: )?table full, dropping packet",
         |_| hit(String::new(), None)
     ),
     rule!(
         "syn_flood",
-        Warning,
         "SYN flooding",
         r"Possible SYN flooding on port (?:\[[^\]]*\]:)?(\d+)",
         |c| hit(cap(c, 1), None)
     ),
     rule!(
         "service_failed",
-        Warning,
         "Failed with result",
         r"(\S+\.(?:service|socket|mount|timer|path|scope|slice|swap|automount|target|device)): Failed with result '([^']+)'",
         |c| hit(cap(c, 1), Some(cap(c, 2)))
     ),
     rule!(
         "service_failed",
-        Warning,
         "failed state",
         r"Unit (\S+) entered failed state",
         |c| hit(cap(c, 1), None)
     ),
 ];
+
+/// The finding ids the patterns support (`service_failed` also from supporting lines).
+#[cfg(test)]
+pub(crate) fn pattern_ids() -> impl Iterator<Item = &'static str> {
+    RULES.iter().map(|r| r.id).chain(["service_failed"])
+}
 
 static MAIN_EXITED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(

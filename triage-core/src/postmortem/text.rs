@@ -225,86 +225,10 @@ impl Lang {
         }
     }
 
-    /// A suggested action item that would have prevented or caught `finding` earlier.
+    /// A suggested action item that would have prevented or caught `finding` earlier
+    /// (the catalogue's countermeasure).
     pub fn suggestion(self, f: &Finding) -> String {
-        let var = |names: &[&str]| -> String {
-            names
-                .iter()
-                .find_map(|n| f.vars.get(*n))
-                .cloned()
-                .unwrap_or_else(|| f.title.clone())
-        };
-        let (en, ja): (String, String) = match f.id.as_str() {
-            "disk_almost_full" | "inodes_almost_full" => {
-                let m = var(&["mount", "mount_point"]);
-                (
-                    format!("Alert at 80% on {m}; add log rotation"),
-                    format!("{m} の使用率 80% で警告を出す。ログローテーションを設定する"),
-                )
-            }
-            "oom_kill" => {
-                let p = var(&["process", "comm"]);
-                (
-                    format!("Set a memory limit for {p}; alert when available memory < 10%"),
-                    format!("{p} のメモリ上限を設定し、空きメモリ 10% 未満で警告を出す"),
-                )
-            }
-            "memory_pressure" => (
-                "Alert on memory PSI; find what grew and size memory for it".into(),
-                "メモリ PSI で警告を出し、増えた原因を特定してメモリを見直す".into(),
-            ),
-            "load_high" => (
-                "Alert on load per CPU; find what drove the load and cap it".into(),
-                "CPU あたりのロードで警告を出し、負荷の原因を特定して制限する".into(),
-            ),
-            "zombie_processes" => {
-                let p = var(&["process", "parent"]);
-                (
-                    format!("Fix the parent of the zombies ({p}) so it reaps its children"),
-                    format!("ゾンビの親プロセス（{p}）が子を回収するよう修正する"),
-                )
-            }
-            "hung_task" | "io_error" | "fs_error" => {
-                let d = var(&["device", "mount"]);
-                (
-                    format!("Check the health of {d} (SMART, controller logs); plan a replacement"),
-                    format!("{d} の状態（SMART、コントローラのログ）を確認し、交換を計画する"),
-                )
-            }
-            "conntrack_full" => (
-                "Raise nf_conntrack_max; alert at 80% of the table".into(),
-                "nf_conntrack_max を引き上げ、テーブル使用率 80% で警告を出す".into(),
-            ),
-            "syn_flood" => (
-                "Keep SYN cookies on; rate-limit or filter the sources upstream".into(),
-                "SYN cookies を有効にし、上流で送信元を制限またはフィルタする".into(),
-            ),
-            "service_failed" => {
-                let u = var(&["unit", "service"]);
-                (
-                    format!("Alert when {u} fails; review its Restart= policy"),
-                    format!("{u} の停止で警告を出し、Restart= の設定を見直す"),
-                )
-            }
-            "listener_gone" => {
-                let p = var(&["port"]);
-                (
-                    format!("Monitor port {p} from outside the host"),
-                    format!("ポート {p} をホスト外部から監視する"),
-                )
-            }
-            "segfault" | "soft_lockup" => {
-                let p = var(&["process", "comm"]);
-                (
-                    format!("Report the crash of {p} to its owners with the kernel log lines"),
-                    format!("{p} のクラッシュをカーネルログとともに担当者へ報告する"),
-                )
-            }
-            _ => (
-                format!("Prevent a recurrence of: {}", f.title),
-                format!("再発防止: {}", f.title),
-            ),
-        };
+        let (en, ja) = crate::findings::catalogue::countermeasure(f);
         match self {
             Lang::En => en,
             Lang::Ja => ja,

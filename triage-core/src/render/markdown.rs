@@ -370,11 +370,7 @@ fn listeners(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "|---|---|---|---:|---|---:|---:|")?;
     let q = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
     for l in ls {
-        let addr = if l.address.contains(':') {
-            format!("[{}]:{}", l.address, l.port)
-        } else {
-            format!("{}:{}", l.address, l.port)
-        };
+        let addr = l.address_port();
         // A TCP accept queue at its backlog drops new connections.
         let full = l.protocol.starts_with("tcp")
             && matches!((l.recv_q, l.send_q), (Some(r), Some(b)) if b > 0 && r >= b);

@@ -35,35 +35,10 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Every finding id a runbook may name in `triggers` (DESIGN.md "Findings", and the rules of
-/// the kernel-log and system findings).
-pub const KNOWN_FINDING_IDS: &[&str] = &[
-    "oom_kill",
-    "disk_almost_full",
-    "inodes_almost_full",
-    "load_high",
-    "cpu_saturated",
-    "iowait_high",
-    "steal_high",
-    "memory_pressure",
-    "swap_heavy",
-    "zombie_processes",
-    "uninterruptible_processes",
-    "process_restarting",
-    "listen_queue_overflow",
-    "conn_state_anomaly",
-    "clock_unsynced",
-    "unusual_vs_baseline",
-    "hung_task",
-    "soft_lockup",
-    "segfault",
-    "io_error",
-    "fs_error",
-    "conntrack_full",
-    "syn_flood",
-    "service_failed",
-    "listener_gone",
-];
+/// Every finding id a runbook may name in `triggers`: the ids of
+/// [`crate::findings::catalogue`].
+pub static KNOWN_FINDING_IDS: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| crate::findings::catalogue::ids().collect());
 
 /// Variables every runbook may use without declaring them in `[vars]`: findings name their
 /// culprit with these, and `host` is this machine's name.

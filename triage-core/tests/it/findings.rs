@@ -13,7 +13,7 @@ fn load(name: &str) -> Snapshot {
 #[test]
 fn rules_over_a_json_fixture() {
     let s = load("b.json");
-    let f = evaluate(&s, &Context::for_snapshot(&s), Vec::new());
+    let f = evaluate(&s, &Context::for_snapshot(&s));
     let ids: Vec<&str> = f.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["disk_almost_full", "conn_state_anomaly"], "{f:#?}");
     assert_eq!(f[0].severity, Severity::Warning);
@@ -26,7 +26,7 @@ fn rules_over_a_json_fixture() {
     );
     // The same host half an hour earlier: a zombie under cron, nothing else.
     let a = load("a.json");
-    let f = evaluate(&a, &Context::for_snapshot(&a), Vec::new());
+    let f = evaluate(&a, &Context::for_snapshot(&a));
     let ids: Vec<&str> = f.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["zombie_processes"], "{f:#?}");
     assert!(f[0].title.contains("cron (pid 640)"), "{}", f[0].title);

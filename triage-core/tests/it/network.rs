@@ -322,7 +322,11 @@ fn full_accept_queue_is_a_finding() {
     let l = find(&net, "tcp", addr).expect("our listener");
     assert_eq!(l.send_q, Some(1));
     assert!(l.recv_q >= Some(1), "{l:?}");
-    let findings = ctx.take_findings();
+    // The collector reports the queue; the findings engine decides, once.
+    let mut snap = triage_core::Snapshot::empty(triage_core::snapshot::now());
+    snap.listeners = Some(vec![l.clone()]);
+    let context = triage_core::findings::Context::for_snapshot(&snap);
+    let findings = triage_core::findings::evaluate(&snap, &context);
     let f = findings
         .iter()
         .find(|f| f.id == "listen_queue_overflow" && f.title.contains(&addr.port().to_string()))
@@ -332,7 +336,8 @@ fn full_accept_queue_is_a_finding() {
     // An idle listener is not a finding.
     let mut idle = l.clone();
     idle.recv_q = Some(0);
-    assert!(network::listen_queue_overflow(&idle).is_none());
+    snap.listeners = Some(vec![idle]);
+    assert!(triage_core::findings::evaluate(&snap, &context).is_empty());
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! All of this crate's integration tests in one binary: one link instead of one per file.
 
+mod accept_queue;
 mod check;
 mod common;
 mod deb;

@@ -6,13 +6,13 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A private tmux server whose socket lives in a temporary directory (gone afterwards).
-struct Tmux {
+pub(crate) struct Tmux {
     socket: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Tmux {
-    fn new() -> Tmux {
+    pub(crate) fn new() -> Tmux {
         let dir = tempfile::tempdir().unwrap();
         Tmux {
             socket: dir.path().join("tmux.sock"),
@@ -20,7 +20,31 @@ impl Tmux {
         }
     }
 
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
+    /// The real `triage` in session `e2e`, `width`×`height`, state in `home`; `None`
+    /// (after saying SKIP) without tmux.
+    pub(crate) fn triage(home: &Path, width: u16, height: u16) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("SKIP: tmux is not installed (apt-get install tmux to run this test)");
+            return None;
+        }
+        let bin = assert_cmd::cargo::cargo_bin("triage");
+        let tmux = Tmux::new();
+        let cmd = format!(
+            "env TRIAGE_HOME='{}' USER=tester TERM=xterm-256color '{}'",
+            home.display(),
+            bin.display()
+        );
+        let (w, h) = (width.to_string(), height.to_string());
+        let out = tmux.cmd(&["new-session", "-d", "-s", "e2e", "-x", &w, "-y", &h, &cmd]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(tmux)
+    }
+
+    pub(crate) fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-S")
             .arg(&self.socket)
@@ -29,7 +53,7 @@ impl Tmux {
             .unwrap()
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
     }
 
@@ -40,7 +64,7 @@ impl Tmux {
     }
 
     /// Wait until the screen contains `text`; the screen on timeout.
-    fn wait_for(&self, text: &str) -> Result<String, String> {
+    pub(crate) fn wait_for(&self, text: &str) -> Result<String, String> {
         let start = Instant::now();
         loop {
             let s = self.screen();
@@ -75,34 +99,10 @@ fn journal_text(home: &Path) -> String {
 
 #[test]
 fn note_from_the_tui_reaches_the_journal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIP: tmux is not installed (apt-get install tmux to run this test)");
-        return;
-    }
     let home = tempfile::tempdir().unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("triage");
-    let tmux = Tmux::new();
-    let cmd = format!(
-        "env TRIAGE_HOME='{}' USER=tester TERM=xterm-256color '{}'",
-        home.path().display(),
-        bin.display()
-    );
-    let out = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &cmd,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let Some(tmux) = Tmux::triage(home.path(), 100, 30) else {
+        return;
+    };
     let first = tmux
         .wait_for("Detect")
         .unwrap_or_else(|s| panic!("no first frame:\n{s}"));

@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::snapshot::{Connections, Finding, Listener, Severity};
+use crate::snapshot::{Connections, Listener};
 
 pub use listening::tcp_listeners;
 pub use owners::{Owner, Owners};
@@ -174,11 +174,7 @@ pub fn collect_with(ctx: &Ctx, source: Source) -> Result<Network> {
             owners.denied
         ));
     }
-    let net = tally.finish(&owners);
-    for f in net.listeners.iter().filter_map(listen_queue_overflow) {
-        ctx.add_finding(f);
-    }
-    Ok(net)
+    Ok(tally.finish(&owners))
 }
 
 /// Stream every table from `source` into a tally.
@@ -239,42 +235,4 @@ fn read_tables<'a>(
         )));
     }
     Ok(tally)
-}
-
-/// `listen_queue_overflow`: a TCP listener whose accept queue is at its backlog
-/// (`recv_q >= send_q > 0`): the application does not accept fast enough and the kernel
-/// drops (or SYN-cookies) new connections. The findings engine may apply the same rule to
-/// `snapshot.listeners`; this is the collector-side report.
-pub fn listen_queue_overflow(l: &Listener) -> Option<Finding> {
-    let (recv_q, backlog) = (l.recv_q?, l.send_q?);
-    if !l.protocol.starts_with("tcp") || backlog == 0 || recv_q < backlog {
-        return None;
-    }
-    let who = match (&l.process, l.pid) {
-        (Some(name), Some(pid)) => format!("{name} (pid {pid})"),
-        _ => "an unknown process".to_string(),
-    };
-    Some(Finding {
-        id: "listen_queue_overflow".into(),
-        severity: Severity::Warning,
-        title: format!(
-            "accept queue full on {} port {}: {who} is not accepting connections fast enough",
-            l.protocol, l.port
-        ),
-        evidence: vec![
-            format!(
-                "{} {}: {recv_q} connection(s) waiting to be accepted, backlog {backlog} \
-                 (Recv-Q >= Send-Q in `ss -ltn`)",
-                l.protocol,
-                tally::address_port(&l.address, l.port)
-            ),
-            "overflows since boot: `nstat -az TcpExtListenOverflows TcpExtListenDrops`".into(),
-        ],
-        vars: [("port", l.port.to_string())]
-            .into_iter()
-            .chain(l.pid.map(|p| ("pid", p.to_string())))
-            .chain(l.process.clone().map(|p| ("process", p)))
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    })
 }

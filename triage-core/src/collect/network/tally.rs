@@ -221,15 +221,6 @@ pub fn shown_ip(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// `address:port`, with IPv6 addresses in brackets.
-pub fn address_port(address: &str, port: u16) -> String {
-    if address.contains(':') {
-        format!("[{address}]:{port}")
-    } else {
-        format!("{address}:{port}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,7 +283,7 @@ mod tests {
         let shown: Vec<String> = net
             .listeners
             .iter()
-            .map(|l| format!("{} {}", l.protocol, address_port(&l.address, l.port)))
+            .map(|l| format!("{} {}", l.protocol, l.address_port()))
             .collect();
         assert_eq!(shown, ["tcp 0.0.0.0:80", "tcp6 [::]:22", "udp 0.0.0.0:53"]);
         assert_eq!(net.listeners[0].user.as_deref(), Some("root"));
@@ -328,6 +319,5 @@ mod tests {
     fn mapped_addresses_show_as_v4() {
         let a: SocketAddr = "[::ffff:192.0.2.1]:1".parse().unwrap();
         assert_eq!(shown_ip(a.ip()).to_string(), "192.0.2.1");
-        assert_eq!(address_port("::", 22), "[::]:22");
     }
 }

@@ -1,8 +1,10 @@
 //! What the Fix step offers: the steps of the runbooks matched to the current findings
-//! (and the host's role), else read-only checks suggested per finding id, else a general
+//! (and the host's role), else the read-only checks the findings catalogue suggests per finding id, else a general
 //! set (`dmesg`, `df`, `ss`, `uptime`).
 
 use std::time::Duration;
+
+use triage_core::findings::catalogue;
 
 use crate::tui::ctx::Ctx;
 
@@ -21,26 +23,6 @@ pub struct Item {
     pub timeout: Duration,
     /// Why it cannot run (a variable with no value); `None` when runnable.
     pub blocked: Option<String>,
-}
-
-/// Read-only checks per finding id, while no runbook matches.
-fn suggested(finding: &str) -> &'static [&'static str] {
-    match finding {
-        "oom_kill" | "memory_pressure" => &[
-            "dmesg -T | grep -i -B2 -A8 'out of memory' | tail -40",
-            "free -m",
-            "ps -eo pid,rss,comm --sort=-rss | head -15",
-        ],
-        "disk_almost_full" | "inodes_almost_full" => &["df -h", "df -i"],
-        "load_high" | "cpu_saturated" => &[
-            "uptime",
-            "ps -eo pid,stat,pcpu,rss,comm --sort=-pcpu | head -15",
-        ],
-        "hung_task" | "io_error" | "fs_error" | "soft_lockup" => &["dmesg -T | tail -50"],
-        "listener_gone" | "syn_flood" | "conntrack_full" => &["ss -tlnp", "ss -s"],
-        "service_failed" => &["systemctl --failed --no-pager"],
-        _ => &[],
-    }
 }
 
 /// What to offer: matched runbook steps, else suggested checks, else a general set.
@@ -81,7 +63,8 @@ pub fn items(ctx: &Ctx) -> Vec<Item> {
     if out.is_empty() {
         let mut cmds: Vec<(&str, String)> = Vec::new();
         for f in findings {
-            for c in suggested(&f.id) {
+            let suggested = catalogue::get(&f.id).map_or(&[][..], |e| e.checks);
+            for c in suggested {
                 if !cmds.iter().any(|(x, _)| x == c) {
                     cmds.push((c, f.title.clone()));
                 }
