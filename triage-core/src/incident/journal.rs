@@ -296,18 +296,18 @@ mod tests {
             ("USER", "root"),
         ]);
         assert_eq!(
-            responder_from(&all, Some("web-team")).as_deref(),
+            responder_from(all, Some("web-team")).as_deref(),
             Some("db-oncall")
         );
         let login = env(&[("SUDO_USER", "alice"), ("USER", "root")]);
         assert_eq!(
-            responder_from(&login, Some("web-team")).as_deref(),
+            responder_from(login, Some("web-team")).as_deref(),
             Some("web-team")
         );
-        assert_eq!(responder_from(&login, Some(" ")).as_deref(), Some("alice"));
-        assert_eq!(responder_from(&login, None).as_deref(), Some("alice"));
+        assert_eq!(responder_from(login, Some(" ")).as_deref(), Some("alice"));
+        assert_eq!(responder_from(login, None).as_deref(), Some("alice"));
         let blank = env(&[("TRIAGE_RESPONDER", ""), ("SUDO_USER", ""), ("USER", "bob")]);
-        assert_eq!(responder_from(&blank, None).as_deref(), Some("bob"));
+        assert_eq!(responder_from(blank, None).as_deref(), Some("bob"));
         assert_eq!(responder_from(env(&[]), None), None);
     }
 
