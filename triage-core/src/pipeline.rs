@@ -216,6 +216,12 @@ impl Collector {
         let baseline = self.launch_baseline(t);
 
         let mut snap = Snapshot::empty(ctx.now);
+        if ctx.now != ctx.analysed_at {
+            snap.analysed_at = Some(ctx.analysed_at);
+        }
+        if let Some(w) = &ctx.capture_note {
+            snap.warn(collector::CAPTURE, w.clone());
+        }
         snap.host = self.finish(&mut snap, collector::HOST, host);
         snap.load = self.finish(&mut snap, collector::LOAD, load);
         snap.memory = self.finish(&mut snap, collector::MEMORY, memory);
@@ -247,8 +253,8 @@ impl Collector {
         if self.root.is_live() {
             snap.facts.clock = clock::read();
         }
-        let baseline = self.finish_baseline(&mut snap, baseline);
-        let context = crate::findings::Context::for_snapshot(&snap).with_baseline(baseline);
+        snap.baseline = self.finish_baseline(&mut snap, baseline);
+        let context = crate::findings::Context::for_snapshot(&snap);
         snap.findings = crate::findings::evaluate(&snap, &context);
         snap.timings_ms.insert(
             collector::FINDINGS.to_string(),

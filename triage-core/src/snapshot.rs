@@ -47,6 +47,8 @@ pub fn triage_version() -> &'static str {
 
 /// Names of the collectors, as used in `warnings[].collector` and `timings_ms`.
 pub mod collector {
+    /// When a saved tree was captured (`--root` only): which file said so.
+    pub const CAPTURE: &str = "capture";
     /// Host identity: name, kernel, OS, uptime.
     pub const HOST: &str = "host";
     /// Load averages and runnable tasks.
@@ -75,7 +77,8 @@ pub mod collector {
     pub const FINDINGS: &str = "findings";
 
     /// Every collector, in the order they appear in a snapshot.
-    pub const ALL: [&str; 13] = [
+    pub const ALL: [&str; 14] = [
+        CAPTURE,
         HOST,
         LOAD,
         CPU,
@@ -101,8 +104,12 @@ pub struct Snapshot {
     /// before the field existed.
     #[serde(default)]
     pub triage_version: String,
-    /// When collection started.
+    /// When collection started; for a saved tree (`--root`), when the tree was captured
+    /// (see `collect::capture`).
     pub collected_at: Time,
+    /// When the analysis ran, only when that is not `collected_at` (a saved tree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysed_at: Option<Time>,
     /// Wall time the whole snapshot took.
     pub duration_ms: u64,
     /// Host identity.
@@ -133,6 +140,11 @@ pub struct Snapshot {
     pub log_tail: Option<Vec<LogTailEntry>>,
     /// What changed on the host recently, newest first.
     pub recent_changes: Option<Vec<Change>>,
+    /// The usual figures at this hour from recorded history, computed once per snapshot;
+    /// absent without history. Findings, `history --compare` and the TUI compare against it
+    /// with [`crate::findings::usual::compare`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Baseline>,
     /// What is abnormal now, worst first.
     pub findings: Vec<Finding>,
     /// What could not be collected, and why.
@@ -152,6 +164,7 @@ impl Snapshot {
             schema_version: SCHEMA_VERSION,
             triage_version: triage_version().to_string(),
             collected_at,
+            analysed_at: None,
             duration_ms: 0,
             host: None,
             load: None,
@@ -167,6 +180,7 @@ impl Snapshot {
             kernel_log: None,
             log_tail: None,
             recent_changes: None,
+            baseline: None,
             findings: Vec::new(),
             warnings: Vec::new(),
             timings_ms: BTreeMap::new(),
@@ -192,7 +206,10 @@ impl Snapshot {
 
     /// Number of CPUs, when known.
     pub fn cpu_count(&self) -> Option<u32> {
-        self.cpu.as_ref().map(|c| c.count)
+        self.cpu
+            .as_ref()
+            .map(|c| c.count)
+            .or_else(|| self.host.as_ref().and_then(|h| h.cpus))
     }
 }
 
@@ -209,6 +226,10 @@ pub struct Host {
     pub uptime_seconds: u64,
     /// When the host booted.
     pub boot_time: Option<Time>,
+    /// CPUs the host has, from `cpuinfo`/`lscpu` in a saved tree whose `/proc/stat` (and
+    /// so the cpu section) is missing; the load rules divide by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<u32>,
 }
 
 /// Load averages (`/proc/loadavg`).

@@ -164,6 +164,19 @@ pub struct CheckArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
+    /// Exit-code convention: `nagios` (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or `npd`
+    /// for a Kubernetes node-problem-detector custom plugin (0 OK, 1 problem, 3 unknown).
+    #[arg(long, value_enum, default_value_t = ExitCodes::Nagios)]
+    pub exit_codes: ExitCodes,
+}
+
+/// Exit-code conventions of `triage check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExitCodes {
+    /// Monitoring plugins (Nagios, Icinga, Sensu).
+    Nagios,
+    /// Kubernetes node-problem-detector custom plugins.
+    Npd,
 }
 
 /// `triage incident …`.
@@ -213,6 +226,10 @@ pub struct PostmortemArgs {
     /// Language of the skeleton.
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
+    /// Template: `default`, `sre` (Google SRE book format), `shogai` (the five Japanese
+    /// headings), or a team's own NAME.md in STATE_DIR/postmortem or /etc/triage/postmortem.
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
     /// Write to FILE (atomically) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -1,12 +1,11 @@
 //! The single seam where the TUI (and the incident commands) get data that is not in the
 //! [`Snapshot`](triage_core::Snapshot): runbooks, the host inventory, reachability of
-//! dependencies, history and its baseline, the command runner and the postmortem renderer.
+//! dependencies, history, the command runner and the postmortem renderer.
 //! Every function returns plain data and never touches the terminal; the blocking ones
 //! (reachability, commands) are called off the UI thread.
 
 use std::time::Duration;
 
-use triage_core::baseline::Baseline;
 use triage_core::incident::{Incident, State};
 use triage_core::runbook::exec::CommandResult;
 use triage_core::runbook::inventory::{HostEntry, Reach};
@@ -58,17 +57,6 @@ pub fn history_samples(since: Time) -> Vec<(Time, f64, Option<f64>)> {
         .collect()
 }
 
-/// Usual values for this hour on earlier days; `None` without recorded history.
-pub fn baseline() -> Option<Baseline> {
-    let dir = triage_core::history::default_dir();
-    if !triage_core::history::has_store(&dir) {
-        return None;
-    }
-    triage_core::history::baseline_for(&dir, now())
-        .ok()
-        .flatten()
-}
-
 /// Run `cmd` with `sh -c` in its own process group, stdin closed, killing the whole
 /// group at `timeout`; output bounded and redacted. Blocking: call it off the UI thread.
 pub fn run_command(cmd: &str, timeout: Duration) -> CommandResult {
@@ -78,13 +66,14 @@ pub fn run_command(cmd: &str, timeout: Duration) -> CommandResult {
 /// The postmortem as Markdown, from the incident's journal and saved snapshots, in
 /// `lang` (`en` or `ja`). Secrets are masked. A template error is shown as the preview.
 pub fn postmortem_preview(incident: &Incident, _state: &State, lang: &str) -> String {
-    use triage_core::postmortem::{render, template_dir, Lang, Options};
+    use triage_core::postmortem::{render, template_dirs, Lang, Options};
     let library = runbooks();
     let opts = Options {
         lang: if lang == "ja" { Lang::Ja } else { Lang::En },
         redact: true,
         library: &library,
-        template_dir: Some(template_dir(&triage_core::state::state_dir())),
+        template: None,
+        template_dirs: template_dirs(&triage_core::state::state_dir()),
     };
     match render(incident, &opts) {
         Ok(r) => r.markdown,

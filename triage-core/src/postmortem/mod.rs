@@ -3,18 +3,19 @@
 //! English or Japanese (障碍内容 / 影響範囲 / 経過 / 対処方法 / 将来の対策).
 //!
 //! [`model`] gathers the facts; [`sections`] writes the parts code knows how to write;
-//! a [`template`] file (`runbooks/postmortem/{en,ja}.md`, built in, overridable by
-//! `STATE_DIR/postmortem/{en,ja}.md`) lays them out. What the journal does not say is a
+//! a Jinja [`template`] lays them out ([`context`] lists what it sees). Templates are
+//! found by name and language (see [`find_template`]). What the journal does not say is a
 //! `TODO:` line; every `TODO:` line is listed again at the end and in
 //! [`Rendered::todos`].
 
+pub mod context;
 pub mod model;
 pub mod sections;
 pub mod supporting;
 pub mod template;
 pub mod text;
 
-use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -40,15 +41,29 @@ impl Lang {
             Lang::Ja => "ja",
         }
     }
-
-    /// The built-in template.
-    fn builtin(self) -> &'static str {
-        match self {
-            Lang::En => include_str!("../../../runbooks/postmortem/en.md"),
-            Lang::Ja => include_str!("../../../runbooks/postmortem/ja.md"),
-        }
-    }
 }
+
+/// The templates shipped in the binary: (file name, source). `en.md`/`ja.md` are the
+/// default layout; `sre.md` is the Google SRE book's postmortem format; `shogai.md` has
+/// only the five headings of a Japanese 障碍報告書.
+const BUILTIN: &[(&str, &str)] = &[
+    ("en.md", include_str!("../../../runbooks/postmortem/en.md")),
+    ("ja.md", include_str!("../../../runbooks/postmortem/ja.md")),
+    (
+        "sre.md",
+        include_str!("../../../runbooks/postmortem/sre.md"),
+    ),
+    (
+        "shogai.md",
+        include_str!("../../../runbooks/postmortem/shogai.md"),
+    ),
+];
+
+/// The template names `--template` takes besides a team's own.
+pub const TEMPLATE_NAMES: &[&str] = &["default", "sre", "shogai"];
+
+/// A user template larger than this is refused (a template is a page, not a data file).
+const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
 
 /// How to render.
 #[derive(Debug, Clone)]
@@ -59,9 +74,12 @@ pub struct Options<'a> {
     pub redact: bool,
     /// Runbooks, for action-item suggestions (may be empty).
     pub library: &'a Library,
-    /// A directory whose `en.md`/`ja.md` replaces the built-in template (usually
-    /// `STATE_DIR/postmortem`); a missing file falls back to the built-in one.
-    pub template_dir: Option<PathBuf>,
+    /// Which template: `None` or `default` for the language's default layout, else a
+    /// name such as `sre` (see [`find_template`]).
+    pub template: Option<String>,
+    /// Directories searched for templates before the built-ins, first found wins
+    /// (usually [`template_dirs`]).
+    pub template_dirs: Vec<PathBuf>,
 }
 
 /// A rendered postmortem.
@@ -73,102 +91,99 @@ pub struct Rendered {
     pub todos: Vec<String>,
 }
 
-/// Every placeholder a template may use.
-pub const NAMES: &[&str] = &[
-    "id",
-    "title",
-    "host",
-    "status",
-    "opened",
-    "closed",
-    "duration",
-    "summary",
-    "impact",
-    "timeline",
-    "detection",
-    "root_cause_hints",
-    "trigger_hints",
-    "resolution",
-    "action_items",
-    "supporting",
-    "problems",
-    "todos",
-];
-
-/// Where a team's templates live: `STATE_DIR/postmortem` (holding `en.md`, `ja.md`).
-pub fn template_dir(state_dir: &Path) -> PathBuf {
-    state_dir.join("postmortem")
+/// Where a team's templates live, searched in this order: `STATE_DIR/postmortem`, then
+/// `/etc/triage/postmortem`.
+pub fn template_dirs(state_dir: &Path) -> Vec<PathBuf> {
+    vec![
+        state_dir.join("postmortem"),
+        PathBuf::from("/etc/triage/postmortem"),
+    ]
 }
 
 /// Render the postmortem of `incident`.
 pub fn render(incident: &Incident, opts: &Options) -> Result<Rendered> {
-    let template = load_template(opts.lang, opts.template_dir.as_deref())?;
+    let template = find_template(opts.template.as_deref(), opts.lang, &opts.template_dirs)?;
     let state = incident.state()?;
     let facts = Facts::gather(incident, &state, opts.redact);
-    Ok(render_facts(&facts, &template, opts))
+    render_facts(&facts, &template, opts)
 }
 
-/// Load the template for `lang`: `dir/<lang>.md` when it exists, else the built-in one.
-pub fn load_template(lang: Lang, dir: Option<&Path>) -> Result<Template> {
-    let file = format!("{}.md", lang.code());
-    if let Some(path) = dir.map(|d| d.join(&file)).filter(|p| p.exists()) {
-        if !path.is_file() {
-            // A FIFO here would block the read forever.
+/// The file names that hold template `name` in `lang`, most specific first: the default
+/// layout is `<lang>.md`; another name is `<name>.<lang>.md`, then `<name>.md`.
+fn candidates(name: Option<&str>, lang: Lang) -> Vec<String> {
+    match name.filter(|n| *n != "default") {
+        None => vec![format!("{}.md", lang.code())],
+        Some(n) => vec![format!("{n}.{}.md", lang.code()), format!("{n}.md")],
+    }
+}
+
+/// Load template `name` (default: the language's default layout) for `lang`: the first
+/// of its [`candidates`] found in `dirs`, in order, else the built-in one.
+pub fn find_template(name: Option<&str>, lang: Lang, dirs: &[PathBuf]) -> Result<Template> {
+    if let Some(n) = name {
+        if n.is_empty() || n.contains(['/', '\\']) || n.starts_with('.') {
             return Err(Error::Invalid(format!(
-                "{}: not a regular file; not read",
-                path.display()
+                "template name `{n}`: a plain name such as `sre`, not a path"
             )));
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        return Template::parse(&text, &path, NAMES);
     }
-    let builtin = PathBuf::from(format!("builtin:runbooks/postmortem/{file}"));
-    Template::parse(lang.builtin(), &builtin, NAMES)
+    let files = candidates(name, lang);
+    for dir in dirs {
+        for file in &files {
+            let path = dir.join(file);
+            if path.exists() {
+                return Template::parse(&read_template(&path)?, &path);
+            }
+        }
+    }
+    for file in &files {
+        if let Some((_, source)) = BUILTIN.iter().find(|(f, _)| f == file) {
+            let path = PathBuf::from(format!("builtin:runbooks/postmortem/{file}"));
+            return Template::parse(source, &path);
+        }
+    }
+    Err(Error::Invalid(format!(
+        "no postmortem template `{}` (looked for {} in {}; built in: {})",
+        name.unwrap_or("default"),
+        files.join(" or "),
+        dirs.iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        TEMPLATE_NAMES.join(", ")
+    )))
+}
+
+/// A user's template: a regular file (a FIFO would block the read forever), bounded.
+fn read_template(path: &Path) -> Result<String> {
+    if !path.is_file() {
+        return Err(Error::NotRegular {
+            path: path.to_path_buf(),
+            kind: "special file",
+        });
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut text = String::new();
+    file.take(MAX_TEMPLATE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| Error::io(path, e))?;
+    if text.len() as u64 > MAX_TEMPLATE_BYTES {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_TEMPLATE_BYTES,
+        });
+    }
+    Ok(text)
 }
 
 /// Render `facts` with `template`.
-pub fn render_facts(facts: &Facts, template: &Template, opts: &Options) -> Rendered {
-    let lang = opts.lang;
-    let t = lang.text();
-    let mut v: BTreeMap<&str, String> = BTreeMap::new();
-    v.insert("id", facts.id.clone());
-    v.insert("title", text::one_line(&facts.title));
-    v.insert("host", text::one_line(&facts.host));
-    let status = if facts.closed_at.is_some() {
-        t.closed
-    } else {
-        t.open
-    };
-    v.insert("status", status.to_string());
-    let when = |x: &Option<crate::snapshot::Time>| x.as_ref().map(sections::time);
-    v.insert("opened", when(&facts.opened_at).unwrap_or_default());
-    v.insert("closed", when(&facts.closed_at).unwrap_or_default());
-    let duration = match (facts.opened_at, facts.closed_at) {
-        (Some(a), Some(b)) => lang.duration((b - a).num_seconds().max(0).unsigned_abs()),
-        _ => t.ongoing.to_string(),
-    };
-    v.insert("duration", duration);
-    v.insert("summary", facts.summary.clone().unwrap_or_default());
-    v.insert("impact", text::answers(&facts.impact));
-    v.insert("timeline", sections::timeline(facts, lang));
-    v.insert("detection", sections::detection(facts, lang));
-    v.insert("root_cause_hints", sections::root_cause_hints(facts, lang));
-    v.insert("trigger_hints", sections::trigger_hints(facts, lang));
-    v.insert("resolution", sections::resolution(facts, lang));
-    v.insert(
-        "action_items",
-        sections::action_items(facts, lang, opts.library),
-    );
-    v.insert("supporting", sections::supporting(facts, lang));
-    v.insert("problems", sections::problems(facts, lang));
+pub fn render_facts(facts: &Facts, template: &Template, opts: &Options) -> Result<Rendered> {
     // First pass without the list, to find the TODO lines; then the real one.
-    let todos = collect_todos(&template.render(&v));
+    let first = template.render(&context::build(facts, opts, ""))?;
+    let todos = collect_todos(&first);
     let list: Vec<String> = todos.iter().map(|t| format!("- [ ] {t}")).collect();
-    v.insert("todos", list.join("\n"));
-    Rendered {
-        markdown: template.render(&v),
-        todos,
-    }
+    let markdown = template.render(&context::build(facts, opts, &list.join("\n")))?;
+    Ok(Rendered { markdown, todos })
 }
 
 /// `Section: text` (`Section / Subsection: text` under a `###`) for every line that
@@ -200,7 +215,22 @@ pub fn collect_todos(markdown: &str) -> Vec<String> {
             continue;
         }
         if let Some(h) = trimmed.strip_prefix("### ") {
-            heading = format!("{section} / {}", h.trim());
+            heading = if section.is_empty() {
+                h.trim().to_string()
+            } else {
+                format!("{section} / {}", h.trim())
+            };
+            continue;
+        }
+        // A bold label such as `**Root Causes:**` (the SRE book's layout) is a section too.
+        if let Some(label) = trimmed
+            .strip_prefix("**")
+            .and_then(|rest| rest.split_once(":**"))
+            .map(|(label, _)| label.trim())
+            .filter(|l| !l.is_empty() && !l.contains("**"))
+        {
+            section = label.to_string();
+            heading = section.clone();
             continue;
         }
         let body = trimmed.trim_start_matches(['-', '*', '>', '|', ' ', '[', ']']);
@@ -223,28 +253,57 @@ mod tests {
     #[test]
     fn builtin_templates_parse() {
         for lang in [Lang::En, Lang::Ja] {
-            load_template(lang, None).unwrap();
+            for name in TEMPLATE_NAMES {
+                find_template(Some(name), lang, &[]).unwrap();
+            }
         }
+        let err = find_template(Some("nope"), Lang::En, &[]).unwrap_err();
+        assert!(
+            err.to_string().contains("built in: default, sre, shogai"),
+            "{err}"
+        );
+        let err = find_template(Some("../x"), Lang::En, &[]).unwrap_err();
+        assert!(err.to_string().contains("not a path"), "{err}");
     }
 
     #[test]
     fn todos_are_found_outside_code() {
-        let md = "## Summary\n\nTODO: write it\n\n```\nTODO: not this\n```\n## Impact\n- TODO: who\n### Users\n> TODO: quoted\nnot TODO: here\n";
+        let md = "## Summary\n\nTODO: write it\n\n```\nTODO: not this\n```\n## Impact\n- TODO: who\n### Users\n> TODO: quoted\nnot TODO: here\n**Trigger:** x\n\nTODO: why\n";
         assert_eq!(
             collect_todos(md),
-            ["Summary: write it", "Impact: who", "Impact / Users: quoted"]
+            [
+                "Summary: write it",
+                "Impact: who",
+                "Impact / Users: quoted",
+                "Trigger: why"
+            ]
         );
     }
 
     #[test]
-    fn override_dir_is_used_and_errors_name_it() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("en.md"), "# {{title}}\n\n{{#if summary}}\n").unwrap();
-        let err = load_template(Lang::En, Some(dir.path())).unwrap_err();
-        let want = format!("{}:3: ", dir.path().join("en.md").display());
-        assert!(err.to_string().starts_with(&want), "{err}");
+    fn override_dirs_are_searched_in_order_and_errors_name_the_file() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        let dirs = [first.path().to_path_buf(), second.path().to_path_buf()];
+        std::fs::write(
+            second.path().join("en.md"),
+            "# {{ title }}\n\n{% if summary %}\n",
+        )
+        .unwrap();
+        let err = find_template(None, Lang::En, &dirs)
+            .unwrap_err()
+            .to_string();
+        let want = format!("{}:3: syntax error", second.path().join("en.md").display());
+        assert!(err.starts_with(&want), "{err}");
+        // The first directory wins once it has the file.
+        std::fs::write(first.path().join("en.md"), "ok\n").unwrap();
+        find_template(None, Lang::En, &dirs).unwrap();
         // ja.md is absent there: the built-in one is used.
-        load_template(Lang::Ja, Some(dir.path())).unwrap();
+        find_template(None, Lang::Ja, &dirs).unwrap();
+        // A named template: `sre.ja.md` before `sre.md`, both before the built-in.
+        std::fs::write(second.path().join("sre.md"), "{% if %}").unwrap();
+        let err = find_template(Some("sre"), Lang::Ja, &dirs).unwrap_err();
+        assert!(err.to_string().contains("sre.md"), "{err}");
     }
 
     #[test]
@@ -252,7 +311,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("ja.md");
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
-        let err = load_template(Lang::Ja, Some(dir.path())).unwrap_err();
+        let err = find_template(None, Lang::Ja, &[dir.path().to_path_buf()]).unwrap_err();
         assert!(err.to_string().contains("not a regular file"), "{err}");
     }
 }

@@ -277,32 +277,72 @@ pub fn resolution(f: &Facts, lang: Lang) -> String {
     out.join("\n")
 }
 
-/// The action items table: one suggestion per finding, one per matched runbook.
-pub fn action_items(f: &Facts, lang: Lang, library: &Library) -> String {
+/// One action item.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ActionItem {
+    /// `prevent`, `detect`, `mitigate` or `process`.
+    pub kind: String,
+    /// What to do.
+    pub text: String,
+    /// Who will do it, once someone said so.
+    pub owner: Option<String>,
+    /// The tracker's ticket, once filed.
+    pub ticket: Option<String>,
+    /// `P1`…`P3`.
+    pub priority: &'static str,
+    /// `proposed` (by triage) in the postmortem's language.
+    pub status: &'static str,
+}
+
+/// The action items triage proposes: one per finding, one per matched runbook, and a
+/// runbook to write when none matched the top finding.
+pub fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<ActionItem> {
     let t = lang.text();
-    let mut rows: Vec<(String, &str)> = Vec::new();
+    let mut rows = Vec::new();
+    let mut push = |kind: &str, text: String, priority| {
+        rows.push(ActionItem {
+            kind: kind.to_string(),
+            text,
+            owner: None,
+            ticket: None,
+            priority,
+            status: t.proposed,
+        })
+    };
     for finding in &f.all_findings {
-        rows.push((lang.suggestion(finding), lang.priority(finding.severity)));
+        push(
+            "prevent",
+            lang.suggestion(finding),
+            lang.priority(finding.severity),
+        );
     }
     let matched = library.matching(&f.all_findings, None);
     for (rb, finding) in &matched {
         let item = fill(t.runbook_update, &[("id", &rb.id), ("title", &rb.title)]);
-        rows.push((item, lang.priority(finding.severity)));
+        push("process", item, lang.priority(finding.severity));
     }
     if let Some(top) = f.all_findings.first() {
         if !matched.iter().any(|(_, fd)| fd.id == top.id) {
-            rows.push((
+            push(
+                "process",
                 fill(t.runbook_write, &[("id", &top.id)]),
                 lang.priority(top.severity),
-            ));
+            );
         }
     }
+    rows
+}
+
+/// The action items table.
+pub fn action_items(items: &[ActionItem], lang: Lang) -> String {
+    let t = lang.text();
     let mut out = vec![t.table_head.to_string()];
-    for (item, priority) in rows {
+    for item in items {
         out.push(format!(
-            "| {} | | {priority} | {} |",
-            cell(&item),
-            t.proposed
+            "| {} | | {} | {} |",
+            cell(&item.text),
+            item.priority,
+            item.status
         ));
     }
     out.push(String::new());

@@ -1,296 +1,211 @@
-//! The tiny template language of postmortem skeletons (`runbooks/postmortem/{en,ja}.md`,
-//! overridable in `STATE_DIR/postmortem/`). Plain Markdown plus four tags:
+//! Postmortem templates are Jinja (rendered by [`minijinja`]): the built-ins in
+//! `runbooks/postmortem/`, overridable from `STATE_DIR/postmortem/` and
+//! `/etc/triage/postmortem/` (see [`super::find_template`]).
 //!
-//! | tag | meaning |
-//! |---|---|
-//! | `{{name}}` | the value `name` (a fact such as `title`, or a whole section such as `timeline`, rendered by code) |
-//! | `{{#if name}}` … `{{else}}` … `{{/if}}` | the first part when `name` is not empty, else the second (`{{else}}` is optional; blocks nest) |
-//! | `{{! text }}` | a comment, dropped (it ends at the first `}}`) |
-//!
-//! A block tag or comment alone on its line removes the whole line, so blocks do not
-//! leave blank lines. Names are fixed by the code ([`super::NAMES`]); an unknown name, a
-//! stray `{{else}}`/`{{/if}}`, an unclosed `{{#if` or `{{` is an error naming `FILE:LINE`.
-//! Any line starting with `TODO:` (after list or quote markers) is collected into the
-//! "Left to fill" list, so a team may add its own.
+//! Blocks alone on their line take the line with them (`trim_blocks`, `lstrip_blocks`), so
+//! `{% if %}` lines leave no blank lines. Every value a template prints is escaped for
+//! Markdown unless code marked it safe: the sections code writes (`timeline`,
+//! `resolution`…) are safe, while raw strings (`title`, a note's `text`, a command's
+//! `output` in `commands`) are escaped on output, so a journal line cannot inject a link,
+//! a table cell or a heading. `{{ x | safe }}` prints a value as it is; `{{ x | code }}`
+//! prints it as an inline code span. A syntax error or an unknown variable is an error
+//! naming `FILE:LINE`.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 
 use crate::error::{Error, Result};
 
+/// The auto-escape mode for Markdown output.
+const MARKDOWN: &str = "markdown";
+
 /// A parsed template.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Template {
-    nodes: Vec<Node>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Node {
-    Text(String),
-    Var(String),
-    If {
-        name: String,
-        then: Vec<Node>,
-        otherwise: Vec<Node>,
-    },
-}
-
-/// One tag as found in the source.
-enum Tag<'a> {
-    Var(&'a str),
-    If(&'a str),
-    Else,
-    End,
-    Comment,
-}
-
-impl Tag<'_> {
-    fn is_block(&self) -> bool {
-        !matches!(self, Tag::Var(_))
-    }
-}
-
-/// An open `{{#if}}` while parsing.
-struct Open {
-    name: String,
-    line: usize,
-    /// The nodes before the block.
-    outer: Vec<Node>,
-    /// The then-branch, once `{{else}}` was seen.
-    then: Option<Vec<Node>>,
+    env: Environment<'static>,
+    path: PathBuf,
 }
 
 impl Template {
-    /// Parse `source`; `path` names the file in errors; names not in `known` are refused.
-    pub fn parse(source: &str, path: &Path, known: &[&str]) -> Result<Template> {
-        let err = |pos: usize, msg: String| Error::parse(path, Some(line_of(source, pos)), msg);
-        let mut stack: Vec<Open> = Vec::new();
-        let mut current: Vec<Node> = Vec::new();
-        let mut pos = 0;
-        while let Some(rel) = source.get(pos..).and_then(|s| s.find("{{")) {
-            let start = pos + rel;
-            let inner_start = start + 2;
-            let Some(close_rel) = source.get(inner_start..).and_then(|s| s.find("}}")) else {
-                return Err(err(start, "`{{` is never closed with `}}`".into()));
-            };
-            let end = inner_start + close_rel + 2;
-            let inner = source.get(inner_start..end - 2).unwrap_or_default();
-            if inner.contains('\n') && !inner.trim_start().starts_with('!') {
-                return Err(err(start, "a tag must fit on one line".into()));
+    /// Parse `source`; `path` names the file in errors.
+    pub fn parse(source: &str, path: &Path) -> Result<Template> {
+        let mut env = Environment::new();
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .map_err(|e| convert(path, &e))?;
+        env.set_syntax(syntax);
+        // A misspelt variable is an error, not an empty string.
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| AutoEscape::Custom(MARKDOWN.into()));
+        env.set_formatter(|out, state, value| {
+            if value.is_safe() || state.auto_escape() != &AutoEscape::Custom(MARKDOWN.into()) {
+                return minijinja::escape_formatter(out, state, value);
             }
-            let tag = parse_tag(inner).map_err(|m| err(start, m))?;
-            // A block tag alone on its line takes the line with it.
-            let (text_end, next) = if tag.is_block() {
-                standalone(source, start, end).unwrap_or((start, end))
+            let text = if value.is_none() {
+                String::new()
             } else {
-                (start, end)
+                value.to_string()
             };
-            if let Some(text) = source.get(pos..text_end).filter(|t| !t.is_empty()) {
-                current.push(Node::Text(text.to_string()));
+            out.write_str(&escape_markdown(&text))
+                .map_err(minijinja::Error::from)
+        });
+        env.add_filter("escape", |v: String| {
+            Value::from_safe_string(escape_markdown(&v))
+        });
+        env.add_filter("e", |v: String| {
+            Value::from_safe_string(escape_markdown(&v))
+        });
+        env.add_filter("code", |v: String| {
+            Value::from_safe_string(super::sections::code(&v))
+        });
+        let name = path.display().to_string();
+        env.add_template_owned(name, source.to_string())
+            .map_err(|e| convert(path, &e))?;
+        Ok(Template {
+            env,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Render with `context` (a map of names to values, see [`super::context`]).
+    pub fn render(&self, context: &Value) -> Result<String> {
+        let name = self.path.display().to_string();
+        let template = self
+            .env
+            .get_template(&name)
+            .map_err(|e| convert(&self.path, &e))?;
+        template
+            .render(context)
+            .map_err(|e| convert(&self.path, &e))
+    }
+}
+
+/// A minijinja error as ours: `FILE:LINE: message`.
+fn convert(path: &Path, e: &minijinja::Error) -> Error {
+    let what = match e.kind() {
+        ErrorKind::UndefinedError => "unknown variable or attribute".to_string(),
+        kind => kind.to_string(),
+    };
+    let message = match e.detail() {
+        Some(detail) => format!("{what}: {detail}"),
+        None => what,
+    };
+    let near = e
+        .range()
+        .and_then(|r| e.template_source().and_then(|s| s.get(r)))
+        .map(|s| format!(" (at `{s}`)"))
+        .unwrap_or_default();
+    Error::parse(path, e.line(), format!("{message}{near}"))
+}
+
+/// `text` made literal in Markdown: inline markup (`*`, `_`, backticks, links, HTML,
+/// table pipes) backslash-escaped anywhere, block markers (`#`, `>`, list bullets,
+/// `1.`) at the start of a line.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let body = line.trim_start();
+        out.push_str(&line[..line.len() - body.len()]);
+        let digits = body.chars().take_while(char::is_ascii_digit).count();
+        let mut chars = body.char_indices().peekable();
+        if digits > 0 && matches!(body[digits..].chars().next(), Some('.' | ')')) {
+            out.push_str(&body[..digits]);
+            out.push('\\');
+            for _ in 0..digits {
+                chars.next();
             }
-            pos = next;
-            match tag {
-                Tag::Comment => {}
-                Tag::Var(name) => {
-                    check_name(name, known).map_err(|m| err(start, m))?;
-                    current.push(Node::Var(name.to_string()));
-                }
-                Tag::If(name) => {
-                    check_name(name, known).map_err(|m| err(start, m))?;
-                    stack.push(Open {
-                        name: name.to_string(),
-                        line: line_of(source, start),
-                        outer: std::mem::take(&mut current),
-                        then: None,
-                    });
-                }
-                Tag::Else => match stack.last_mut() {
-                    Some(open) if open.then.is_none() => {
-                        open.then = Some(std::mem::take(&mut current));
-                    }
-                    Some(_) => return Err(err(start, "a second `{{else}}` in one block".into())),
-                    None => return Err(err(start, "`{{else}}` outside `{{#if}}`".into())),
-                },
-                Tag::End => {
-                    let Some(open) = stack.pop() else {
-                        return Err(err(start, "`{{/if}}` without `{{#if}}`".into()));
-                    };
-                    let body = std::mem::replace(&mut current, open.outer);
-                    let (then, otherwise) = match open.then {
-                        Some(then) => (then, body),
-                        None => (body, Vec::new()),
-                    };
-                    current.push(Node::If {
-                        name: open.name,
-                        then,
-                        otherwise,
-                    });
-                }
+        } else if body.starts_with(['#', '>', '-', '+', '=']) {
+            out.push('\\');
+        }
+        let mut prev = None;
+        while let Some((_, c)) = chars.next() {
+            let next = chars.peek().map(|&(_, n)| n);
+            // `snake_case` is not emphasis (GFM): keep it readable.
+            let intraword = c == '_'
+                && prev.is_some_and(char::is_alphanumeric)
+                && next.is_some_and(char::is_alphanumeric);
+            if matches!(
+                c,
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~'
+            ) && !intraword
+            {
+                out.push('\\');
             }
-        }
-        if let Some(open) = stack.last() {
-            return Err(Error::parse(
-                path,
-                Some(open.line),
-                format!(
-                    "`{{{{#if {}}}}}` is never closed with `{{{{/if}}}}`",
-                    open.name
-                ),
-            ));
-        }
-        if let Some(text) = source.get(pos..).filter(|t| !t.is_empty()) {
-            current.push(Node::Text(text.to_string()));
-        }
-        Ok(Template { nodes: current })
-    }
-
-    /// Render with `values`; a name without a value renders empty.
-    pub fn render(&self, values: &BTreeMap<&str, String>) -> String {
-        let mut out = String::new();
-        render_nodes(&self.nodes, values, &mut out);
-        out
-    }
-}
-
-fn render_nodes(nodes: &[Node], values: &BTreeMap<&str, String>, out: &mut String) {
-    for node in nodes {
-        match node {
-            Node::Text(t) => out.push_str(t),
-            Node::Var(name) => {
-                if let Some(v) = values.get(name.as_str()) {
-                    out.push_str(v);
-                }
-            }
-            Node::If {
-                name,
-                then,
-                otherwise,
-            } => {
-                let set = values
-                    .get(name.as_str())
-                    .is_some_and(|v| !v.trim().is_empty());
-                render_nodes(if set { then } else { otherwise }, values, out);
-            }
+            out.push(c);
+            prev = Some(c);
         }
     }
-}
-
-fn parse_tag(inner: &str) -> std::result::Result<Tag<'_>, String> {
-    let t = inner.trim();
-    if t.starts_with('!') {
-        return Ok(Tag::Comment);
-    }
-    if t == "else" {
-        return Ok(Tag::Else);
-    }
-    if t == "/if" {
-        return Ok(Tag::End);
-    }
-    if let Some(rest) = t.strip_prefix("#if") {
-        let name = rest.trim();
-        if name.is_empty() || !rest.starts_with(char::is_whitespace) {
-            return Err(format!("`{{{{{t}}}}}`: write `{{{{#if NAME}}}}`"));
-        }
-        return Ok(Tag::If(name));
-    }
-    if t.starts_with(['#', '/']) {
-        return Err(format!(
-            "`{{{{{t}}}}}`: unknown block (only `#if`, `else`, `/if`)"
-        ));
-    }
-    Ok(Tag::Var(t))
-}
-
-fn check_name(name: &str, known: &[&str]) -> std::result::Result<(), String> {
-    if known.contains(&name) {
-        Ok(())
-    } else {
-        Err(format!(
-            "unknown placeholder `{{{{{name}}}}}` (known: {})",
-            known.join(", ")
-        ))
-    }
-}
-
-/// When the tag at `start..end` is alone on its line: (where the text before it ends,
-/// where parsing resumes), swallowing the line's indentation and newline.
-fn standalone(source: &str, start: usize, end: usize) -> Option<(usize, usize)> {
-    let before = source.get(..start)?;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    if !before.get(line_start..)?.trim().is_empty() {
-        return None;
-    }
-    let after = source.get(end..)?;
-    let line_end = after.find('\n').map_or(source.len(), |i| end + i + 1);
-    if !source.get(end..line_end)?.trim().is_empty() {
-        return None;
-    }
-    Some((line_start, line_end))
-}
-
-/// 1-based line of byte offset `pos`.
-fn line_of(source: &str, pos: usize) -> usize {
-    source.get(..pos).map_or(1, |s| s.matches('\n').count() + 1)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const KNOWN: &[&str] = &["title", "summary", "x"];
-
-    fn render(src: &str, vals: &[(&'static str, &str)]) -> String {
-        let t = Template::parse(src, Path::new("t.md"), KNOWN).unwrap();
-        let values = vals.iter().map(|(k, v)| (*k, v.to_string())).collect();
-        t.render(&values)
+    fn render(src: &str, ctx: Value) -> String {
+        Template::parse(src, Path::new("t.md"))
+            .unwrap()
+            .render(&ctx)
+            .unwrap()
     }
 
-    fn error(src: &str) -> String {
-        Template::parse(src, Path::new("dir/t.md"), KNOWN)
-            .unwrap_err()
-            .to_string()
+    fn error(src: &str, ctx: Value) -> String {
+        match Template::parse(src, Path::new("dir/t.md")) {
+            Err(e) => e.to_string(),
+            Ok(t) => t.render(&ctx).unwrap_err().to_string(),
+        }
     }
 
     #[test]
-    fn vars_and_blocks() {
-        assert_eq!(render("# {{title}}!", &[("title", "Disk")]), "# Disk!");
-        let src = "a\n{{#if summary}}\nS: {{summary}}\n{{else}}\nTODO: write\n{{/if}}\nb\n";
-        assert_eq!(render(src, &[("summary", "ok")]), "a\nS: ok\nb\n");
-        assert_eq!(render(src, &[]), "a\nTODO: write\nb\n");
-        assert_eq!(render(src, &[("summary", "  \n")]), "a\nTODO: write\nb\n");
-        // Inline blocks keep the surrounding text.
+    fn blocks_alone_on_a_line_leave_no_blank_line() {
+        let src =
+            "a\n{% if summary %}\nS: {{ summary }}\n{% else %}\nTODO: write\n{% endif %}\nb\n";
+        let ctx = |s: &str| minijinja::context! { summary => s };
+        assert_eq!(render(src, ctx("ok")), "a\nS: ok\nb\n");
+        assert_eq!(render(src, ctx("")), "a\nTODO: write\nb\n");
         assert_eq!(
-            render("c: {{#if x}}{{x}}{{else}}open{{/if}}.", &[]),
+            render(
+                "c: {% if x %}{{ x }}{% else %}open{% endif %}.",
+                minijinja::context! { x => "" }
+            ),
             "c: open."
         );
-        assert_eq!(render("{{! note }}\nz", &[]), "z");
+        assert_eq!(render("{# note #}\nz", Value::UNDEFINED), "z");
     }
 
     #[test]
-    fn nested_blocks() {
-        let src = "{{#if title}}T{{#if x}}X{{else}}-{{/if}}{{else}}none{{/if}}";
-        assert_eq!(render(src, &[("title", "t"), ("x", "1")]), "TX");
-        assert_eq!(render(src, &[("title", "t")]), "T-");
-        assert_eq!(render(src, &[("x", "1")]), "none");
-        let src = "0{{#if x}}1{{#if title}}2{{/if}}3{{else}}4{{/if}}5";
-        assert_eq!(render(src, &[("x", "1"), ("title", "t")]), "01235");
-        assert_eq!(render(src, &[]), "045");
+    fn untrusted_values_are_escaped_safe_ones_are_not() {
+        let ctx = minijinja::context! {
+            title => "*bold* [link](http://x) | cell <b>",
+            section => Value::from_safe_string("- **done**".into()),
+            notes => vec!["# not a heading", "1. not a list"],
+        };
+        let src = "{{ title }}\n{{ section }}\n{% for n in notes %}{{ n }}\n{% endfor %}{{ title | safe }}\n{{ 'a`b' | code }}";
+        assert_eq!(
+            render(src, ctx),
+            "\\*bold\\* \\[link\\](http://x) \\| cell \\<b\\>\n- **done**\n\\# not a heading\n1\\. not a list\n*bold* [link](http://x) | cell <b>\n``a`b``"
+        );
     }
 
     #[test]
     fn errors_name_file_and_line() {
-        assert!(
-            error("a\nb {{tilte}}\n").starts_with("dir/t.md:2: unknown placeholder `{{tilte}}`"),
-            "{}",
-            error("a\nb {{tilte}}\n")
-        );
-        assert!(error("x\n\n{{#if title}}\nno end\n")
-            .starts_with("dir/t.md:3: `{{#if title}}` is never closed"));
-        assert!(error("{{/if}}").starts_with("dir/t.md:1: `{{/if}}` without"));
-        assert!(error("\n{{else}}").starts_with("dir/t.md:2: `{{else}}` outside"));
-        assert!(error("a\n{{title").starts_with("dir/t.md:2: `{{` is never closed"));
-        assert!(error("{{#each title}}").contains("unknown block"));
-        assert!(error("{{#iftitle}}").contains("write `{{#if NAME}}`"));
-        assert!(error("{{#if x}}{{else}}{{else}}{{/if}}").contains("second `{{else}}`"));
+        let ctx = minijinja::context! { title => "t" };
+        let e = error("a\nb {{ tilte }}\n", ctx.clone());
+        assert!(e.starts_with("dir/t.md:2: unknown variable"), "{e}");
+        let e = error("x\n\n{% if title %}\nno end\n", ctx.clone());
+        assert!(e.starts_with("dir/t.md:"), "{e}");
+        assert!(e.contains("syntax error"), "{e}");
+        let e = error("a\n{{ title", ctx.clone());
+        assert!(e.starts_with("dir/t.md:2: syntax error"), "{e}");
+        let e = error("{% endif %}", ctx);
+        assert!(e.starts_with("dir/t.md:1: syntax error"), "{e}");
     }
 }

@@ -16,11 +16,12 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
+use triage_core::collect::counters;
 use triage_core::collect::network::{parse_proc_net_line, Table};
 use triage_core::collect::{
     changes, cpu, filesystems, host, load, memory, pressure, processes, ps_output, users,
 };
-use triage_core::history::{probe, sadf, store};
+use triage_core::history::{sadf, store};
 use triage_core::logs::formats::{self, ParseCtx};
 use triage_core::logs::{drain::Drain, journal, kmsg};
 use triage_core::postmortem::template::Template;
@@ -435,12 +436,12 @@ fn network_and_history_probes_never_panic() {
         ));
     }
     let c = corpus(&samples(&[], &["procfs/proc/diskstats"]));
-    f.extend(run_text("probe::parse_diskstats", &c, |t| {
-        eat(probe::parse_diskstats(t, |_| true))
+    f.extend(run_text("counters::parse_diskstats", &c, |t| {
+        eat(counters::parse_diskstats(t, |_| true))
     }));
     let c = corpus(&samples(&[], &["procfs/proc/net/dev"]));
-    f.extend(run_text("probe::parse_net_dev", &c, |t| {
-        eat(probe::parse_net_dev(t))
+    f.extend(run_text("counters::parse_net_dev", &c, |t| {
+        eat(counters::parse_net_dev(t))
     }));
     let mut s = samples(
         &[],
@@ -454,8 +455,8 @@ fn network_and_history_probes_never_panic() {
         "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors\nTcp: 1 200 120000 -1 100 50 2 3 10 1000 900 7 0 5 0\n",
     ));
     let c = corpus(&s);
-    f.extend(run_text("probe::parse_tcp", &c, |t| {
-        eat(probe::parse_tcp(t, t, t));
+    f.extend(run_text("counters::parse_tcp", &c, |t| {
+        eat(counters::parse_tcp(t, t, t));
     }));
     report(f);
 }
@@ -679,9 +680,11 @@ fn runbook_inventory_template_parsers_never_panic() {
     let c = corpus(&[
         read("runbooks/postmortem/en.md"),
         read("runbooks/postmortem/ja.md"),
+        read("runbooks/postmortem/sre.md"),
+        read("runbooks/postmortem/shogai.md"),
     ]);
     f.extend(run_text("Template::parse", &c, |t| {
-        if let Ok(tpl) = Template::parse(t, Path::new("t.md"), triage_core::postmortem::NAMES) {
+        if let Ok(tpl) = Template::parse(t, Path::new("t.md")) {
             eat(tpl.render(&Default::default()));
         }
         eat(triage_core::postmortem::collect_todos(t));
@@ -846,12 +849,13 @@ fn errors_name_the_file_and_line() {
     std::fs::create_dir(&td).unwrap();
     std::fs::write(td.join("en.md"), "# Title\n{{ title\n").unwrap();
     let lang = triage_core::postmortem::Lang::En;
-    match triage_core::postmortem::load_template(lang, Some(&td)) {
+    let dirs = [td.clone()];
+    match triage_core::postmortem::find_template(None, lang, &dirs) {
         Ok(_) => expect("template load", "no error".into(), "en.md:2"),
         Err(e) => expect("template load", e.to_string(), "en.md:2"),
     }
     std::fs::write(td.join("en.md"), b"# \xff\n").unwrap();
-    match triage_core::postmortem::load_template(lang, Some(&td)) {
+    match triage_core::postmortem::find_template(None, lang, &dirs) {
         Ok(_) => expect("template load (non-UTF-8)", "no error".into(), "en.md"),
         Err(e) => expect("template load (non-UTF-8)", e.to_string(), "en.md"),
     }

@@ -35,12 +35,17 @@ fn incident(state_dir: &Path) -> Incident {
 }
 
 fn render_with(inc: &Incident, lang: Lang, redact: bool) -> Rendered {
+    render_named(inc, lang, redact, None)
+}
+
+fn render_named(inc: &Incident, lang: Lang, redact: bool, template: Option<&str>) -> Rendered {
     let lib = library();
     let opts = Options {
         lang,
         redact,
         library: &lib,
-        template_dir: None,
+        template: template.map(String::from),
+        template_dirs: vec![],
     };
     render(inc, &opts).unwrap()
 }
@@ -182,30 +187,36 @@ fn template_errors_name_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let tdir = dir.path().join("postmortem");
     std::fs::create_dir(&tdir).unwrap();
-    std::fs::write(tdir.join("ja.md"), "# {{title}}\n\n## 経過\n{{timelin}}\n").unwrap();
+    std::fs::write(
+        tdir.join("ja.md"),
+        "# {{ title }}\n\n## 経過\n{{ timelin }}\n",
+    )
+    .unwrap();
     let lib = Library::default();
     let opts = Options {
         lang: Lang::Ja,
         redact: true,
         library: &lib,
-        template_dir: Some(tdir.clone()),
+        template: None,
+        template_dirs: vec![tdir.clone()],
     };
     let err = render(&incident(&fixtures()), &opts)
         .unwrap_err()
         .to_string();
     let want = format!(
-        "{}:4: unknown placeholder `{{{{timelin}}}}`",
+        "{}:4: unknown variable or attribute: `timelin` is undefined (at `timelin`)",
         tdir.join("ja.md").display()
     );
     assert!(err.starts_with(&want), "{err}");
     // A valid override is used as written.
     std::fs::write(
         tdir.join("ja.md"),
-        "# {{title}}\n{{#if summary}}要約あり{{/if}}\n",
+        "# {{ title }}\n{% if summary %}要約あり{% endif %}\n",
     )
     .unwrap();
     let r = render(&incident(&fixtures()), &opts).unwrap();
-    assert_eq!(r.markdown, "# /var full on web-3, nginx 502s\n要約あり\n");
+    // Jinja's trim_blocks: the newline after a block tag goes with it.
+    assert_eq!(r.markdown, "# /var full on web-3, nginx 502s\n要約あり");
     assert!(r.todos.is_empty());
 }
 
@@ -254,4 +265,111 @@ fn an_open_incident_with_nothing_recorded_is_all_todos() {
     );
     assert!(ja.todos.iter().any(|t| t.starts_with("影響範囲: ")));
     assert!(ja.todos.iter().any(|t| t.starts_with("対処方法 / ")));
+}
+
+/// The headings (`## `) of `md`, in order.
+fn headings(md: &str) -> Vec<&str> {
+    md.lines().filter_map(|l| l.strip_prefix("## ")).collect()
+}
+
+#[test]
+fn shogai_template_has_the_five_japanese_headings() {
+    let r = render_named(&incident(&fixtures()), Lang::Ja, true, Some("shogai"));
+    assert_eq!(
+        headings(&r.markdown),
+        [
+            "障碍内容",
+            "影響範囲",
+            "経過",
+            "対処方法",
+            "将来の対策",
+            "未記入の項目"
+        ],
+        "{}",
+        r.markdown
+    );
+    // Filled from the journal, in Japanese.
+    assert!(r.markdown.contains("障碍対応開始"), "{}", r.markdown);
+    assert!(r.markdown.contains("`systemctl restart shop-api`"));
+    // The default Japanese layout has the five too, with more between them.
+    let ja = render_with(&incident(&fixtures()), Lang::Ja, true).markdown;
+    let h = headings(&ja);
+    for want in ["障碍内容", "影響範囲", "経過", "対処方法", "将来の対策"] {
+        assert!(h.contains(&want), "{want} missing from {h:?}");
+    }
+}
+
+#[test]
+fn sre_template_follows_the_sre_book() {
+    let r = render_named(&incident(&fixtures()), Lang::En, true, Some("sre"));
+    assert_eq!(
+        headings(&r.markdown),
+        [
+            "Action Items",
+            "Lessons Learned",
+            "Timeline",
+            "Supporting information",
+            "Left to fill"
+        ]
+    );
+    for field in [
+        "**Date:**",
+        "**Impact:**",
+        "**Root Causes:**",
+        "**Trigger:**",
+        "**Detection:**",
+    ] {
+        assert!(r.markdown.contains(field), "{field}: {}", r.markdown);
+    }
+    // Action items come from a loop over `actions`, with their type.
+    assert!(
+        r.markdown
+            .contains("| Alert at 80% on /var; add log rotation | prevent | TODO |  |"),
+        "{}",
+        r.markdown
+    );
+    assert!(r.todos.iter().any(|t| t.contains("Where we got lucky")));
+    assert!(r
+        .todos
+        .iter()
+        .any(|t| t.contains("Who wrote this postmortem")));
+}
+
+#[test]
+fn a_team_template_loops_over_facts_and_escapes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("incidents"), &dir.path().join("incidents"));
+    let tdir = dir.path().join("postmortem");
+    std::fs::create_dir(&tdir).unwrap();
+    std::fs::write(
+        tdir.join("brief.md"),
+        "# {{ title }} on {{ host }}\n\
+         {% for c in commands if c.fix %}\n\
+         - {{ c.command | code }} exit {{ c.exit_code }}\n\
+         {% endfor %}\n\
+         {% for e in events if e.kind == 'note' %}\n\
+         > {{ e.by }}: {{ e.text }}\n\
+         {% endfor %}\n\
+         {% for f in findings %}{{ f.id }}={{ f.severity }} {% endfor %}\n",
+    )
+    .unwrap();
+    // A note that tries to be a table row and a link.
+    let journal = dir.path().join("incidents").join(ID).join("journal.jsonl");
+    let mut text = std::fs::read_to_string(&journal).unwrap();
+    text.push_str(
+        r#"{"time":"2026-11-23T10:53:00+09:00","by":"eve","kind":"note","text":"| x | [click](http://evil)"}"#,
+    );
+    text.push('\n');
+    std::fs::write(&journal, text).unwrap();
+    let lib = Library::default();
+    let opts = Options {
+        lang: Lang::En,
+        redact: true,
+        library: &lib,
+        template: Some("brief".into()),
+        template_dirs: vec![tdir],
+    };
+    let r = render(&incident(dir.path()), &opts).unwrap();
+    insta::assert_snapshot!("team_template", r.markdown);
+    assert!(r.markdown.contains("\\| x \\| \\[click\\](http://evil)"));
 }

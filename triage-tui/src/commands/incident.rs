@@ -1,6 +1,7 @@
 //! `triage incident start|status|close|list`: the shell twins of the TUI's incident
 //! handling, over the same journal (`triage_core::incident`).
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -9,6 +10,8 @@ use triage_core::collect::{self, Options};
 use triage_core::incident::{EventBody, Incident, State, Store, STEPS};
 use triage_core::postmortem::sections::command_outcome;
 use triage_core::postmortem::Lang;
+use triage_core::redact::redact_if;
+use triage_core::sanitize::SanitizingWriter;
 use triage_core::snapshot::{now, Snapshot};
 
 use super::Global;
@@ -62,10 +65,24 @@ pub fn record_snapshot(inc: &Incident, snap: &Snapshot) -> Result<()> {
 /// Run `triage incident …`.
 pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
     let store = store();
+    // Titles, notes and findings come from the host and from other users: sanitised for the
+    // terminal and redacted like every other output.
+    let mut out = SanitizingWriter::new(std::io::stdout().lock());
+    let code = run_to(global, cmd, &store, &mut out)?;
+    out.into_inner()?.flush()?;
+    Ok(code)
+}
+
+fn run_to(
+    global: &Global,
+    cmd: IncidentCommand,
+    store: &Store,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
     match cmd {
         IncidentCommand::Start { title } => {
             if let Some((inc, st)) = store.open_incident()? {
-                println!("incident {} is already open: {}", inc.id, st.title);
+                writeln!(out, "incident {} is already open: {}", inc.id, st.title)?;
                 return Ok(ExitCode::SUCCESS);
             }
             let snap = quick_snapshot(global);
@@ -75,41 +92,42 @@ pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
             });
             let (inc, _) = store.start(&title, snap.hostname())?;
             record_snapshot(&inc, &snap)?;
-            println!("started incident {}: {title}", inc.id);
-            println!("journal: {}", inc.journal().path().display());
+            writeln!(out, "started incident {}: {title}", inc.id)?;
+            writeln!(out, "journal: {}", inc.journal().path().display())?;
             Ok(ExitCode::SUCCESS)
         }
         IncidentCommand::Status => match store.open_incident()? {
             None => {
-                println!("no open incident (`triage incident start` opens one)");
+                writeln!(out, "no open incident (`triage incident start` opens one)")?;
                 Ok(ExitCode::from(1))
             }
             Some((inc, st)) => {
-                print!("{}", status_text(&inc, &st));
+                write!(out, "{}", redact_if(global.redact, &status_text(&inc, &st)))?;
                 Ok(ExitCode::SUCCESS)
             }
         },
         IncidentCommand::Close { summary } => {
             let Some((inc, _)) = store.open_incident()? else {
-                println!("no open incident");
+                writeln!(out, "no open incident")?;
                 return Ok(ExitCode::from(1));
             };
             record_snapshot(&inc, &quick_snapshot(global))?;
             inc.append(EventBody::Closed { summary })?;
             let st = inc.state()?;
-            println!("closed incident {} after {}", inc.id, elapsed(&st));
+            writeln!(out, "closed incident {} after {}", inc.id, elapsed(&st))?;
             Ok(ExitCode::SUCCESS)
         }
         IncidentCommand::List => {
             let all = store.all()?;
             if all.is_empty() {
-                println!("no incidents in {}", store.dir().display());
+                writeln!(out, "no incidents in {}", store.dir().display())?;
                 return Ok(ExitCode::SUCCESS);
             }
-            println!(
+            writeln!(
+                out,
                 "{:<20} {:<16} {:<16} {:>9}  {:<30} TOP FINDING",
                 "ID", "OPENED", "CLOSED", "DURATION", "TITLE"
-            );
+            )?;
             for inc in all.iter().rev() {
                 let st = inc.state()?;
                 let fmt = |t: Option<triage_core::snapshot::Time>| {
@@ -128,7 +146,7 @@ pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
                         _ => None,
                     })
                     .unwrap_or("-");
-                println!(
+                let line = format!(
                     "{:<20} {:<16} {:<16} {:>9}  {:<30} {top}",
                     inc.id,
                     fmt(st.opened_at),
@@ -136,6 +154,7 @@ pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
                     elapsed(&st),
                     clip(&st.title, 30)
                 );
+                writeln!(out, "{}", redact_if(global.redact, &line))?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -35,7 +35,8 @@ pub fn run(global: &Global, args: PostmortemArgs) -> Result<ExitCode> {
         },
         redact: global.redact,
         library: &library,
-        template_dir: Some(postmortem::template_dir(&state_dir)),
+        template: args.template.clone(),
+        template_dirs: postmortem::template_dirs(&state_dir),
     };
     let rendered = postmortem::render(&incident, &opts)
         .with_context(|| format!("postmortem of incident {}", incident.id))?;

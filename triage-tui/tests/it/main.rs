@@ -12,6 +12,7 @@ mod logs_cli;
 mod postmortem;
 mod record;
 mod runbook_cli;
+mod security;
 mod snapshot_cli;
 mod static_bin;
 mod tui_tmux;

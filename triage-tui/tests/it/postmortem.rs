@@ -143,17 +143,17 @@ fn a_team_template_in_the_state_dir_is_used_and_checked() {
     std::fs::create_dir(&tdir).unwrap();
     std::fs::write(
         tdir.join("en.md"),
-        "# PM {{id}}\n{{#if summary}}\n{{summary}}\n",
+        "# PM {{ id }}\n{% if summary %}\n{{ summary }}\n",
     )
     .unwrap();
     triage(home.path())
         .assert()
         .failure()
         .stderr(predicate::str::contains(format!(
-            "{}:2: `{{{{#if summary}}}}` is never closed",
+            "{}:3: syntax error: unexpected end of input, expected end of block",
             tdir.join("en.md").display()
         )));
-    std::fs::write(tdir.join("en.md"), "# PM {{id}}\nTODO: sign off\n").unwrap();
+    std::fs::write(tdir.join("en.md"), "# PM {{ id }}\nTODO: sign off\n").unwrap();
     triage(home.path())
         .assert()
         .success()

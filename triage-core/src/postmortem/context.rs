@@ -1,0 +1,197 @@
+//! What a template sees. Sections code writes are Markdown marked safe; raw facts
+//! (`title`, and every string inside `events`, `findings`, `commands`, `actions`) are
+//! plain values that the template environment escapes when printed.
+//!
+//! | name | what |
+//! |---|---|
+//! | `id`, `title`, `host`, `status`, `opened`, `closed`, `duration`, `summary`, `lang` | facts (strings, empty when unknown) |
+//! | `impact`, `timeline`, `detection`, `root_cause_hints`, `trigger_hints`, `resolution`, `action_items`, `supporting`, `problems`, `todos` | sections written by code (Markdown) |
+//! | `events` | every journal event: `time`, `by`, `kind`, `text` |
+//! | `findings` | every finding seen: `id`, `severity`, `title`, `evidence` (list) |
+//! | `commands` | every command run: `time`, `command`, `exit_code`, `duration_ms`, `output`, `mode`, `runbook`, `fix` |
+//! | `actions` | the action items: `kind`, `text`, `owner`, `ticket`, `priority`, `status` |
+
+use std::collections::BTreeMap;
+
+use minijinja::value::{Serde, Value};
+use serde::Serialize;
+
+use super::model::{Facts, What};
+use super::sections::{self, time};
+use super::{text, Lang, Options};
+use crate::render::markdown::cell;
+
+/// A journal event as a template sees it.
+#[derive(Debug, Serialize)]
+struct EventView {
+    time: String,
+    by: Option<String>,
+    kind: String,
+    text: String,
+}
+
+/// A finding as a template sees it.
+#[derive(Debug, Serialize)]
+struct FindingView<'a> {
+    id: &'a str,
+    severity: String,
+    title: &'a str,
+    evidence: &'a [String],
+}
+
+/// A command as a template sees it.
+#[derive(Debug, Serialize)]
+struct CommandView<'a> {
+    time: String,
+    command: &'a str,
+    exit_code: Option<i32>,
+    duration_ms: u64,
+    output: &'a str,
+    mode: Option<&'a str>,
+    runbook: Option<&'a str>,
+    fix: bool,
+}
+
+/// The names and values a template renders with, `todos` given separately (it needs a
+/// first render to be known).
+pub fn build(facts: &Facts, opts: &Options, todos: &str) -> Value {
+    let lang = opts.lang;
+    let t = lang.text();
+    let safe = Value::from_safe_string;
+    let mut v: BTreeMap<&str, Value> = BTreeMap::new();
+    v.insert("lang", Value::from(lang.code()));
+    v.insert("id", Value::from(facts.id.clone()));
+    v.insert("title", Value::from(text::one_line(&facts.title)));
+    v.insert("host", Value::from(text::one_line(&facts.host)));
+    let status = if facts.closed_at.is_some() {
+        t.closed
+    } else {
+        t.open
+    };
+    v.insert("status", Value::from(status));
+    let when = |x: &Option<crate::snapshot::Time>| x.as_ref().map(time).unwrap_or_default();
+    v.insert("opened", Value::from(when(&facts.opened_at)));
+    v.insert("closed", Value::from(when(&facts.closed_at)));
+    let duration = match (facts.opened_at, facts.closed_at) {
+        (Some(a), Some(b)) => lang.duration((b - a).num_seconds().max(0).unsigned_abs()),
+        _ => t.ongoing.to_string(),
+    };
+    v.insert("duration", Value::from(duration));
+    v.insert(
+        "summary",
+        Value::from(facts.summary.clone().unwrap_or_default()),
+    );
+    v.insert("impact", safe(text::answers(&facts.impact)));
+    v.insert("timeline", safe(sections::timeline(facts, lang)));
+    v.insert("detection", safe(sections::detection(facts, lang)));
+    v.insert(
+        "root_cause_hints",
+        safe(sections::root_cause_hints(facts, lang)),
+    );
+    v.insert("trigger_hints", safe(sections::trigger_hints(facts, lang)));
+    v.insert("resolution", safe(sections::resolution(facts, lang)));
+    let actions = sections::action_list(facts, lang, opts.library);
+    v.insert("action_items", safe(sections::action_items(&actions, lang)));
+    v.insert("actions", action_values(&actions));
+    v.insert("supporting", safe(sections::supporting(facts, lang)));
+    v.insert("problems", safe(sections::problems(facts, lang)));
+    v.insert("todos", safe(todos.to_string()));
+    v.insert("events", Value::from(Serde(events(facts, lang))));
+    let findings: Vec<FindingView> = facts
+        .all_findings
+        .iter()
+        .map(|f| FindingView {
+            id: &f.id,
+            severity: f.severity.to_string(),
+            title: &f.title,
+            evidence: &f.evidence,
+        })
+        .collect();
+    v.insert("findings", Value::from(Serde(&findings)));
+    let commands: Vec<CommandView> = facts
+        .commands
+        .iter()
+        .map(|c| CommandView {
+            time: time(&c.time),
+            command: &c.command,
+            exit_code: c.exit_code,
+            duration_ms: c.duration_ms,
+            output: &c.output,
+            mode: c.mode.as_deref(),
+            runbook: c.runbook.as_deref(),
+            fix: c.is_fix(),
+        })
+        .collect();
+    v.insert("commands", Value::from(Serde(&commands)));
+    Value::from_pairs(v)
+}
+
+/// Every journal event with its kind and one line of plain text.
+fn events(facts: &Facts, lang: Lang) -> Vec<EventView> {
+    facts
+        .timeline
+        .iter()
+        .map(|e| {
+            let (kind, text) = match &e.what {
+                What::Opened(title) => ("opened", title.clone()),
+                What::Step { step, status } => {
+                    ("step", format!("{} {status}", lang.step_name(step)))
+                }
+                What::Note(t) => ("note", t.clone()),
+                What::Reported(m) => ("reported", m.clone()),
+                What::Snapshot { file, findings } => {
+                    ("snapshot", format!("{file} {}", findings.join(", ")))
+                }
+                What::Finding(f) => ("finding", format!("{} {}", f.id, f.title)),
+                What::Command(i) => (
+                    "command",
+                    facts
+                        .commands
+                        .get(*i)
+                        .map(|c| c.command.clone())
+                        .unwrap_or_default(),
+                ),
+                What::Impact(a) => (
+                    "impact",
+                    a.iter()
+                        .map(|(q, a)| format!("{q}: {a}"))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                What::Closed(s) => ("closed", s.clone().unwrap_or_default()),
+                What::Other { kind, fields } => (
+                    kind.as_str(),
+                    fields
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            };
+            EventView {
+                time: time(&e.time),
+                by: e.by.clone(),
+                kind: kind.to_string(),
+                text: text.trim().to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The action items for templates: `text` is Markdown written by code (runbook ids in
+/// backticks), so it is marked safe, with table pipes escaped so it fits a table cell.
+fn action_values(items: &[sections::ActionItem]) -> Value {
+    items
+        .iter()
+        .map(|a| {
+            Value::from_pairs([
+                ("kind", Value::from(a.kind.clone())),
+                ("text", Value::from_safe_string(cell(&a.text))),
+                ("owner", Value::from(a.owner.clone())),
+                ("ticket", Value::from(a.ticket.clone())),
+                ("priority", Value::from(a.priority)),
+                ("status", Value::from(a.status)),
+            ])
+        })
+        .collect()
+}
