@@ -145,23 +145,20 @@ fn login_name(env: impl Fn(&str) -> Option<String>) -> Option<String> {
         .find_map(|v| env(v).filter(|s| !s.trim().is_empty()))
 }
 
-/// Who the status message says is on it: `$TRIAGE_RESPONDER` (an on-call alias, a
-/// name people know), else the inventory's `responder` for this host, else the login
-/// name ([`current_user`]); `None` when nothing names anyone.
-pub fn responder(inventory: Option<&str>) -> Option<String> {
-    responder_from(|v| std::env::var(v).ok(), inventory)
-}
-
-fn responder_from(env: impl Fn(&str) -> Option<String>, inventory: Option<&str>) -> Option<String> {
-    env("TRIAGE_RESPONDER")
-        .filter(|s| !s.trim().is_empty())
-        .or_else(|| {
-            inventory
-                .filter(|s| !s.trim().is_empty())
-                .map(str::to_string)
-        })
-        .or_else(|| login_name(&env))
-        .map(|s| s.trim().to_string())
+/// Who the status message says is on it: `named` (`$TRIAGE_RESPONDER`: an on-call
+/// alias, a name people know), else the inventory's `responder` for this host, else the
+/// login name ([`current_user`]); blank values count as absent.
+pub fn pick_responder(
+    named: Option<&str>,
+    inventory: Option<&str>,
+    login: Option<&str>,
+) -> Option<String> {
+    [named, inventory, login]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// An append-only JSONL journal file.
@@ -282,33 +279,24 @@ mod tests {
 
     #[test]
     fn responder_is_the_named_one_then_the_inventory_then_the_login() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |v: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == v)
-                    .map(|(_, val)| val.to_string())
-            }
-        };
-        let all = env(&[
-            ("TRIAGE_RESPONDER", "db-oncall"),
-            ("SUDO_USER", "alice"),
-            ("USER", "root"),
-        ]);
+        let pick = pick_responder;
         assert_eq!(
-            responder_from(all, Some("web-team")).as_deref(),
+            pick(Some("db-oncall"), Some("web-team"), Some("alice")).as_deref(),
             Some("db-oncall")
         );
-        let login = env(&[("SUDO_USER", "alice"), ("USER", "root")]);
         assert_eq!(
-            responder_from(login, Some("web-team")).as_deref(),
+            pick(None, Some("web-team"), Some("alice")).as_deref(),
             Some("web-team")
         );
-        assert_eq!(responder_from(login, Some(" ")).as_deref(), Some("alice"));
-        assert_eq!(responder_from(login, None).as_deref(), Some("alice"));
-        let blank = env(&[("TRIAGE_RESPONDER", ""), ("SUDO_USER", ""), ("USER", "bob")]);
-        assert_eq!(responder_from(blank, None).as_deref(), Some("bob"));
-        assert_eq!(responder_from(env(&[]), None), None);
+        assert_eq!(
+            pick(Some(" "), Some(""), Some("alice")).as_deref(),
+            Some("alice")
+        );
+        assert_eq!(pick(None, None, None), None);
+        let env = |v: &str| (v == "USER").then(|| "bob".to_string());
+        assert_eq!(login_name(env).as_deref(), Some("bob"));
+        let blank = |v: &str| Some(if v == "LOGNAME" { "carol" } else { " " }.to_string());
+        assert_eq!(login_name(blank).as_deref(), Some("carol"));
     }
 
     #[test]
