@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use triage_core::collect::{self, Options};
+use triage_core::fmt::cut as clip;
 use triage_core::incident::{EventBody, Incident, State, Store, STEPS};
 use triage_core::postmortem::sections::command_outcome;
 use triage_core::postmortem::Lang;
@@ -159,10 +160,6 @@ fn run_to(
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn clip(s: &str, n: usize) -> String {
-    crate::tui::widgets::clip(s, n)
 }
 
 /// How long the incident has been (or was) open.
