@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use super::human_bytes;
-use super::markdown::{cell, cut};
+use super::markdown::cell;
+use crate::fmt::{bytes as human_bytes, cut};
 use crate::snapshot::{Cgroup, Process, Snapshot};
 
 /// Cgroups shown (the JSON has up to 50).
