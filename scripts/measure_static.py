@@ -6,7 +6,7 @@ the same run (the machine is shared: compare the ratios, not the absolute figure
 
 Per binary: file size, then medians over the runs of the wall time of the whole process
 (start, sampling interval, collectors, JSON out), the snapshot's own duration_ms, the CPU
-time (user + system) and the peak RSS. Runs on the live host with the default 250 ms
+time (user + system). Runs on the live host with the default 250 ms
 sampling interval, and on the `healthy` fixture tree (no sampling: parsing and rendering
 only).
 """
@@ -34,7 +34,6 @@ def run(binary, args):
         "wall_ms": wall,
         "duration_ms": snap["duration_ms"],
         "cpu_ms": (usage.ru_utime + usage.ru_stime) * 1000,
-        "rss_kb": usage.ru_maxrss,
     }
 
 
@@ -54,14 +53,14 @@ def main():
             for b in opts.binaries:
                 results[b].append(run(b, args))
         print(f"\n{name} (medians of {opts.n}, taken in turns)")
-        print("| binary | size | wall ms | duration_ms | CPU ms | peak RSS |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| binary | size | wall ms | duration_ms | CPU ms |")
+        print("|---|---:|---:|---:|---:|")
         for b, rs in results.items():
             med = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
             size = os.path.getsize(b) / 1e6
             print(
                 f"| {b} | {size:.1f} MB | {med['wall_ms']:.1f} | {med['duration_ms']:.0f} "
-                f"| {med['cpu_ms']:.1f} | {med['rss_kb'] / 1024:.1f} MiB |"
+                f"| {med['cpu_ms']:.1f} |"
             )
     print(f"\nload average after: {os.getloadavg()}")
 
