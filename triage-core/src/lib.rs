@@ -8,11 +8,13 @@
 pub mod baseline;
 pub mod collect;
 pub mod command;
+pub mod contain;
 pub mod deadline;
 pub mod diff;
 pub mod error;
 pub mod facts;
 pub mod findings;
+pub mod fleet;
 pub mod fmt;
 pub mod fsutil;
 pub mod history;

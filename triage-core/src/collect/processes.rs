@@ -96,7 +96,7 @@ pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
 /// [`sample`], reading each process's `/proc/PID/cgroup` too when `cgroups` is set.
 pub fn sample_with(root: &HostRoot, cgroups: bool) -> Result<(Vec<RawProc>, Vec<String>)> {
     let dir = root.proc_dir();
-    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let entries = HostRoot::read_dir(&dir)?;
     let mut procs = Vec::with_capacity(512);
     let mut problems = Vec::new();
     for entry in entries.flatten() {
@@ -355,7 +355,7 @@ fn from_saved_ps(ctx: &Ctx, no_pids: Error) -> Result<ProcessTable> {
     let mut processes = processes;
     let mut richer = Vec::new();
     let dir = ctx.root.path("sos_commands/process");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
+    let mut names: Vec<String> = HostRoot::read_dir(&dir)
         .map(|d| {
             d.flatten()
                 .filter_map(|e| e.file_name().to_str().map(str::to_string))
@@ -372,6 +372,15 @@ fn from_saved_ps(ctx: &Ctx, no_pids: Error) -> Result<ProcessTable> {
         };
         if super::ps_output::enrich(&mut processes, &text, *ctx.now.offset()) > 0 {
             richer.push(name.clone());
+        }
+    }
+    // Units and containers from the cgroup paths the ps -o capture had.
+    let mut namer = super::cgroups::Namer::new(&ctx.root);
+    for p in processes.iter_mut() {
+        if let Some(c) = p.cgroup.clone() {
+            let (unit, container) = namer.name(std::iter::once(c.as_str()));
+            p.unit = unit;
+            p.container = container;
         }
     }
     let from = if richer.is_empty() {

@@ -1,11 +1,13 @@
 //! All of this crate's integration tests in one binary: one link instead of one per file.
 
 mod accept_queue;
+mod ansible;
 mod check;
 mod common;
 mod deb;
 mod diff;
 mod docs_cli;
+mod fleet_cli;
 mod garbage_cli;
 mod incident_cli;
 mod logs_cli;
@@ -15,4 +17,5 @@ mod runbook_cli;
 mod security;
 mod snapshot_cli;
 mod static_bin;
+mod textfile;
 mod tui_tmux;
