@@ -2,6 +2,7 @@
 
 mod check;
 mod diff;
+mod docs;
 mod fleet;
 mod history;
 pub mod incident;
@@ -63,6 +64,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Note(args)) => note::run(args),
         Some(Command::Check(args)) => check::run(&global, args),
         Some(Command::Diff(args)) => diff::run(args),
+        Some(Command::Completions { shell }) => docs::completions(shell),
+        Some(Command::Man { dir }) => docs::man(dir.as_deref()),
         Some(Command::Fleet(args)) => fleet::run(args),
     }
 }
