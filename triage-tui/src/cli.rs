@@ -198,6 +198,10 @@ pub struct PostmortemArgs {
     /// headings), or a team's own NAME.md in STATE_DIR/postmortem or /etc/triage/postmortem.
     #[arg(long, value_name = "NAME")]
     pub template: Option<String>,
+    /// History recorded by `triage record`, for charts and the impact start
+    /// (default: STATE_DIR/history).
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
     /// Write to FILE (atomically) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -55,6 +55,8 @@ pub struct Facts {
 pub struct Entry {
     /// When.
     pub time: Time,
+    /// Its line in `journal.jsonl` (1-based; 0 when unknown).
+    pub line: usize,
     /// Who, when known.
     pub by: Option<String>,
     /// What.
@@ -160,7 +162,7 @@ impl Facts {
                 .collect(),
         };
         let mut finding_events: Vec<Finding> = Vec::new();
-        for ev in &state.events {
+        for (i, ev) in state.events.iter().enumerate() {
             let what = match &ev.body {
                 EventBody::Opened { title, .. } => What::Opened(r(title)),
                 EventBody::Step { step, status } => What::Step {
@@ -230,6 +232,7 @@ impl Facts {
             };
             facts.timeline.push(Entry {
                 time: ev.time,
+                line: state.event_lines.get(i).copied().unwrap_or(0),
                 by: ev.by.as_deref().map(r),
                 what,
             });

@@ -11,6 +11,7 @@ mod listener_gone;
 mod logs;
 mod network;
 mod postmortem;
+mod postmortem_charts;
 mod runbooks;
 mod scenarios;
 mod snapshot_fixtures;

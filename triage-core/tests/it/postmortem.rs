@@ -46,6 +46,7 @@ fn render_named(inc: &Incident, lang: Lang, redact: bool, template: Option<&str>
         library: &lib,
         template: template.map(String::from),
         template_dirs: vec![],
+        history_dir: None,
     };
     render(inc, &opts).unwrap()
 }
@@ -199,6 +200,7 @@ fn template_errors_name_file_and_line() {
         library: &lib,
         template: None,
         template_dirs: vec![tdir.clone()],
+        history_dir: None,
     };
     let err = render(&incident(&fixtures()), &opts)
         .unwrap_err()
@@ -368,6 +370,7 @@ fn a_team_template_loops_over_facts_and_escapes_them() {
         library: &lib,
         template: Some("brief".into()),
         template_dirs: vec![tdir],
+        history_dir: None,
     };
     let r = render(&incident(dir.path()), &opts).unwrap();
     insta::assert_snapshot!("team_template", r.markdown);
