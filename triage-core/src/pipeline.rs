@@ -247,8 +247,8 @@ impl Collector {
         if self.root.is_live() {
             snap.facts.clock = clock::read();
         }
-        let baseline = self.finish_baseline(&mut snap, baseline);
-        let context = crate::findings::Context::for_snapshot(&snap).with_baseline(baseline);
+        snap.baseline = self.finish_baseline(&mut snap, baseline);
+        let context = crate::findings::Context::for_snapshot(&snap);
         snap.findings = crate::findings::evaluate(&snap, &context);
         snap.timings_ms.insert(
             collector::FINDINGS.to_string(),

@@ -113,6 +113,11 @@ pub struct Snapshot {
     pub log_tail: Option<Vec<LogTailEntry>>,
     /// What changed on the host recently, newest first.
     pub recent_changes: Option<Vec<Change>>,
+    /// The usual figures at this hour from recorded history, computed once per snapshot;
+    /// absent without history. Findings, `history --compare` and the TUI compare against it
+    /// with [`crate::findings::usual::compare`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Baseline>,
     /// What is abnormal now, worst first.
     pub findings: Vec<Finding>,
     /// What could not be collected, and why.
@@ -146,6 +151,7 @@ impl Snapshot {
             kernel_log: None,
             log_tail: None,
             recent_changes: None,
+            baseline: None,
             findings: Vec::new(),
             warnings: Vec::new(),
             timings_ms: BTreeMap::new(),

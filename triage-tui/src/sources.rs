@@ -1,12 +1,11 @@
 //! The single seam where the TUI (and the incident commands) get data that is not in the
 //! [`Snapshot`](triage_core::Snapshot): runbooks, the host inventory, reachability of
-//! dependencies, history and its baseline, the command runner and the postmortem renderer.
+//! dependencies, history, the command runner and the postmortem renderer.
 //! Every function returns plain data and never touches the terminal; the blocking ones
 //! (reachability, commands) are called off the UI thread.
 
 use std::time::Duration;
 
-use triage_core::baseline::Baseline;
 use triage_core::incident::{Incident, State};
 use triage_core::runbook::exec::CommandResult;
 use triage_core::runbook::inventory::{HostEntry, Reach};
@@ -56,17 +55,6 @@ pub fn history_samples(since: Time) -> Vec<(Time, f64, Option<f64>)> {
             Some((t, load, s.pressure.memory.map(f64::from)))
         })
         .collect()
-}
-
-/// Usual values for this hour on earlier days; `None` without recorded history.
-pub fn baseline() -> Option<Baseline> {
-    let dir = triage_core::history::default_dir();
-    if !triage_core::history::has_store(&dir) {
-        return None;
-    }
-    triage_core::history::baseline_for(&dir, now())
-        .ok()
-        .flatten()
 }
 
 /// Run `cmd` with `sh -c` in its own process group, stdin closed, killing the whole

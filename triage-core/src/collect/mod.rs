@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod clock;
 pub mod cmdline;
+pub mod counters;
 pub mod cpu;
 pub mod filesystems;
 pub mod host;

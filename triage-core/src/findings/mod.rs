@@ -15,7 +15,7 @@ mod net;
 mod procs;
 pub mod rules;
 pub mod thresholds;
-mod usual;
+pub mod usual;
 
 #[cfg(test)]
 mod tests;
@@ -35,15 +35,15 @@ pub struct Context {
 }
 
 impl Context {
-    /// A context for `snapshot`: its CPU count (1 when unknown), no baseline.
+    /// A context for `snapshot`: its CPU count (1 when unknown), the baseline it carries.
     pub fn for_snapshot(snapshot: &Snapshot) -> Self {
         Context {
             cpus: snapshot.cpu_count().unwrap_or(1).max(1),
-            baseline: None,
+            baseline: snapshot.baseline.clone(),
         }
     }
 
-    /// The same context with `baseline` (from the history module).
+    /// The same context with `baseline` instead.
     pub fn with_baseline(mut self, baseline: Option<Baseline>) -> Self {
         self.baseline = baseline;
         self

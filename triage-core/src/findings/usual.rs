@@ -1,5 +1,6 @@
-//! `unusual_vs_baseline`: figures far from their usual value at this time of day, from the
-//! baseline the history module computes ([`crate::baseline::Baseline`]).
+//! Now against the usual value at this time of day ([`crate::baseline::Baseline`], carried
+//! in the snapshot): [`compare`] judges every figure once, with one threshold, for the
+//! `unusual_vs_baseline` findings, `triage history --compare` and the TUI's Scope step.
 
 use super::thresholds as t;
 use super::{finding, Context};
@@ -8,15 +9,20 @@ use crate::render::human_bytes;
 use crate::snapshot::{Finding, Severity, Snapshot};
 
 /// How a figure is shown.
-#[derive(Clone, Copy)]
-enum Unit {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Load: one decimal.
     Plain,
+    /// Percent, no decimals.
     Percent,
+    /// Bytes, human units.
     Bytes,
+    /// A count.
     Count,
 }
 
-fn show(v: f64, unit: Unit) -> String {
+/// `v` as findings show it.
+pub fn show(v: f64, unit: Unit) -> String {
     match unit {
         Unit::Plain => format!("{v:.1}"),
         Unit::Percent => format!("{v:.0}%"),
@@ -25,166 +31,242 @@ fn show(v: f64, unit: Unit) -> String {
     }
 }
 
-struct Figure {
-    name: &'static str,
-    now: f64,
-    usual: Usual,
-    unit: Unit,
-    /// The figure must be at least this for a rise to count.
-    floor: f64,
-    /// The rise over the median must be at least this.
-    min_rise: f64,
-    /// A fall counts too (connections vanishing: traffic lost).
-    falls_count: bool,
+/// The figures now that a [`Baseline`] has usual values for, from a snapshot
+/// ([`Now::from_snapshot`]) or a history sample (`history`), so every view compares the
+/// same way.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Now {
+    /// Online CPUs (0: unknown, counted as 1).
+    pub cpus: u32,
+    /// 1-minute load average.
+    pub load1: Option<f64>,
+    /// CPU busy percent.
+    pub cpu_usage_percent: Option<f64>,
+    /// CPU iowait percent.
+    pub iowait_percent: Option<f64>,
+    /// Memory size, bytes (a memory rise must be a share of it).
+    pub memory_total_bytes: Option<f64>,
+    /// Memory used, bytes.
+    pub memory_used_bytes: Option<f64>,
+    /// Swap used, bytes.
+    pub swap_used_bytes: Option<f64>,
+    /// PSI memory some avg10.
+    pub psi_memory_some: Option<f64>,
+    /// PSI io some avg10.
+    pub psi_io_some: Option<f64>,
+    /// TCP connections.
+    pub tcp_connections: Option<f64>,
 }
 
-fn figures(s: &Snapshot, c: &Context, b: &Baseline) -> Vec<Figure> {
-    let mut out = Vec::new();
-    let mut add = |name, now: Option<f64>, usual: Option<Usual>, unit, floor, min_rise, falls| {
-        if let (Some(now), Some(usual)) = (now, usual) {
-            out.push(Figure {
+impl Now {
+    /// The figures of `s`.
+    pub fn from_snapshot(s: &Snapshot) -> Now {
+        let psi = s.pressure.as_ref();
+        Now {
+            cpus: s.cpu_count().unwrap_or(0),
+            load1: s.load.as_ref().map(|l| l.one),
+            cpu_usage_percent: s.cpu.as_ref().map(|x| x.usage_percent),
+            iowait_percent: s.cpu.as_ref().map(|x| x.iowait_percent),
+            memory_total_bytes: s.memory.as_ref().map(|m| m.total_bytes as f64),
+            memory_used_bytes: s.memory.as_ref().map(|m| m.used_bytes as f64),
+            swap_used_bytes: s
+                .memory
+                .as_ref()
+                .map(|m| m.swap_total_bytes.saturating_sub(m.swap_free_bytes) as f64),
+            psi_memory_some: psi.and_then(|p| p.memory.as_ref()).map(|p| p.some_avg10),
+            psi_io_some: psi.and_then(|p| p.io.as_ref()).map(|p| p.some_avg10),
+            tcp_connections: s.connections.as_ref().map(|c| c.total as f64),
+        }
+    }
+}
+
+/// How a figure stands against its usual value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Near the usual value, trivially small, or not enough history to tell.
+    Usual,
+    /// Far above: reported as `unusual_vs_baseline`.
+    Higher,
+    /// Far below where a fall matters (connections vanishing: traffic lost).
+    Lower,
+}
+
+/// One figure now against its usual value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Compared {
+    /// The figure as findings name it (`load`, `CPU busy`…).
+    pub name: &'static str,
+    /// Its value now, when measured.
+    pub now: Option<f64>,
+    /// Its usual value at this hour, when history has one.
+    pub usual: Option<Usual>,
+    /// How it is shown.
+    pub unit: Unit,
+    /// Spreads from the median, when both are known.
+    pub deviations: Option<f64>,
+    /// The one judgement every view shows.
+    pub verdict: Verdict,
+}
+
+/// The figures `compare` judges, in order: name, now, usual, unit, floor (the figure must
+/// reach it for a rise to count), least rise over the median, whether a fall counts.
+type Row = (
+    &'static str,
+    Option<f64>,
+    Option<Usual>,
+    Unit,
+    f64,
+    f64,
+    bool,
+);
+
+/// Every figure of `now` against `b`, in a fixed order: the one comparison behind
+/// `unusual_vs_baseline`, `triage history --compare` and the TUI's Scope step. A figure is
+/// unusual [`t::BASELINE_DEVIATIONS`] spreads away, when history covers
+/// [`t::BASELINE_MIN_DAYS`] days and [`t::BASELINE_MIN_SAMPLES`] samples and the figure is
+/// not trivially small.
+pub fn compare(now: &Now, b: &Baseline) -> Vec<Compared> {
+    let cpus = f64::from(now.cpus.max(1));
+    let mem_rise = now.memory_total_bytes.unwrap_or(0.0) * t::BASELINE_MEMORY_RISE_PERCENT / 100.0;
+    let rows: [Row; 8] = [
+        (
+            "load",
+            now.load1,
+            b.load1,
+            Unit::Plain,
+            t::BASELINE_LOAD_PER_CPU_FLOOR * cpus,
+            0.0,
+            false,
+        ),
+        (
+            "CPU busy",
+            now.cpu_usage_percent,
+            b.cpu_usage_percent,
+            Unit::Percent,
+            t::BASELINE_PERCENT_FLOOR,
+            0.0,
+            false,
+        ),
+        (
+            "iowait",
+            now.iowait_percent,
+            b.iowait_percent,
+            Unit::Percent,
+            t::BASELINE_PERCENT_FLOOR,
+            0.0,
+            false,
+        ),
+        (
+            "memory used",
+            now.memory_used_bytes,
+            b.memory_used_bytes,
+            Unit::Bytes,
+            0.0,
+            mem_rise,
+            false,
+        ),
+        (
+            "swap used",
+            now.swap_used_bytes,
+            b.swap_used_bytes,
+            Unit::Bytes,
+            0.0,
+            mem_rise,
+            false,
+        ),
+        (
+            "memory pressure",
+            now.psi_memory_some,
+            b.psi_memory_some,
+            Unit::Percent,
+            t::BASELINE_PSI_FLOOR,
+            0.0,
+            false,
+        ),
+        (
+            "I/O pressure",
+            now.psi_io_some,
+            b.psi_io_some,
+            Unit::Percent,
+            t::BASELINE_PSI_FLOOR,
+            0.0,
+            false,
+        ),
+        (
+            "TCP connections",
+            now.tcp_connections,
+            b.tcp_connections,
+            Unit::Count,
+            t::BASELINE_CONNECTIONS_FLOOR,
+            0.0,
+            true,
+        ),
+    ];
+    rows.into_iter()
+        .map(|(name, value, usual, unit, floor, min_rise, falls_count)| {
+            let deviations = value.zip(usual).map(|(v, u)| u.deviations(v));
+            let trusted = b.days >= t::BASELINE_MIN_DAYS;
+            let verdict = match (value, usual, deviations) {
+                (Some(v), Some(u), Some(dev))
+                    if trusted && u.samples >= t::BASELINE_MIN_SAMPLES =>
+                {
+                    let factor_ok = unit == Unit::Bytes || v >= u.median * t::BASELINE_RISE_FACTOR;
+                    if dev >= t::BASELINE_DEVIATIONS
+                        && v >= floor
+                        && v - u.median >= min_rise
+                        && factor_ok
+                    {
+                        Verdict::Higher
+                    } else if falls_count && dev <= -t::BASELINE_DEVIATIONS && u.median >= floor {
+                        Verdict::Lower
+                    } else {
+                        Verdict::Usual
+                    }
+                }
+                _ => Verdict::Usual,
+            };
+            Compared {
                 name,
-                now,
+                now: value,
                 usual,
                 unit,
-                floor,
-                min_rise,
-                falls_count: falls,
-            });
-        }
-    };
-    let mem_total = s
-        .memory
-        .as_ref()
-        .map(|m| m.total_bytes as f64)
-        .unwrap_or(0.0);
-    let mem_rise = mem_total * t::BASELINE_MEMORY_RISE_PERCENT / 100.0;
-    add(
-        "load",
-        s.load.as_ref().map(|l| l.one),
-        b.load1,
-        Unit::Plain,
-        t::BASELINE_LOAD_PER_CPU_FLOOR * c.cpus_f(),
-        0.0,
-        false,
-    );
-    add(
-        "CPU busy",
-        s.cpu.as_ref().map(|x| x.usage_percent),
-        b.cpu_usage_percent,
-        Unit::Percent,
-        t::BASELINE_PERCENT_FLOOR,
-        0.0,
-        false,
-    );
-    add(
-        "iowait",
-        s.cpu.as_ref().map(|x| x.iowait_percent),
-        b.iowait_percent,
-        Unit::Percent,
-        t::BASELINE_PERCENT_FLOOR,
-        0.0,
-        false,
-    );
-    add(
-        "memory used",
-        s.memory.as_ref().map(|m| m.used_bytes as f64),
-        b.memory_used_bytes,
-        Unit::Bytes,
-        0.0,
-        mem_rise,
-        false,
-    );
-    add(
-        "swap used",
-        s.memory
-            .as_ref()
-            .map(|m| m.swap_total_bytes.saturating_sub(m.swap_free_bytes) as f64),
-        b.swap_used_bytes,
-        Unit::Bytes,
-        0.0,
-        mem_rise,
-        false,
-    );
-    let psi = s.pressure.as_ref();
-    add(
-        "memory pressure",
-        psi.and_then(|p| p.memory.as_ref()).map(|p| p.some_avg10),
-        b.psi_memory_some,
-        Unit::Percent,
-        t::BASELINE_PSI_FLOOR,
-        0.0,
-        false,
-    );
-    add(
-        "I/O pressure",
-        psi.and_then(|p| p.io.as_ref()).map(|p| p.some_avg10),
-        b.psi_io_some,
-        Unit::Percent,
-        t::BASELINE_PSI_FLOOR,
-        0.0,
-        false,
-    );
-    add(
-        "TCP connections",
-        s.connections.as_ref().map(|c| c.total as f64),
-        b.tcp_connections,
-        Unit::Count,
-        t::BASELINE_CONNECTIONS_FLOOR,
-        0.0,
-        true,
-    );
-    out
+                deviations,
+                verdict,
+            }
+        })
+        .collect()
 }
 
-/// `unusual_vs_baseline`: one finding per figure more than
-/// [`t::BASELINE_DEVIATIONS`] spreads above (or, for connections, below) its usual value
-/// at this hour, when history covers enough days and the figure is not trivially small.
+/// `unusual_vs_baseline`: one finding per figure [`compare`] calls higher or lower than
+/// usual at this hour.
 pub fn unusual_vs_baseline(s: &Snapshot, c: &Context) -> Vec<Finding> {
     let Some(b) = &c.baseline else {
         return Vec::new();
     };
-    if b.days < t::BASELINE_MIN_DAYS {
-        return Vec::new();
-    }
-    figures(s, c, b)
+    let mut now = Now::from_snapshot(s);
+    now.cpus = c.cpus;
+    compare(&now, b)
         .into_iter()
-        .filter(|f| f.usual.samples >= t::BASELINE_MIN_SAMPLES)
+        .filter(|f| f.verdict != Verdict::Usual)
         .filter_map(|f| {
-            let dev = f.usual.deviations(f.now);
-            let rise = f.now - f.usual.median;
-            let factor_ok = matches!(f.unit, Unit::Bytes)
-                || f.now >= f.usual.median * t::BASELINE_RISE_FACTOR;
-            let high = dev >= t::BASELINE_DEVIATIONS
-                && f.now >= f.floor
-                && rise >= f.min_rise
-                && factor_ok;
-            let low = f.falls_count
-                && dev <= -t::BASELINE_DEVIATIONS
-                && f.usual.median >= f.floor;
-            if !high && !low {
-                return None;
-            }
-            let usual = format!(
-                "{} ± {}",
-                show(f.usual.median, f.unit),
-                show(f.usual.spread, f.unit)
-            );
+            let (value, usual, dev) = (f.now?, f.usual?, f.deviations?);
             Some(finding(
                 "unusual_vs_baseline",
                 Severity::Warning,
                 format!(
-                    "{} {} — usual at this hour {usual}",
+                    "{} {} — usual at this hour {} ± {}",
                     f.name,
-                    show(f.now, f.unit)
+                    show(value, f.unit),
+                    show(usual.median, f.unit),
+                    show(usual.spread, f.unit)
                 ),
                 vec![
                     format!(
                         "now {} vs median {} (spread {}) over {} sample(s) from {} earlier day(s), ±{} min around this time: {dev:+.1} spreads (triage history)",
-                        show(f.now, f.unit),
-                        show(f.usual.median, f.unit),
-                        show(f.usual.spread, f.unit),
-                        f.usual.samples,
+                        show(value, f.unit),
+                        show(usual.median, f.unit),
+                        show(usual.spread, f.unit),
+                        usual.samples,
                         b.days,
                         b.window_minutes
                     ),

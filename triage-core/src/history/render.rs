@@ -4,10 +4,8 @@
 use std::io::{self, Write};
 
 use super::sample::Sample;
-use crate::baseline::{Baseline, Usual};
-
-/// A deviation at least this many spreads from the median is called out.
-pub const UNUSUAL_DEVIATIONS: f64 = 3.0;
+use crate::baseline::Baseline;
+use crate::findings::usual::{compare, Compared, Now, Unit, Verdict};
 
 /// Bytes as a short human figure (`512K`, `4.8G`): the snapshot renderer's.
 pub use crate::render::human_bytes as bytes;
@@ -69,31 +67,47 @@ pub fn write_table(samples: &[Sample], out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-/// One figure of `now` against its usual value: `name value — usual at this hour m ± s`.
-fn compare_line(
-    out: &mut impl Write,
-    name: &str,
-    now: Option<f64>,
-    usual: Option<Usual>,
-    fmt: &dyn Fn(f64) -> String,
-) -> io::Result<()> {
-    let Some(value) = now else {
+impl From<&Sample> for Now {
+    fn from(s: &Sample) -> Now {
+        let f = |v: Option<f32>| v.map(f64::from);
+        Now {
+            cpus: 0,
+            load1: f(s.load.map(|l| l.one)),
+            cpu_usage_percent: f(s.cpu.map(|c| c.usage_percent)),
+            iowait_percent: f(s.cpu.map(|c| c.iowait_percent)),
+            memory_total_bytes: s.memory.map(|m| m.total_bytes as f64),
+            memory_used_bytes: s.memory_used_bytes().map(|v| v as f64),
+            swap_used_bytes: s.memory.map(|m| m.swap_used_bytes as f64),
+            psi_memory_some: f(s.pressure.memory),
+            psi_io_some: f(s.pressure.io),
+            tcp_connections: s.tcp.map(|t| f64::from(t.established + t.time_wait)),
+        }
+    }
+}
+
+/// One figure against its usual value: `name value — usual at this hour m ± s`.
+fn compare_line(out: &mut impl Write, name: &str, c: &Compared) -> io::Result<()> {
+    let fmt = |v: f64| match c.unit {
+        Unit::Plain => format!("{v:.2}"),
+        Unit::Percent if name.starts_with("psi") => format!("{v:.2}"),
+        Unit::Percent => format!("{v:.1}"),
+        Unit::Bytes => bytes(v.max(0.0) as u64),
+        Unit::Count => format!("{v:.0}"),
+    };
+    let Some(value) = c.now else {
         return writeln!(out, "{name:<10} {:>8} — not measured now", "-");
     };
-    match usual {
+    match c.usual {
         None => writeln!(
             out,
             "{name:<10} {:>8} — no history at this hour",
             fmt(value)
         ),
         Some(u) => {
-            let d = u.deviations(value);
-            let note = if d >= UNUSUAL_DEVIATIONS {
-                "   HIGHER than usual"
-            } else if d <= -UNUSUAL_DEVIATIONS {
-                "   lower than usual"
-            } else {
-                ""
+            let note = match c.verdict {
+                Verdict::Higher => "   HIGHER than usual",
+                Verdict::Lower => "   lower than usual",
+                Verdict::Usual => "",
             };
             writeln!(
                 out,
@@ -107,9 +121,10 @@ fn compare_line(
     }
 }
 
-/// The `--compare` lines: each figure of `now` against `baseline`.
+/// The `--compare` lines: each figure of `now` against `baseline`, judged by
+/// [`compare`] (the same judgement as the `unusual_vs_baseline` findings).
 pub fn write_compare(
-    now: &Sample,
+    now: &Now,
     baseline: Option<&Baseline>,
     out: &mut impl Write,
 ) -> io::Result<()> {
@@ -128,59 +143,26 @@ pub fn write_compare(
             "Now (no history at this time of day on earlier days to compare with):"
         )?,
     }
-    let f2 = |v: f64| format!("{v:.2}");
-    let f1 = |v: f64| format!("{v:.1}");
-    let by = |v: f64| bytes(v.max(0.0) as u64);
-    let f = |v: Option<f32>| v.map(f64::from);
-    compare_line(out, "load1", f(now.load.map(|l| l.one)), b.load1, &f2)?;
-    compare_line(
-        out,
+    let names = [
+        "load1",
         "%cpu",
-        f(now.cpu.map(|c| c.usage_percent)),
-        b.cpu_usage_percent,
-        &f1,
-    )?;
-    compare_line(
-        out,
         "%iowait",
-        f(now.cpu.map(|c| c.iowait_percent)),
-        b.iowait_percent,
-        &f1,
-    )?;
-    compare_line(
-        out,
         "mem used",
-        now.memory_used_bytes().map(|v| v as f64),
-        b.memory_used_bytes,
-        &by,
-    )?;
-    compare_line(
-        out,
         "swap used",
-        now.memory.map(|m| m.swap_used_bytes as f64),
-        b.swap_used_bytes,
-        &by,
-    )?;
-    compare_line(
-        out,
         "psi mem",
-        f(now.pressure.memory),
-        b.psi_memory_some,
-        &f2,
-    )?;
-    compare_line(out, "psi io", f(now.pressure.io), b.psi_io_some, &f2)?;
-    compare_line(
-        out,
+        "psi io",
         "tcp conns",
-        now.tcp.map(|t| f64::from(t.established + t.time_wait)),
-        b.tcp_connections,
-        &|v| format!("{v:.0}"),
-    )
+    ];
+    for (name, c) in names.iter().zip(compare(now, b)) {
+        compare_line(out, name, &c)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::baseline::Usual;
     use crate::history::sample::{LoadAvg, TopProcess};
 
     #[test]
@@ -224,7 +206,7 @@ mod tests {
             ..Baseline::default()
         };
         let mut out = Vec::new();
-        write_compare(&s, Some(&b), &mut out).unwrap();
+        write_compare(&Now::from(&s), Some(&b), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.contains(
@@ -239,7 +221,7 @@ mod tests {
             ..Baseline::default()
         };
         let mut out = Vec::new();
-        write_compare(&s, Some(&listeners_only), &mut out).unwrap();
+        write_compare(&Now::from(&s), Some(&listeners_only), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("Now (no history"), "{text}");
         assert_eq!(bytes(512), "512B");

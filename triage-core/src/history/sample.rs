@@ -143,18 +143,7 @@ pub struct NetRate {
     pub tx_errors: u64,
 }
 
-/// TCP socket counts.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-pub struct TcpCounts {
-    /// ESTABLISHED + CLOSE_WAIT (`CurrEstab`).
-    pub established: u32,
-    /// TIME_WAIT.
-    pub time_wait: u32,
-    /// Orphaned (no longer attached to a process).
-    pub orphan: u32,
-    /// Sockets in use, IPv4 + IPv6, listeners included.
-    pub in_use: u32,
-}
+pub use crate::collect::counters::TcpCounts;
 
 /// Process counts by state.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -270,7 +259,7 @@ impl Recorder {
         s.disks = probe::disk_rates(&self.prev.disks, &raw.disks, seconds);
         s.nets = probe::net_rates(&self.prev.nets, &raw.nets, seconds);
         let read = |rel: &str| self.root.read_proc(rel).unwrap_or_default();
-        s.tcp = probe::parse_tcp(
+        s.tcp = crate::collect::counters::parse_tcp(
             &read("net/sockstat"),
             &read("net/sockstat6"),
             &read("net/snmp"),

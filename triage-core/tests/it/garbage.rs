@@ -16,11 +16,12 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
+use triage_core::collect::counters;
 use triage_core::collect::network::{parse_proc_net_line, Table};
 use triage_core::collect::{
     changes, cpu, filesystems, host, load, memory, pressure, processes, ps_output, users,
 };
-use triage_core::history::{probe, sadf, store};
+use triage_core::history::{sadf, store};
 use triage_core::logs::formats::{self, ParseCtx};
 use triage_core::logs::{drain::Drain, journal, kmsg};
 use triage_core::postmortem::template::Template;
@@ -435,12 +436,12 @@ fn network_and_history_probes_never_panic() {
         ));
     }
     let c = corpus(&samples(&[], &["procfs/proc/diskstats"]));
-    f.extend(run_text("probe::parse_diskstats", &c, |t| {
-        eat(probe::parse_diskstats(t, |_| true))
+    f.extend(run_text("counters::parse_diskstats", &c, |t| {
+        eat(counters::parse_diskstats(t, |_| true))
     }));
     let c = corpus(&samples(&[], &["procfs/proc/net/dev"]));
-    f.extend(run_text("probe::parse_net_dev", &c, |t| {
-        eat(probe::parse_net_dev(t))
+    f.extend(run_text("counters::parse_net_dev", &c, |t| {
+        eat(counters::parse_net_dev(t))
     }));
     let mut s = samples(
         &[],
@@ -454,8 +455,8 @@ fn network_and_history_probes_never_panic() {
         "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors\nTcp: 1 200 120000 -1 100 50 2 3 10 1000 900 7 0 5 0\n",
     ));
     let c = corpus(&s);
-    f.extend(run_text("probe::parse_tcp", &c, |t| {
-        eat(probe::parse_tcp(t, t, t));
+    f.extend(run_text("counters::parse_tcp", &c, |t| {
+        eat(counters::parse_tcp(t, t, t));
     }));
     report(f);
 }

@@ -188,7 +188,9 @@ fn compare(
         output::emit(None, |out| triage_core::render::json::write(&doc, out))?;
     } else {
         print_warnings(&warnings);
-        output::emit(None, |out| render::write_compare(now, baseline, out))?;
+        output::emit(None, |out| {
+            render::write_compare(&now.into(), baseline, out)
+        })?;
     }
     Ok(ExitCode::SUCCESS)
 }

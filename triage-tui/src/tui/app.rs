@@ -91,7 +91,6 @@ impl App {
             Event::Sources(s) => {
                 self.ctx.runbooks = s.runbooks;
                 self.ctx.inventory = s.inventory;
-                self.ctx.baseline = s.baseline;
                 self.ctx.reach = None;
                 self.ctx.spawn_reach();
             }

@@ -8,7 +8,6 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use anyhow::Result;
-use triage_core::baseline::Baseline;
 use triage_core::incident::{EventBody, Incident, State, Store, STEPS};
 use triage_core::runbook::inventory::{HostEntry, Reach};
 use triage_core::snapshot::{Severity, Snapshot, Time};
@@ -28,8 +27,6 @@ pub struct Ctx {
     pub runbooks: triage_core::runbook::Library,
     /// The inventory entry of this host.
     pub inventory: Option<HostEntry>,
-    /// Usual values for this hour.
-    pub baseline: Option<Baseline>,
     /// Recorded history: time, load1, memory PSI.
     pub history: Vec<(Time, f64, Option<f64>)>,
     /// Reachability of the inventory's dependencies (None: not tested yet).
@@ -64,7 +61,6 @@ impl Ctx {
             incident: None,
             runbooks: triage_core::runbook::Library::default(),
             inventory: None,
-            baseline: None,
             history: Vec::new(),
             reach: None,
             theme,

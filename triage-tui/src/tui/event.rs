@@ -36,7 +36,7 @@ pub enum Event {
     },
     /// Reachability results for the dependencies.
     Reach(Vec<Reach>),
-    /// The slow, once-per-session sources: runbooks, inventory entry, baseline.
+    /// The slow, once-per-session sources: runbooks, inventory entry.
     Sources(Box<Sources>),
     /// SIGTERM/SIGHUP (a dropped SSH session): save and quit.
     Terminate,
@@ -125,11 +125,9 @@ pub struct Sources {
     pub runbooks: triage_core::runbook::Library,
     /// This host in the inventory.
     pub inventory: Option<triage_core::runbook::inventory::HostEntry>,
-    /// Usual values for this hour.
-    pub baseline: Option<triage_core::baseline::Baseline>,
 }
 
-/// Load runbooks, the inventory entry of `hostname` and the baseline off the UI thread
+/// Load runbooks and the inventory entry of `hostname` off the UI thread
 /// (they read files that may be slow on a sick box); they arrive as [`Event::Sources`].
 pub fn spawn_sources(tx: &Sender<Event>, hostname: String) {
     let tx = tx.clone();
@@ -137,7 +135,6 @@ pub fn spawn_sources(tx: &Sender<Event>, hostname: String) {
         let s = Sources {
             runbooks: crate::sources::runbooks(),
             inventory: crate::sources::inventory_entry(&hostname),
-            baseline: crate::sources::baseline(),
         };
         let _ = tx.send(Event::Sources(Box::new(s)));
     });

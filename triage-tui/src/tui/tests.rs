@@ -320,3 +320,56 @@ fn tiny_terminals_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn now_vs_usual_agrees_in_findings_history_compare_and_scope() {
+    use triage_core::baseline::{Baseline, Usual};
+    use triage_core::findings::{evaluate, usual::Now, Context};
+    let usual = |median, spread| {
+        Some(Usual {
+            median,
+            spread,
+            samples: 300,
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut ctx = ctx(dir.path(), true);
+    let snap = ctx.snap.as_mut().unwrap();
+    // Load 14.2 on 4 CPUs where 1.1 is usual: unusual. CPU 97.5% where 60 ± 20 is usual:
+    // 1.9 spreads, usual. iowait 3% where 1 ± 0.5 is usual: 4 spreads but under the 30%
+    // floor, usual (history --compare used to call it HIGHER at 3 spreads).
+    snap.baseline = Some(Baseline {
+        days: 5,
+        window_minutes: 30,
+        load1: usual(1.1, 0.4),
+        cpu_usage_percent: usual(60.0, 20.0),
+        iowait_percent: usual(1.0, 0.5),
+        ..Baseline::default()
+    });
+    let unusual: Vec<String> = evaluate(snap, &Context::for_snapshot(snap))
+        .into_iter()
+        .filter(|f| f.id == "unusual_vs_baseline")
+        .map(|f| f.title)
+        .collect();
+    assert_eq!(unusual, ["load 14.2 — usual at this hour 1.1 ± 0.4"]);
+
+    let mut out = Vec::new();
+    triage_core::history::render::write_compare(
+        &Now::from_snapshot(snap),
+        snap.baseline.as_ref(),
+        &mut out,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let higher: Vec<&str> = text.lines().filter(|l| l.contains("HIGHER")).collect();
+    assert_eq!(higher.len(), 1, "{text}");
+    assert!(higher[0].starts_with("load1 "), "{text}");
+
+    let mut app = App::new(ctx);
+    app.current = 2;
+    let screen = format!("{}", draw(&app, 160, 48));
+    let marked: Vec<&str> = screen.lines().filter(|l| l.contains("HIGHER")).collect();
+    assert_eq!(marked.len(), 1, "{screen}");
+    assert!(marked[0].contains("load1"), "{screen}");
+    assert!(screen.contains("iowait"), "{screen}");
+}

@@ -1,5 +1,5 @@
 //! Step 3, Scope: what changed just before (snapshot `recent_changes`), now vs usual
-//! (the history baseline), this host in the inventory with the reachability of its
+//! (the baseline the snapshot carries), this host in the inventory with the reachability of its
 //! dependencies, and the impact questions, ticked with Space and journaled as `impact`.
 
 use std::collections::BTreeMap;
@@ -9,8 +9,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
-use triage_core::baseline::Usual;
+use triage_core::findings::usual::{compare, Now, Verdict};
 use triage_core::incident::EventBody;
+use triage_core::Snapshot;
 
 use super::{Outcome, Step};
 
@@ -43,16 +44,31 @@ fn answers(ctx: &Ctx) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-fn usual_line(label: &str, now: Option<f64>, usual: Option<&Usual>, unit: &str) -> String {
-    match (now, usual) {
-        (Some(n), Some(u)) => format!(
-            "{label:<10} now {n:>8.1}{unit}  usual {:>8.1}{unit}  ({:+.1}σ)",
-            u.median,
-            u.deviations(n)
-        ),
-        (Some(n), None) => format!("{label:<10} now {n:>8.1}{unit}  usual ?"),
-        _ => format!("{label:<10} ?"),
-    }
+/// The figures the pane shows: label, unit, index in [`compare`]'s order.
+const FIGURES: [(&str, &str, usize); 3] = [("load1", "", 0), ("cpu", "%", 1), ("iowait", "%", 2)];
+
+/// The snapshot's figures against the baseline it carries, judged by [`compare`] (as the
+/// `unusual_vs_baseline` findings are); `None` without history.
+fn usual_lines(snap: Option<&Snapshot>, count: usize) -> Option<Vec<String>> {
+    let snap = snap?;
+    let compared = compare(&Now::from_snapshot(snap), snap.baseline.as_ref()?);
+    let lines = FIGURES.iter().take(count).map(|(label, unit, i)| {
+        let c = compared[*i];
+        let mark = match c.verdict {
+            Verdict::Higher => "  HIGHER",
+            Verdict::Lower => "  lower",
+            Verdict::Usual => "",
+        };
+        match (c.now, c.usual, c.deviations) {
+            (Some(n), Some(u), Some(d)) => format!(
+                "{label:<7}{n:>8.1}{unit}  usual {:>7.1}{unit}  {d:+.1}σ{mark}",
+                u.median
+            ),
+            (Some(n), _, _) => format!("{label:<7}{n:>8.1}{unit}  usual ?"),
+            _ => format!("{label:<7} ?"),
+        }
+    });
+    Some(lines.collect())
 }
 
 impl Step for Scope {
@@ -97,32 +113,12 @@ impl Step for Scope {
         );
 
         if let Some(ua) = usual_area {
-            let snap = ctx.snap.as_ref();
-            let lines: Vec<Line> = match &ctx.baseline {
+            let lines: Vec<Line> = match usual_lines(ctx.snap.as_ref(), FIGURES.len()) {
                 None => vec![Line::styled(
                     "  no recorded history yet (run `triage record`)".to_string(),
                     t.dim(),
                 )],
-                Some(b) => vec![
-                    Line::raw(usual_line(
-                        "load1",
-                        snap.and_then(|s| s.load.as_ref()).map(|l| l.one),
-                        b.load1.as_ref(),
-                        "",
-                    )),
-                    Line::raw(usual_line(
-                        "cpu",
-                        snap.and_then(|s| s.cpu.as_ref()).map(|c| c.usage_percent),
-                        b.cpu_usage_percent.as_ref(),
-                        "%",
-                    )),
-                    Line::raw(usual_line(
-                        "iowait",
-                        snap.and_then(|s| s.cpu.as_ref()).map(|c| c.iowait_percent),
-                        b.iowait_percent.as_ref(),
-                        "%",
-                    )),
-                ],
+                Some(lines) => lines.into_iter().map(Line::raw).collect(),
             };
             frame.render_widget(
                 Paragraph::new(lines).block(Block::bordered().title(" Now vs usual ")),
@@ -172,13 +168,8 @@ impl Step for Scope {
         }
         if !wide {
             // No room for the "now vs usual" pane: its headline here.
-            let load = ctx
-                .snap
-                .as_ref()
-                .and_then(|s| s.load.as_ref())
-                .map(|l| l.one);
-            inv.push(match &ctx.baseline {
-                Some(b) => Line::raw(usual_line("load1", load, b.load1.as_ref(), "")),
+            inv.push(match usual_lines(ctx.snap.as_ref(), 1) {
+                Some(mut l) => Line::raw(l.remove(0)),
                 None => Line::styled(
                     "  now vs usual: no recorded history yet (run `triage record`)".to_string(),
                     t.dim(),
