@@ -216,6 +216,12 @@ impl Collector {
         let baseline = self.launch_baseline(t);
 
         let mut snap = Snapshot::empty(ctx.now);
+        if ctx.now != ctx.analysed_at {
+            snap.analysed_at = Some(ctx.analysed_at);
+        }
+        if let Some(w) = &ctx.capture_note {
+            snap.warn(collector::CAPTURE, w.clone());
+        }
         snap.host = self.finish(&mut snap, collector::HOST, host);
         snap.load = self.finish(&mut snap, collector::LOAD, load);
         snap.memory = self.finish(&mut snap, collector::MEMORY, memory);

@@ -31,6 +31,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Names of the collectors, as used in `warnings[].collector` and `timings_ms`.
 pub mod collector {
+    /// When a saved tree was captured (`--root` only): which file said so.
+    pub const CAPTURE: &str = "capture";
     /// Host identity: name, kernel, OS, uptime.
     pub const HOST: &str = "host";
     /// Load averages and runnable tasks.
@@ -59,7 +61,8 @@ pub mod collector {
     pub const FINDINGS: &str = "findings";
 
     /// Every collector, in the order they appear in a snapshot.
-    pub const ALL: [&str; 13] = [
+    pub const ALL: [&str; 14] = [
+        CAPTURE,
         HOST,
         LOAD,
         CPU,
@@ -81,8 +84,12 @@ pub mod collector {
 pub struct Snapshot {
     /// Always [`SCHEMA_VERSION`].
     pub schema_version: u32,
-    /// When collection started.
+    /// When collection started; for a saved tree (`--root`), when the tree was captured
+    /// (see `collect::capture`).
     pub collected_at: Time,
+    /// When the analysis ran, only when that is not `collected_at` (a saved tree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysed_at: Option<Time>,
     /// Wall time the whole snapshot took.
     pub duration_ms: u64,
     /// Host identity.
@@ -136,6 +143,7 @@ impl Snapshot {
         Snapshot {
             schema_version: SCHEMA_VERSION,
             collected_at,
+            analysed_at: None,
             duration_ms: 0,
             host: None,
             load: None,
@@ -177,7 +185,10 @@ impl Snapshot {
 
     /// Number of CPUs, when known.
     pub fn cpu_count(&self) -> Option<u32> {
-        self.cpu.as_ref().map(|c| c.count)
+        self.cpu
+            .as_ref()
+            .map(|c| c.count)
+            .or_else(|| self.host.as_ref().and_then(|h| h.cpus))
     }
 }
 
@@ -194,6 +205,10 @@ pub struct Host {
     pub uptime_seconds: u64,
     /// When the host booted.
     pub boot_time: Option<Time>,
+    /// CPUs the host has, from `cpuinfo`/`lscpu` in a saved tree whose `/proc/stat` (and
+    /// so the cpu section) is missing; the load rules divide by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<u32>,
 }
 
 /// Load averages (`/proc/loadavg`).

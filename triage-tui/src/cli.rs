@@ -145,6 +145,19 @@ pub struct CheckArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
+    /// Exit-code convention: `nagios` (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or `npd`
+    /// for a Kubernetes node-problem-detector custom plugin (0 OK, 1 problem, 3 unknown).
+    #[arg(long, value_enum, default_value_t = ExitCodes::Nagios)]
+    pub exit_codes: ExitCodes,
+}
+
+/// Exit-code conventions of `triage check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExitCodes {
+    /// Monitoring plugins (Nagios, Icinga, Sensu).
+    Nagios,
+    /// Kubernetes node-problem-detector custom plugins.
+    Npd,
 }
 
 /// `triage incident …`.

@@ -221,10 +221,13 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<Filesystem>> {
         }
         Ok(text) => parse_mountinfo(&text)
             .map_err(|m| Error::parse(root.proc("self/mountinfo"), None, m))?,
-        Err(first) => {
-            let text = root.read_proc("mounts").map_err(|_| first)?;
-            parse_mounts(&text).map_err(|m| Error::parse(root.proc("mounts"), None, m))?
-        }
+        Err(first) => match root.read_proc("mounts") {
+            Ok(text) => {
+                parse_mounts(&text).map_err(|m| Error::parse(root.proc("mounts"), None, m))?
+            }
+            Err(_) if !root.is_live() => saved_mounts(ctx).ok_or(first)?,
+            Err(_) => return Err(first),
+        },
     };
     let mut out = Vec::with_capacity(mounts.len());
     if root.is_live() {
@@ -305,6 +308,20 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<Filesystem>> {
         out.push(fs_of(m, u));
     }
     Ok(out)
+}
+
+/// A sosreport without `proc/mounts`: the mounts of its saved `mount` output.
+fn saved_mounts(ctx: &Ctx) -> Option<Vec<Mount>> {
+    super::saved::MOUNT_OUTPUTS.iter().find_map(|rel| {
+        let text = ctx.root.read_string(rel).ok()?;
+        let mounts = super::saved::parse_mount_output(&text);
+        (!mounts.is_empty()).then(|| {
+            ctx.warn(format!(
+                "no proc/self/mountinfo or proc/mounts; mounts from {rel}"
+            ));
+            mounts
+        })
+    })
 }
 
 /// The first of `candidates` (saved `df` outputs) that reads and has df lines. One that is

@@ -18,12 +18,20 @@ pub fn collect(ctx: &Ctx) -> Result<Host> {
     let hostname = first_usable(
         ctx,
         "hostname",
-        &[root.proc("sys/kernel/hostname"), root.path("etc/hostname")],
+        &[
+            root.proc("sys/kernel/hostname"),
+            root.path("sos_commands/host/hostname"),
+            root.path("etc/hostname"),
+        ],
         |s| one_word(s, false),
     )
+    .or_else(|| {
+        let text = root.read_string("sos_commands/host/hostnamectl_status").ok()?;
+        labelled(&text, "Static hostname:").and_then(|v| one_word(&v, false))
+    })
     .unwrap_or_else(|| {
         ctx.warn(
-            "hostname unknown: neither proc/sys/kernel/hostname nor etc/hostname could be read",
+            "hostname unknown: neither proc/sys/kernel/hostname, sos_commands/host/hostname nor etc/hostname could be read",
         );
         "unknown".to_string()
     });
@@ -34,47 +42,44 @@ pub fn collect(ctx: &Ctx) -> Result<Host> {
         |s| one_word(s, true),
     )
     .or_else(|| {
-        // Only sosreports have this file: its absence is no news.
-        root.read_string("uname")
-            .ok()
-            .and_then(|s| parse_uname_release(&s))
+        // Only sosreports have these files: their absence is no news.
+        ["sos_commands/kernel/uname_-a", "uname"]
+            .iter()
+            .find_map(|rel| {
+                root.read_string(rel)
+                    .ok()
+                    .and_then(|s| parse_uname_release(&s))
+            })
     })
     .unwrap_or_default();
     let os = first_usable(
         ctx,
         "OS name",
-        &[root.path("etc/os-release"), root.path("usr/lib/os-release")],
+        &[
+            in_tree(root, "etc/os-release"),
+            root.path("usr/lib/os-release"),
+        ],
         parse_os_release,
     )
-    .or_else(|| {
-        root.read_string("etc/redhat-release")
-            .ok()
-            .and_then(|s| one_word(&s, false))
-    })
+    .or_else(|| os_from_sos(root))
     .unwrap_or_default();
-    let uptime_path = root.proc("uptime");
-    let uptime = root.read_proc("uptime").and_then(|s| {
-        parse_uptime(&s).ok_or_else(|| {
-            Error::parse(
-                &uptime_path,
-                Some(1),
-                "expected two numbers (seconds up, seconds idle)",
-            )
-        })
-    });
+    let uptime = uptime_seconds(root);
     let btime = super::cpu::read_stat(root).ok().map(|s| s.btime);
     let (uptime_seconds, boot_time) = match (uptime, btime) {
-        (Ok(up), Some(bt)) => (up as u64, time_from_unix(bt as i64)),
-        (Ok(up), None) => (up as u64, time_from_unix(ctx.now.timestamp() - up as i64)),
-        (Err(e), Some(bt)) if ctx.root.is_live() => {
-            ctx.warn(format!("uptime from boot time instead: {e}"));
+        (Ok(up), Some(bt)) if root.is_live() || !ctx.now_known => (up, time_from_unix(bt as i64)),
+        // A tree: boot = capture − uptime, the same instant `btime` names.
+        (Ok(up), _) => (up, time_from_unix(ctx.now.timestamp() - up as i64)),
+        (Err(e), Some(bt)) if ctx.now_known => {
+            if root.is_live() {
+                ctx.warn(format!("uptime from boot time instead: {e}"));
+            }
             (
                 (ctx.now.timestamp() - bt as i64).max(0) as u64,
                 time_from_unix(bt as i64),
             )
         }
         (Err(e), bt) => {
-            // A saved tree was captured at an unknown time: "now − boot" would be wrong.
+            // A saved tree captured at an unknown time: "now − boot" would be wrong.
             ctx.warn(format!("uptime unknown: {e}"));
             (0, bt.and_then(|b| time_from_unix(b as i64)))
         }
@@ -85,8 +90,101 @@ pub fn collect(ctx: &Ctx) -> Result<Host> {
         os,
         uptime_seconds,
         boot_time,
+        cpus: (!root.is_live() && !root.exists("proc/stat"))
+            .then(|| cpu_count(root))
+            .flatten(),
     })
 }
+
+/// `rel` with a symlink at its end resolved inside the tree: `etc/os-release` is usually
+/// `../usr/lib/os-release`, and an absolute target (`/usr/lib/os-release`) names the
+/// captured host's file, never the analyst's.
+fn in_tree(root: &HostRoot, rel: &str) -> PathBuf {
+    let path = root.path(rel);
+    if root.is_live() {
+        return path;
+    }
+    match std::fs::read_link(&path) {
+        Ok(target) if target.is_absolute() => root.path(target),
+        _ => path,
+    }
+}
+
+/// The OS name from what a sosreport keeps when os-release is not there.
+fn os_from_sos(root: &HostRoot) -> Option<String> {
+    let read = |rel: &str| root.read_string(rel).ok();
+    read("etc/lsb-release")
+        .and_then(|t| parse_os_release(&t.replace("DISTRIB_DESCRIPTION", "PRETTY_NAME")))
+        .filter(|v| !v.is_empty())
+        .or_else(|| {
+            [
+                "sos_commands/release/lsb_release_-a",
+                "sos_commands/release/lsb_release",
+                "lsb-release",
+            ]
+            .iter()
+            .find_map(|rel| read(rel).and_then(|t| labelled(&t, "Description:")))
+        })
+        .or_else(|| {
+            read("sos_commands/host/hostnamectl_status")
+                .and_then(|t| labelled(&t, "Operating System:"))
+        })
+        .or_else(|| read("etc/redhat-release").and_then(|s| one_word(&s, false)))
+        .and_then(|v| one_word(&v, false))
+}
+
+/// CPUs of a saved tree: `processor` lines of `proc/cpuinfo`, else `CPU(s):` of lscpu.
+fn cpu_count(root: &HostRoot) -> Option<u32> {
+    let from_cpuinfo = root.read_proc("cpuinfo").ok().and_then(|t| {
+        let n = t
+            .lines()
+            .filter(|l| l.split(':').next().is_some_and(|k| k.trim() == "processor"))
+            .count() as u32;
+        (n > 0).then_some(n)
+    });
+    from_cpuinfo.or_else(|| {
+        let t = root.read_string("sos_commands/processor/lscpu").ok()?;
+        labelled(&t, "CPU(s):")?.parse().ok().filter(|n| *n > 0)
+    })
+}
+
+/// The value after `label` on the first line that has it (`hostnamectl`, `lsb_release`).
+fn labelled(text: &str, label: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix(label))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Seconds up: `proc/uptime`, else the `uptime` command output a sosreport keeps.
+fn uptime_seconds(root: &HostRoot) -> Result<u64> {
+    let path = root.proc("uptime");
+    let first = match root.read_proc("uptime") {
+        Ok(s) => {
+            return parse_uptime(&s).map(|v| v as u64).ok_or_else(|| {
+                Error::parse(
+                    &path,
+                    Some(1),
+                    "expected two numbers (seconds up, seconds idle)",
+                )
+            })
+        }
+        Err(e) => e,
+    };
+    for rel in UPTIME_OUTPUTS {
+        if let Some(up) = root
+            .read_string(rel)
+            .ok()
+            .and_then(|t| super::capture::parse_uptime_output(&t))
+        {
+            return Ok(up);
+        }
+    }
+    Err(first)
+}
+
+/// Where a sosreport keeps the `uptime` command's output.
+pub const UPTIME_OUTPUTS: &[&str] = &["sos_commands/host/uptime", "uptime"];
 
 /// The value of the first of `sources` that reads and `parse`s to something non-empty. A
 /// source that exists (even as a dangling symlink) but cannot be used is named in one
@@ -200,6 +298,35 @@ mod tests {
         assert_eq!(parse_uptime("abc"), None);
         assert_eq!(parse_uptime(""), None);
         assert_eq!(parse_uptime("-5 1"), None);
+    }
+
+    #[test]
+    fn os_release_symlink_resolves_inside_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("etc")).unwrap();
+        std::fs::create_dir_all(d.join("usr/lib")).unwrap();
+        std::fs::write(
+            d.join("usr/lib/os-release"),
+            "PRETTY_NAME=\"Captured OS 1\"\n",
+        )
+        .unwrap();
+        // Absolute, as some distributions ship it: must not read the analyst's file.
+        std::os::unix::fs::symlink("/usr/lib/os-release", d.join("etc/os-release")).unwrap();
+        std::fs::write(
+            d.join("usr/lib/os-release"),
+            "PRETTY_NAME=\"Captured OS 1\"\n",
+        )
+        .unwrap();
+        let ctx = Ctx::new(HostRoot::new(d).unwrap(), Default::default());
+        assert_eq!(collect(&ctx).unwrap().os, "Captured OS 1");
+        std::fs::remove_file(d.join("usr/lib/os-release")).unwrap();
+        std::fs::write(
+            d.join("etc/lsb-release"),
+            "DISTRIB_ID=Ubuntu\nDISTRIB_DESCRIPTION=\"Ubuntu 20.04.3 LTS\"\n",
+        )
+        .unwrap();
+        assert_eq!(collect(&ctx).unwrap().os, "Ubuntu 20.04.3 LTS");
     }
 
     #[test]

@@ -9,8 +9,33 @@ use procfs_core::FromRead;
 /// Collect the load section.
 pub fn collect(ctx: &Ctx) -> Result<Load> {
     let path = ctx.root.proc("loadavg");
-    let text = ctx.root.read_proc("loadavg")?;
+    let text = match ctx.root.read_proc("loadavg") {
+        Ok(t) => t,
+        Err(e) if !ctx.root.is_live() => return from_uptime_output(ctx).ok_or(e),
+        Err(e) => return Err(e),
+    };
     parse(&text).map_err(|m| Error::parse(&path, Some(1), m))
+}
+
+/// A sosreport without `proc/loadavg`: the averages its saved `uptime` output printed.
+fn from_uptime_output(ctx: &Ctx) -> Option<Load> {
+    super::host::UPTIME_OUTPUTS.iter().find_map(|rel| {
+        let [one, five, fifteen] = ctx
+            .root
+            .read_string(rel)
+            .ok()
+            .and_then(|t| super::capture::parse_uptime_load(&t))?;
+        ctx.warn(format!(
+            "no proc/loadavg; load averages from {rel} (runnable and total tasks unknown, shown as 0)"
+        ));
+        Some(Load {
+            one,
+            five,
+            fifteen,
+            runnable: 0,
+            total_tasks: 0,
+        })
+    })
 }
 
 /// Parse `/proc/loadavg` text ("0.20 0.18 0.12 1/80 11206").

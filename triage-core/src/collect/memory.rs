@@ -12,12 +12,71 @@ use crate::snapshot::Memory;
 /// Collect the memory section.
 pub fn collect(ctx: &Ctx) -> Result<Memory> {
     let path = ctx.root.proc("meminfo");
-    let text = ctx.root.read_proc("meminfo")?;
+    let text = match ctx.root.read_proc("meminfo") {
+        Ok(t) => t,
+        Err(e) if !ctx.root.is_live() => return from_free(ctx).ok_or(e),
+        Err(e) => return Err(e),
+    };
     let (mem, estimated) = parse(&text).map_err(|m| Error::parse(&path, None, m))?;
     if estimated {
         ctx.warn("MemAvailable missing (kernel older than 3.14): available memory estimated from free + cache");
     }
     Ok(mem)
+}
+
+/// Where a sosreport keeps `free` output, and the unit of its figures.
+const FREE_OUTPUTS: &[(&str, u64)] = &[
+    ("sos_commands/memory/free", 1024),
+    ("free", 1024),
+    ("sos_commands/memory/free_-m", 1024 * 1024),
+];
+
+/// A sosreport without `proc/meminfo`: the figures of its saved `free` output.
+fn from_free(ctx: &Ctx) -> Option<Memory> {
+    FREE_OUTPUTS.iter().find_map(|(rel, unit)| {
+        let mem = ctx
+            .root
+            .read_string(rel)
+            .ok()
+            .and_then(|t| parse_free(&t, *unit))?;
+        ctx.warn(format!("no proc/meminfo; memory from {rel}"));
+        Some(mem)
+    })
+}
+
+/// `free` output (procps 3.3+: `total used free shared buff/cache available`; older:
+/// `total used free shared buffers cached`), figures in `unit` bytes.
+pub fn parse_free(text: &str, unit: u64) -> Option<Memory> {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next()?.split_whitespace().collect();
+    let col = |name: &str| header.iter().position(|h| *h == name);
+    let row = |label: &str| -> Option<Vec<u64>> {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .map(|l| {
+                l.split_whitespace()
+                    .skip(1)
+                    .map(|v| v.parse::<u64>().ok())
+                    .collect::<Option<Vec<u64>>>()
+            })?
+    };
+    let mem = row("Mem:")?;
+    let get = |name: &str| col(name).and_then(|i| mem.get(i)).copied();
+    let total = get("total")?;
+    let available = get("available").or_else(|| {
+        let cache = get("buff/cache").or_else(|| Some(get("buffers")? + get("cached")?))?;
+        Some(get("free")? + cache)
+    })?;
+    let available = available.min(total);
+    let swap = row("Swap:").unwrap_or_default();
+    let scale = |v: u64| v.saturating_mul(unit);
+    Some(Memory {
+        total_bytes: scale(total),
+        available_bytes: scale(available),
+        used_bytes: scale(total - available),
+        swap_total_bytes: scale(swap.first().copied().unwrap_or(0)),
+        swap_free_bytes: scale(swap.get(2).copied().unwrap_or(0)),
+    })
 }
 
 /// Parse `/proc/meminfo`; the flag is true when available memory was estimated.
@@ -55,6 +114,24 @@ pub fn parse(text: &str) -> std::result::Result<(Memory, bool), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_output_from_a_sosreport() {
+        // hotsos tests/unit/fake_data_root/openstack/free (procps 3.3).
+        let text = "              total        used        free      shared  buff/cache   available\nMem:       16393164     7474740      185156       44924     8733268     8638440\nSwap:       4194300       67584     4126716\n";
+        let m = parse_free(text, 1024).unwrap();
+        assert_eq!(m.total_bytes, 16393164 * 1024);
+        assert_eq!(m.available_bytes, 8638440 * 1024);
+        assert_eq!(m.used_bytes, (16393164 - 8638440) * 1024);
+        assert_eq!(m.swap_total_bytes, 4194300 * 1024);
+        assert_eq!(m.swap_free_bytes, 4126716 * 1024);
+        // procps before 3.3: no available column.
+        let old = "             total       used       free     shared    buffers     cached\nMem:          1000        900        100          0         50        250\n-/+ buffers/cache:        600        400\nSwap:            0          0          0\n";
+        let m = parse_free(old, 1024 * 1024).unwrap();
+        assert_eq!(m.available_bytes, 400 * 1024 * 1024);
+        assert!(parse_free("garbage", 1).is_none());
+        assert!(parse_free("total\nMem: x\n", 1).is_none());
+    }
 
     #[test]
     fn parses_meminfo_in_bytes() {

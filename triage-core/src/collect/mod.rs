@@ -3,6 +3,7 @@
 //! (each on its own thread under its own deadline) and hands the facts to
 //! [`crate::findings`].
 
+pub mod capture;
 pub mod changes;
 pub mod clock;
 pub mod cmdline;
@@ -18,6 +19,7 @@ pub mod network;
 pub mod pressure;
 pub mod processes;
 pub mod ps_output;
+pub mod saved;
 pub mod users;
 
 use std::sync::atomic::AtomicBool;
@@ -70,8 +72,16 @@ pub struct Ctx {
     pub root: HostRoot,
     /// The snapshot options.
     pub opts: Options,
-    /// When the snapshot started.
+    /// "Now" for this snapshot: when it started on a live host, the capture time of a
+    /// saved tree (see [`capture`]); every relative window is anchored to it.
     pub now: Time,
+    /// False when `now` is only the analyst's clock standing in for an unknown capture
+    /// time (then "now − boot time" is no uptime).
+    pub now_known: bool,
+    /// When the snapshot started by the analyst's clock.
+    pub analysed_at: Time,
+    /// Where `now` came from, for `warnings[]` (saved trees only).
+    pub(crate) capture_note: Option<String>,
     collector: &'static str,
     warnings: Arc<Mutex<Vec<Warning>>>,
     in_flight: Arc<Mutex<InFlight>>,
@@ -86,10 +96,15 @@ impl Ctx {
     /// A context whose stuck-work memory is `in_flight` (the pipeline's, kept across
     /// snapshots).
     pub(crate) fn sharing(root: HostRoot, opts: Options, in_flight: Arc<Mutex<InFlight>>) -> Self {
+        let analysed_at = now();
+        let anchor = capture::anchor(&root, analysed_at);
         Ctx {
             root,
             opts,
-            now: now(),
+            now: anchor.now,
+            now_known: anchor.known,
+            analysed_at,
+            capture_note: anchor.warning,
             collector: "",
             warnings: Arc::default(),
             in_flight,

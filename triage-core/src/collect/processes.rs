@@ -318,10 +318,44 @@ fn from_saved_ps(ctx: &Ctx, no_pids: Error) -> Result<ProcessTable> {
             "no `ps aux` table found (expected a USER PID %CPU … header)",
         ));
     }
+    let mut processes = processes;
+    let mut richer = Vec::new();
+    let dir = ctx.root.path("sos_commands/process");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    for prefix in super::ps_output::PS_O_PREFIXES {
+        let Some(name) = names.iter().find(|n| n.starts_with(prefix)) else {
+            continue;
+        };
+        let Ok(text) = HostRoot::read_path_string(&dir.join(name)) else {
+            continue;
+        };
+        if super::ps_output::enrich(&mut processes, &text, *ctx.now.offset()) > 0 {
+            richer.push(name.clone());
+        }
+    }
+    let from = if richer.is_empty() {
+        "; no ppid, threads or start times (no ps -o capture next to it)".to_string()
+    } else {
+        format!(
+            "; state, ppid, threads and start times from {}",
+            richer.join(", ")
+        )
+    };
     ctx.warn(format!(
-        "no process directories; processes read from {} (CPU% is the lifetime average; no ppid or threads){}",
+        "no process directories; processes read from {} (CPU% is the lifetime average){from}{}",
         path.display(),
-        if skipped > 0 { format!("; {skipped} malformed line(s) skipped") } else { String::new() }
+        if skipped > 0 {
+            format!("; {skipped} malformed line(s) skipped")
+        } else {
+            String::new()
+        }
     ));
     let summary = summarize(&processes);
     Ok(ProcessTable { processes, summary })

@@ -3,6 +3,8 @@
 //! BSD "u" format: USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND. `%CPU` there is
 //! the lifetime average; ppid and threads are not in this format.
 
+use std::collections::HashMap;
+
 use crate::snapshot::Process;
 
 /// Where sosreport (and older sosreport versions) save `ps aux`.
@@ -16,8 +18,13 @@ pub const PS_AUX_FILES: &[&str] = &[
 
 /// Parse `ps aux` output. Lines before the header and lines that do not have the column
 /// shape are skipped; the count of skipped lines is returned too.
+///
+/// `ps auxm` (sos's default `ps_auxwwwm`) prints each process with `-` as its state and
+/// one row per thread after it (`-` as PID, the thread's state in STAT): the threads are
+/// counted, and the process takes its main thread's state, or `D` when any thread waits
+/// in `D` (one thread stuck in I/O is what the D-state rules look for).
 pub fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
-    let mut out = Vec::new();
+    let mut out: Vec<Process> = Vec::new();
     let mut skipped = 0;
     let mut seen_header = false;
     for line in text.lines() {
@@ -26,6 +33,21 @@ pub fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
             continue;
         }
         let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() >= 8 && fields[1] == "-" {
+            // A thread row of `ps auxm`.
+            if let Some(p) = out.last_mut() {
+                let state = fields[7]
+                    .chars()
+                    .next()
+                    .map(String::from)
+                    .unwrap_or_default();
+                if p.threads == 0 || (state == "D" && p.state != "D") {
+                    p.state = state;
+                }
+                p.threads += 1;
+                continue;
+            }
+        }
         if fields.len() < 11 {
             skipped += usize::from(!line.trim().is_empty());
             continue;
@@ -48,15 +70,15 @@ pub fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
             .unwrap_or_default()
             .trim_end_matches(':')
             .to_string();
+        let state = match fields[7] {
+            "-" => String::new(),
+            s => s.chars().next().map(String::from).unwrap_or_default(),
+        };
         out.push(Process {
             pid,
             ppid: 0,
             user: Some(fields[0].to_string()),
-            state: fields[7]
-                .chars()
-                .next()
-                .map(String::from)
-                .unwrap_or_default(),
+            state,
             cpu_percent: cpu,
             rss_bytes: rss_kb * 1024,
             threads: 0,
@@ -68,6 +90,93 @@ pub fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
         });
     }
     (out, skipped)
+}
+
+/// Richer `ps -o`/`ps l` captures sosreport keeps next to `ps aux` (file name prefixes
+/// under `sos_commands/process/`), by what they add: state, ppid and the full start time
+/// (`lstart`, with the year); ppid and thread counts (`nlwp`); state and ppid.
+pub const PS_O_PREFIXES: &[&str] = &[
+    "ps_axo_flags_state_",
+    "ps_axo_pid_ppid_user_group_lwp_nlwp_",
+    "ps_alxwww",
+];
+
+/// One row of a `ps -o`/`ps l` table by header name. `STARTED` (`lstart`) spans five
+/// words; the last column takes the rest of the line.
+pub fn parse_table(text: &str) -> Vec<HashMap<String, String>> {
+    let mut lines = text.lines();
+    let Some(header) = lines.next() else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = header.split_whitespace().collect();
+    let mut rows = Vec::new();
+    for line in lines {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let mut row = HashMap::new();
+        let mut i = 0;
+        for (k, name) in names.iter().enumerate() {
+            if k + 1 == names.len() {
+                row.insert(
+                    name.to_string(),
+                    rest_after_fields(line, i).trim_end().to_string(),
+                );
+                break;
+            }
+            let n = if *name == "STARTED" { 5 } else { 1 };
+            let Some(v) = words.get(i..i + n) else {
+                break;
+            };
+            row.insert(name.to_string(), v.join(" "));
+            i += n;
+        }
+        if row.len() == names.len() {
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// Add to `procs` what a `ps -o` table knows: parent pid, state where `ps aux` left it
+/// blank, threads where it did not count them, start time (`lstart`, read in `offset`).
+/// Returns how many processes it matched.
+pub fn enrich(procs: &mut [Process], text: &str, offset: chrono::FixedOffset) -> usize {
+    use chrono::TimeZone;
+    let rows = parse_table(text);
+    let by_pid: HashMap<i32, &HashMap<String, String>> = rows
+        .iter()
+        .filter_map(|r| Some((r.get("PID")?.parse().ok()?, r)))
+        .collect();
+    let mut matched = 0;
+    for p in procs.iter_mut() {
+        let Some(row) = by_pid.get(&p.pid) else {
+            continue;
+        };
+        matched += 1;
+        if let Some(ppid) = row.get("PPID").and_then(|v| v.parse().ok()) {
+            p.ppid = ppid;
+        }
+        let state = row.get("S").or_else(|| row.get("STAT"));
+        if let Some(s) = state
+            .and_then(|s| s.chars().next())
+            .filter(|c| c.is_ascii_alphabetic())
+        {
+            if p.state.is_empty() {
+                p.state = s.to_string();
+            }
+        }
+        if let Some(n) = row.get("NLWP").and_then(|v| v.parse::<u64>().ok()) {
+            if p.threads == 0 {
+                p.threads = n;
+            }
+        }
+        if let Some(t) = row
+            .get("STARTED")
+            .and_then(|v| chrono::NaiveDateTime::parse_from_str(v, "%a %b %e %H:%M:%S %Y").ok())
+        {
+            p.started_at = offset.from_local_datetime(&t).single();
+        }
+    }
+    matched
 }
 
 fn rest_after_fields(line: &str, n: usize) -> &str {
@@ -95,6 +204,26 @@ mod tests {
         assert_eq!(ps[1].cpu_percent, 97.5);
         assert_eq!(ps[1].rss_bytes, 980_000 * 1024);
         assert_eq!(ps[1].name, "postgres");
+    }
+
+    #[test]
+    fn ps_auxm_thread_rows_count_and_a_d_thread_wins() {
+        let text = "USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\nroot 10 0.0 0.1 1000 900 ? - Feb09 0:01 /usr/bin/app -x\nroot - 0.0 - - - - Ssl Feb09 0:01 -\nroot - 0.0 - - - - D Feb09 0:00 -\nroot - 0.0 - - - - S Feb09 0:00 -\nroot 11 0.0 0.0 0 0 ? - Feb09 0:00 [kworker/0:1]\nroot - 0.0 - - - - I< Feb09 0:00 -\n";
+        let (ps, skipped) = parse_ps_aux(text);
+        assert_eq!(skipped, 0);
+        assert_eq!(ps.len(), 2);
+        assert_eq!((ps[0].threads, ps[0].state.as_str()), (3, "D"));
+        assert_eq!((ps[1].threads, ps[1].state.as_str()), (1, "I"));
+    }
+
+    #[test]
+    fn ps_o_table_with_lstart() {
+        let text = "F S   UID     PID    PPID CLS WCHAN                                 STARTED TT           TIME CMD\n4 S     0     420       1  RR futex_wait_queue     Wed May 14 04:21:56 2025 ?        00:00:03 /sbin/multipathd -d -s\nshort\n";
+        let rows = parse_table(text);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["STARTED"], "Wed May 14 04:21:56 2025");
+        assert_eq!(rows[0]["CMD"], "/sbin/multipathd -d -s");
+        assert_eq!(rows[0]["PPID"], "1");
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub(crate) fn healthy() -> Snapshot {
         os: "Debian".into(),
         uptime_seconds: 10 * 86400,
         boot_time: Some(t0() - chrono::Duration::days(10)),
+        cpus: None,
     });
     s.load = Some(Load {
         one: 0.5,

@@ -141,12 +141,22 @@ pub fn cut(text: &str, max: usize) -> String {
 fn header(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "# triage snapshot: {}", s.hostname())?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "- collected: {} ({} ms)",
-        s.collected_at.format("%Y-%m-%d %H:%M:%S %:z"),
-        s.duration_ms
-    )?;
+    match s.analysed_at {
+        // A saved tree: when it was captured, and when it was read.
+        Some(a) => writeln!(
+            out,
+            "- captured: {}; analysed {} ({} ms)",
+            s.collected_at.format("%Y-%m-%d %H:%M:%S %:z"),
+            a.format("%Y-%m-%d %H:%M:%S %:z"),
+            s.duration_ms
+        )?,
+        None => writeln!(
+            out,
+            "- collected: {} ({} ms)",
+            s.collected_at.format("%Y-%m-%d %H:%M:%S %:z"),
+            s.duration_ms
+        )?,
+    }
     if let Some(h) = &s.host {
         writeln!(
             out,

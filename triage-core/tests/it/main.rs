@@ -4,6 +4,7 @@ mod changes;
 mod common;
 mod diff;
 mod drain_ga;
+mod field;
 mod findings;
 mod garbage;
 mod history;

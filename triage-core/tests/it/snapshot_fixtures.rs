@@ -269,6 +269,7 @@ fn missing_root_is_a_clear_error() {
 /// The snapshot with the figures that depend on when and how fast it ran made fixed.
 fn deterministic(mut s: Snapshot) -> Snapshot {
     s.collected_at = chrono::DateTime::parse_from_rfc3339("2026-11-23T10:05:00+09:00").unwrap();
+    s.analysed_at = None;
     s.duration_ms = 0;
     s.timings_ms.clear();
     let offset = *s.collected_at.offset();

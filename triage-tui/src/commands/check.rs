@@ -1,7 +1,11 @@
 //! `triage check`: take a snapshot and print only its findings, Nagios/Icinga style.
 //!
 //! Exit status follows the monitoring-plugin convention: 0 OK (nothing worse than info),
-//! 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the snapshot itself could not run). The first line
+//! 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the core figures — load, memory, processes — could
+//! not be read, or the snapshot itself could not run), with Nagios precedence CRITICAL >
+//! WARNING > UNKNOWN > OK: a critical finding is reported as critical even when little
+//! else was readable. `--exit-codes npd` maps the verdict to Kubernetes
+//! node-problem-detector's plugin codes: 0 OK, 1 problem, 3 unknown. The first line
 //! is the plugin status line with performance data after `|`.
 
 use std::io::{self, Write};
@@ -13,7 +17,7 @@ use triage_core::collect;
 use triage_core::snapshot::{Finding, Severity, Snapshot, Warning};
 
 use super::Global;
-use crate::cli::CheckArgs;
+use crate::cli::{CheckArgs, ExitCodes};
 use crate::output;
 
 /// The check's verdict.
@@ -41,6 +45,16 @@ impl Status {
         }
     }
 
+    /// The exit code in `style`.
+    pub fn code_for(self, style: ExitCodes) -> u8 {
+        match (style, self) {
+            (ExitCodes::Nagios, s) => s.code(),
+            (ExitCodes::Npd, Status::Ok) => 0,
+            (ExitCodes::Npd, Status::Warning | Status::Critical) => 1,
+            (ExitCodes::Npd, Status::Unknown) => 3,
+        }
+    }
+
     fn word(self) -> &'static str {
         match self {
             Status::Ok => "OK",
@@ -59,14 +73,13 @@ struct Report<'a> {
     warnings: &'a [Warning],
 }
 
-/// The status of a snapshot: unknown when no system figure at all could be read.
+/// The status of a snapshot, Nagios precedence: critical > warning > unknown (load,
+/// memory and processes all unreadable: "no findings" would mean nothing) > ok.
 pub fn status_of(s: &Snapshot) -> Status {
-    if s.load.is_none() && s.cpu.is_none() && s.memory.is_none() && s.processes.is_none() {
-        return Status::Unknown;
-    }
     match triage_core::findings::worst(&s.findings) {
         Some(Severity::Critical) => Status::Critical,
         Some(Severity::Warning) => Status::Warning,
+        _ if s.load.is_none() && s.memory.is_none() && s.processes.is_none() => Status::Unknown,
         _ => Status::Ok,
     }
 }
@@ -89,7 +102,9 @@ pub fn status_line(s: &Snapshot, status: Status) -> String {
         }
     }
     let summary = match status {
-        Status::Unknown => "no system figures could be read (see warnings)".to_string(),
+        Status::Unknown => {
+            "load, memory and processes could not be read (see warnings)".to_string()
+        }
         _ if parts.is_empty() => "no findings".to_string(),
         Status::Ok => parts.join(", "),
         _ => {
@@ -135,7 +150,7 @@ pub fn write_text(s: &Snapshot, status: Status, out: &mut impl Write) -> io::Res
 }
 
 /// Report UNKNOWN (exit 3) with `why`, for failures before a snapshot could start.
-pub fn unknown(json: bool, why: &str) -> Result<ExitCode> {
+pub fn unknown(json: bool, style: ExitCodes, why: &str) -> Result<ExitCode> {
     if json {
         let w = [Warning {
             collector: "check".into(),
@@ -150,14 +165,14 @@ pub fn unknown(json: bool, why: &str) -> Result<ExitCode> {
     } else {
         output::emit(None, |out| writeln!(out, "TRIAGE UNKNOWN - {why}"))?;
     }
-    Ok(ExitCode::from(Status::Unknown.code()))
+    Ok(ExitCode::from(Status::Unknown.code_for(style)))
 }
 
 /// Run `triage check`.
 pub fn run(global: &Global, args: CheckArgs) -> Result<ExitCode> {
     let opts = match super::snapshot::options(global, "250ms", "2s") {
         Ok(o) => o,
-        Err(e) => return unknown(args.json, &format!("{e:#}")),
+        Err(e) => return unknown(args.json, args.exit_codes, &format!("{e:#}")),
     };
     let snap = collect::snapshot(&global.root, &opts);
     let status = status_of(&snap);
@@ -173,5 +188,5 @@ pub fn run(global: &Global, args: CheckArgs) -> Result<ExitCode> {
             write_text(&snap, status, out)
         }
     })?;
-    Ok(ExitCode::from(status.code()))
+    Ok(ExitCode::from(status.code_for(args.exit_codes)))
 }

@@ -34,7 +34,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(root) => root,
             // A monitoring check reports UNKNOWN (3), not an error exit (2 = CRITICAL).
             Err(e) => match &cli.command {
-                Some(Command::Check(args)) => return check::unknown(args.json, &e.to_string()),
+                Some(Command::Check(args)) => {
+                    return check::unknown(args.json, args.exit_codes, &e.to_string())
+                }
                 _ => return Err(e).with_context(|| format!("--root {}", dir.display())),
             },
         },

@@ -1,0 +1,114 @@
+//! Saved trees written by others (hotsos test data): what `--root` reads must match what
+//! the tree's own command outputs say, anchored to the moment it was captured.
+
+use crate::common::fixture;
+
+use triage_core::collect::{snapshot, Options};
+use triage_core::{HostRoot, Snapshot};
+
+fn take(name: &str) -> Snapshot {
+    snapshot(
+        &HostRoot::new(fixture(name)).unwrap(),
+        &Options {
+            sample_interval: std::time::Duration::ZERO,
+            ..Options::default()
+        },
+    )
+}
+
+fn utc(s: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+#[test]
+fn openstack_capture_time_and_uptime() {
+    let s = take("hotsos-openstack");
+    // sos_commands/date/date: "Thu Feb 10 16:19:17 UTC 2022".
+    assert_eq!(s.collected_at, utc("2022-02-10T16:19:17Z"));
+    assert!(s.analysed_at.is_some_and(|a| a > s.collected_at));
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.message.contains("capture time")
+                && w.message.contains("sos_commands/date/date")),
+        "{:?}",
+        s.warnings
+    );
+    let host = s.host.as_ref().unwrap();
+    // sos_commands/host/uptime: "16:19:19 up 17:41".
+    assert_eq!(host.uptime_seconds, 17 * 3600 + 41 * 60);
+    assert_eq!(
+        host.boot_time.unwrap().timestamp(),
+        utc("2022-02-10T16:19:17Z").timestamp() - (17 * 3600 + 41 * 60)
+    );
+    assert_eq!(host.hostname, "compute4");
+    assert_eq!(host.kernel, "5.4.0-97-generic");
+    // etc/os-release dangles inside the tree: etc/lsb-release, not the analyst's OS.
+    assert_eq!(host.os, "Ubuntu 20.04.3 LTS");
+    assert_eq!(host.cpus, Some(2));
+    // 48 h before the capture, not before today: nothing in dpkg.log is that recent
+    // (its last lines are 2022-02-04) and the checkout's file times are in the future.
+    let changes = s.recent_changes.as_ref().unwrap();
+    assert!(
+        changes.iter().all(|c| c.time <= s.collected_at),
+        "{changes:?}"
+    );
+}
+
+#[test]
+fn openstack_load_memory_filesystems_from_command_outputs() {
+    let s = take("hotsos-openstack");
+    let load = s.load.as_ref().expect("load from the uptime output");
+    assert_eq!((load.one, load.five, load.fifteen), (3.58, 3.27, 2.58));
+    let mem = s.memory.as_ref().expect("memory from free");
+    assert_eq!(mem.total_bytes, 16_393_164 * 1024);
+    assert_eq!(mem.available_bytes, 8_638_440 * 1024);
+    assert_eq!(mem.swap_total_bytes, 4_194_300 * 1024);
+    let fs = s.filesystems.as_ref().expect("filesystems from mount + df");
+    let root = fs.iter().find(|f| f.mount_point == "/").unwrap();
+    assert_eq!(root.device, "/dev/vda2");
+    assert_eq!(root.fs_type, "ext4");
+    // df_-al_-x_autofs: /dev/vda2 308585260 1K-blocks.
+    assert_eq!(root.size_bytes / 1024, 308_585_260);
+    // Load 3.58 on 2 CPUs (cpuinfo), not on an assumed single CPU.
+    assert!(
+        s.findings
+            .iter()
+            .filter(|f| f.id == "load_high")
+            .all(|f| !f.title.contains("1 CPU")),
+        "{:?}",
+        s.findings
+    );
+}
+
+#[test]
+fn sunbeam_ps_auxm_threads_states_and_parents() {
+    let s = take("hotsos-sunbeam");
+    assert_eq!(s.collected_at, utc("2025-05-14T14:22:18Z"));
+    let procs = s.processes.as_ref().unwrap();
+    assert_eq!(procs.len(), 9, "thread rows are not processes");
+    let by = |pid: i32| procs.iter().find(|p| p.pid == pid).unwrap();
+    // multipathd: 7 thread rows (and NLWP 7), state S of its main thread, ppid 1.
+    assert_eq!(
+        (by(420).threads, by(420).state.as_str(), by(420).ppid),
+        (7, "S", 1)
+    );
+    assert_eq!(
+        by(420).started_at.unwrap(),
+        utc("2025-05-14T04:21:56Z"),
+        "lstart of the ps -o capture, in the capture's zone"
+    );
+    assert_eq!(by(2847).state, "D");
+    assert_eq!((by(256799).state.as_str(), by(256799).ppid), ("Z", 256795));
+    let sum = s.process_summary.as_ref().unwrap();
+    assert_eq!((sum.uninterruptible, sum.zombie), (1, 2));
+    // No thread row is "malformed".
+    let w: Vec<&str> = s
+        .warnings
+        .iter()
+        .filter(|w| w.collector == "processes")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert!(w.iter().all(|m| !m.contains("malformed")), "{w:?}");
+    assert!(w.iter().any(|m| m.contains("ps_axo_flags_state_")), "{w:?}");
+}
