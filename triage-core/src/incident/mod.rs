@@ -5,6 +5,7 @@
 //! a dropped SSH session resumes exactly where the journal ends.
 
 pub mod journal;
+pub mod search;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -162,6 +162,7 @@ fn events(facts: &Facts, lang: Lang) -> Vec<EventView> {
                         .join("; "),
                 ),
                 What::Closed(s) => ("closed", s.clone().unwrap_or_default()),
+                What::Action(a) => ("action", format!("[{}] {}", a.kind, a.text)),
                 What::Other { kind, fields } => (
                     kind.as_str(),
                     fields

@@ -8,6 +8,7 @@
 //! `TODO:` line; every `TODO:` line is listed again at the end and in
 //! [`Rendered::todos`].
 
+pub mod actions;
 pub mod charts;
 pub mod context;
 pub mod figures;
@@ -98,6 +99,8 @@ pub struct Rendered {
     pub todos: Vec<String>,
     /// The charts the Markdown links to, to be written next to it.
     pub charts: Vec<charts::Chart>,
+    /// The action items, as issues to create in a tracker.
+    pub action_items: Vec<actions::TrackerIssue>,
 }
 
 /// Where a team's templates live, searched in this order: `STATE_DIR/postmortem`, then
@@ -198,10 +201,12 @@ pub fn render_facts(
     let todos = collect_todos(&first);
     let list: Vec<String> = todos.iter().map(|t| format!("- [ ] {t}")).collect();
     let markdown = template.render(&context::build(facts, window, opts, &list.join("\n")))?;
+    let items = sections::action_list(facts, opts.lang, opts.library);
     Ok(Rendered {
         markdown,
         todos,
         charts: window.charts.clone(),
+        action_items: actions::export(facts, &items, opts.lang),
     })
 }
 

@@ -48,6 +48,8 @@ pub struct Facts {
     pub snapshot_files: Vec<String>,
     /// What could not be read: skipped journal lines, unreadable snapshots.
     pub problems: Vec<String>,
+    /// Action items recorded in the journal (`action` events), in order.
+    pub actions: Vec<super::actions::Recorded>,
 }
 
 /// One journal event, ready to list.
@@ -94,6 +96,8 @@ pub enum What {
     Impact(BTreeMap<String, String>),
     /// Closed.
     Closed(Option<String>),
+    /// An action item recorded (see [`super::actions`]).
+    Action(super::actions::Recorded),
     /// A kind this version does not know, with its fields as `key=value`.
     Other {
         /// Its `kind`.
@@ -155,6 +159,7 @@ impl Facts {
             first_snapshot: None,
             last_snapshot: None,
             snapshot_files: Vec::new(),
+            actions: Vec::new(),
             problems: state
                 .skipped
                 .iter()
@@ -215,9 +220,9 @@ impl Facts {
                     What::Impact(answers)
                 }
                 EventBody::Closed { summary } => What::Closed(summary.as_deref().map(r)),
-                EventBody::Other(map) => What::Other {
-                    kind: r(ev.body.kind()),
-                    fields: map
+                EventBody::Other(map) => {
+                    let kind = r(ev.body.kind());
+                    let fields: Vec<(String, String)> = map
                         .iter()
                         .filter(|(k, _)| k.as_str() != "kind")
                         .map(|(k, v)| {
@@ -227,8 +232,18 @@ impl Facts {
                             };
                             (r(k), r(&v))
                         })
-                        .collect(),
-                },
+                        .collect();
+                    let by = ev.by.as_deref().map(r);
+                    match super::actions::from_fields(&fields, by.as_deref())
+                        .filter(|_| kind == super::actions::KIND)
+                    {
+                        Some(a) => {
+                            facts.actions.push(a.clone());
+                            What::Action(a)
+                        }
+                        None => What::Other { kind, fields },
+                    }
+                }
             };
             facts.timeline.push(Entry {
                 time: ev.time,

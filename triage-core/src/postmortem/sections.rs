@@ -129,6 +129,26 @@ pub fn timeline(f: &Facts, lang: Lang) -> String {
                 Some(s) => format!("**{}**{by}: {}", t.closed_event, indent_rest(s)),
                 None => format!("**{}**{by}", t.closed_event),
             },
+            What::Action(a) => {
+                let mut extra = Vec::new();
+                if let Some(o) = &a.owner {
+                    extra.push(format!("{}: {}", t.owner, one_line(o)));
+                }
+                if let Some(k) = &a.ticket {
+                    extra.push(format!("{}: {}", t.ticket, one_line(k)));
+                }
+                let extra = if extra.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", extra.join(", "))
+                };
+                format!(
+                    "**{}** [{}]{by}: {}{extra}",
+                    t.action,
+                    a.kind,
+                    one_line(&a.text)
+                )
+            }
             What::Other { kind, fields } => {
                 let list: Vec<String> = fields
                     .iter()
@@ -284,15 +304,26 @@ pub struct ActionItem {
     pub ticket: Option<String>,
     /// `P1`…`P3`.
     pub priority: &'static str,
-    /// `proposed` (by triage) in the postmortem's language.
+    /// `proposed` (by triage) or `recorded` (in the journal), in the postmortem's language.
     pub status: &'static str,
 }
 
-/// The action items triage proposes: one per finding, one per matched runbook, and a
-/// runbook to write when none matched the top finding.
+/// The action items: those recorded in the journal, then triage's proposals (one per
+/// finding, one per matched runbook, and a runbook to write when none matched the top
+/// finding).
 pub fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<ActionItem> {
     let t = lang.text();
     let mut rows = Vec::new();
+    for a in &f.actions {
+        rows.push(ActionItem {
+            kind: a.kind.clone(),
+            text: one_line(&a.text),
+            owner: a.owner.clone(),
+            ticket: a.ticket.clone(),
+            priority: "P2",
+            status: t.recorded,
+        });
+    }
     let mut push = |kind: &str, text: String, priority| {
         rows.push(ActionItem {
             kind: kind.to_string(),
@@ -333,8 +364,11 @@ pub fn action_items(items: &[ActionItem], lang: Lang) -> String {
     let mut out = vec![t.table_head.to_string()];
     for item in items {
         out.push(format!(
-            "| {} | | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             cell(&item.text),
+            cell(&item.kind),
+            cell(item.owner.as_deref().unwrap_or("")),
+            cell(item.ticket.as_deref().unwrap_or("")),
             item.priority,
             item.status
         ));

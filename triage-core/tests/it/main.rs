@@ -8,6 +8,7 @@ mod field;
 mod findings;
 mod garbage;
 mod history;
+mod incident_search;
 mod listener_gone;
 mod logs;
 mod network;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use triage_core::collect::{self, Options};
-use triage_core::incident::{EventBody, Incident, State, Store, STEPS};
+use triage_core::incident::{search, EventBody, Incident, State, Store, STEPS};
 use triage_core::snapshot::{now, Snapshot};
 
 use super::Global;
@@ -97,6 +97,19 @@ pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
             let st = inc.state()?;
             println!("closed incident {} after {}", inc.id, elapsed(&st));
             Ok(ExitCode::SUCCESS)
+        }
+        IncidentCommand::Search {
+            text,
+            finding,
+            host,
+            json,
+        } => {
+            let query = search::Query {
+                text,
+                finding,
+                host,
+            };
+            search(global, &store, query, json)
         }
         IncidentCommand::List => {
             let all = store.all()?;
@@ -211,4 +224,45 @@ pub fn status_text(inc: &Incident, st: &State) -> String {
         ));
     }
     s
+}
+
+/// `triage incident search`: past incidents matching all the criteria, newest first, each
+/// with its findings, what fixed it and the lines that matched. Exit 1 when none matched.
+fn search(global: &Global, store: &Store, query: search::Query, json: bool) -> Result<ExitCode> {
+    if query.text.is_none() && query.finding.is_none() && query.host.is_none() {
+        anyhow::bail!("say what to look for: TEXT, --finding ID or --host H");
+    }
+    let hits = search::search(store, &query, global.redact)?;
+    if json {
+        triage_core::render::json::write(&hits, &mut std::io::stdout().lock())?;
+    } else if hits.is_empty() {
+        println!("no incident matched in {}", store.dir().display());
+    }
+    if !json {
+        for h in &hits {
+            let opened = h
+                .opened_at
+                .map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+            let state = if h.closed_at.is_some() {
+                "closed"
+            } else {
+                "open"
+            };
+            println!("{}  {opened}  {}  {state}  {}", h.id, h.host, h.title);
+            if !h.findings.is_empty() {
+                println!("  findings: {}", h.findings.join(", "));
+            }
+            if !h.fixed_by.is_empty() {
+                println!("  fixed by: {}", h.fixed_by.join("; "));
+            }
+            for l in &h.lines {
+                println!("  {}:{}: {}", l.file, l.line, l.text);
+            }
+        }
+    }
+    Ok(if hits.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

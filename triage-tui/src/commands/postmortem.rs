@@ -46,6 +46,12 @@ pub fn run(global: &Global, args: PostmortemArgs) -> Result<ExitCode> {
     };
     let rendered = postmortem::render(&incident, &opts)
         .with_context(|| format!("postmortem of incident {}", incident.id))?;
+    if args.action_items.is_some() {
+        output::emit(args.output.as_deref(), |out| {
+            triage_core::render::json::write(&rendered.action_items, out)
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     output::emit(args.output.as_deref(), |out| {
         out.write_all(rendered.markdown.as_bytes())
     })?;
