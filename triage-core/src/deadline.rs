@@ -16,6 +16,15 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
+/// `start + d`, or about a century later when that does not fit in an [`Instant`]: a
+/// limit nobody can wait for must not panic (`--timeout 18446744073709551615s`).
+pub fn add_saturating(start: Instant, d: Duration) -> Instant {
+    start
+        .checked_add(d)
+        .or_else(|| start.checked_add(Duration::from_secs(100 * 365 * 86400)))
+        .unwrap_or(start)
+}
+
 /// Work running on its own thread with a deadline; see [`spawn`].
 #[derive(Debug)]
 pub struct Task<T> {
@@ -63,7 +72,7 @@ where
             name: name.to_string(),
             rx: rx2,
             started,
-            deadline: started + limit,
+            deadline: add_saturating(started, limit),
             limit,
             done,
         };
@@ -72,7 +81,7 @@ where
         name: name.to_string(),
         rx,
         started,
-        deadline: started + limit,
+        deadline: add_saturating(started, limit),
         limit,
         done,
     }
@@ -146,6 +155,13 @@ impl InFlight {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_limit_does_not_overflow() {
+        let t = spawn("huge", Duration::MAX, || 7);
+        assert_eq!(t.wait().unwrap().0, 7);
+        assert!(add_saturating(Instant::now(), Duration::MAX) > Instant::now());
+    }
 
     #[test]
     fn fast_work_returns_its_value() {

@@ -22,6 +22,7 @@ pub mod postmortem;
 pub mod redact;
 pub mod render;
 pub mod runbook;
+pub mod sanitize;
 pub mod snapshot;
 pub mod state;
 pub mod timespec;

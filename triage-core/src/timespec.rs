@@ -9,22 +9,43 @@ use chrono::{Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use crate::error::{Error, Result};
 use crate::snapshot::Time;
 
-/// Parse a duration such as `10s`, `15m`, `2h`, `7d`, `1h30m`, `500ms`.
+/// The longest duration any argument accepts: ten years. Beyond it `Instant` and
+/// `DateTime` arithmetic overflows (`--timeout 18446744073709551615s` panicked).
+pub const MAX_DURATION: Duration = Duration::from_secs(10 * 366 * 86400);
+
+/// Parse a duration such as `10s`, `15m`, `2h`, `7d`, `1h30m`, `500ms`, at most
+/// [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> Result<Duration> {
-    humantime::parse_duration(text.trim()).map_err(|e| {
+    parse_duration_max(text, MAX_DURATION)
+}
+
+/// Parse a duration of at most `max`: a sampling interval of 100000 days is a hang, not a
+/// setting, and is refused with a message saying the limit.
+pub fn parse_duration_max(text: &str, max: Duration) -> Result<Duration> {
+    let d = humantime::parse_duration(text.trim()).map_err(|e| {
         Error::Invalid(format!(
             "{text:?} is not a duration (like 30s, 15m, 2h, 7d): {e}"
         ))
-    })
+    })?;
+    if d > max {
+        return Err(Error::Invalid(format!(
+            "{text:?} is too long (at most {})",
+            humantime::format_duration(max)
+        )));
+    }
+    Ok(d)
 }
 
-/// Parse `--since`/`--until`: a duration back from `now`, or a point in time.
+/// Parse `--since`/`--until`: a duration back from `now` (at most [`MAX_DURATION`]), or a
+/// point in time.
 pub fn parse_time_or_ago(text: &str, now: Time) -> Result<Time> {
     let t = text.trim();
-    if let Ok(d) = humantime::parse_duration(t) {
-        let d = chrono::Duration::from_std(d)
-            .map_err(|_| Error::Invalid(format!("{text:?}: too long ago")))?;
-        return Ok(now - d);
+    if humantime::parse_duration(t).is_ok() {
+        let d = parse_duration(t)?;
+        return chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+            .ok_or_else(|| Error::Invalid(format!("{text:?}: too long ago")));
     }
     parse_time(t, now)
 }
@@ -94,6 +115,16 @@ mod tests {
         assert_eq!(t, now - chrono::Duration::hours(2));
         assert!(parse_time_or_ago("2026-11-23T10:00", now).is_ok());
         assert!(parse_time_or_ago("10:00", now).unwrap() <= now);
+        // Sizes that overflowed `Instant`/`DateTime` arithmetic are refused, not a panic.
+        for huge in ["18446744073709551615s", "99999999999d", "100000d"] {
+            let err = parse_duration(huge).unwrap_err().to_string();
+            assert!(
+                err.contains("too long") || err.contains("not a duration"),
+                "{err}"
+            );
+            assert!(parse_time_or_ago(huge, now).is_err());
+        }
+        assert!(parse_duration_max("2h", Duration::from_secs(60)).is_err());
         let err = parse_time_or_ago("yesterday-ish", now)
             .unwrap_err()
             .to_string();

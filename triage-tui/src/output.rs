@@ -18,13 +18,16 @@ pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
-/// Render with `render` into `path` atomically (mode 0644), or to stdout.
+/// Render with `render` into `path` atomically (mode 0644), or to stdout. What is written
+/// goes through [`triage_core::sanitize::for_output`] first: no control sequence from a
+/// process name or log line reaches the terminal or the ticket, whatever the format.
 pub fn emit(
     path: Option<&Path>,
     render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>,
 ) -> Result<()> {
     let mut buf = Vec::with_capacity(64 * 1024);
     render(&mut buf).context("rendering output")?;
+    let buf = triage_core::sanitize::for_output(&buf);
     match path {
         Some(p) => triage_core::fsutil::write_atomic(p, &buf, 0o644)
             .with_context(|| format!("writing {}", p.display())),

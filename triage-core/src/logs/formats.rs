@@ -196,7 +196,10 @@ fn parse_kmsg(c: &regex::Captures<'_>, text: &str, ctx: &ParseCtx, e: &mut LogEn
     e.message = unescape_kmsg(text);
 }
 
-/// `/dev/kmsg` escapes non-printable bytes as `\xNN`; turn the common ones back.
+/// `/dev/kmsg` escapes every byte below space, from 127 up, and `\` as `\xNN`. Turn the
+/// printable ones back (UTF-8 text, backslashes) but keep control bytes escaped: turning
+/// `\x1b` back into ESC would hand a terminal escape sequence written by any process that
+/// can log to the kernel straight to the responder's terminal.
 fn unescape_kmsg(text: &str) -> String {
     if !text.contains("\\x") {
         return text.to_string();
@@ -209,6 +212,7 @@ fn unescape_kmsg(text: &str) -> String {
             if let Some(v) = text
                 .get(i + 2..i + 4)
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .filter(|v| *v == b'\t' || (*v >= 0x20 && *v != 0x7f))
             {
                 out.push(v);
                 i += 4;

@@ -134,7 +134,8 @@ fn kmsg_records_and_continuations() {
     assert_eq!(e.level.as_deref(), Some("err"));
     assert!(e.kernel);
     assert_eq!(e.time.unwrap(), c.reference + chrono::Duration::seconds(5));
-    assert_eq!(e.message, "sd 0:0:0:0: [sda] error\n");
+    // Control bytes stay as the kernel escaped them (a newline would forge a log line).
+    assert_eq!(e.message, "sd 0:0:0:0: [sda] error\\x0a");
     assert_eq!(parse_line(" SUBSYSTEM=scsi", &c), Parsed::Continuation);
     assert_eq!(parse_line("   ", &c), Parsed::Blank);
     // A dmesg line indented with spaces is not a continuation.
@@ -142,6 +143,18 @@ fn kmsg_records_and_continuations() {
         parse_line("   Intel GenuineIntel", &c),
         Parsed::Entry(_)
     ));
+}
+
+#[test]
+fn kmsg_keeps_the_kernels_escaping_of_control_bytes() {
+    let c = ctx();
+    // OSC 52 (write the clipboard) as a process would log it via /dev/kmsg.
+    let line = "4,1,1,-;evil\\x1b]52;c;Y3VybA==\\x07 caf\\xc3\\xa9 a\\x5cb\\x09c";
+    let Parsed::Entry(e) = parse_line(line, &c) else {
+        panic!()
+    };
+    assert_eq!(e.message, "evil\\x1b]52;c;Y3VybA==\\x07 café a\\b\tc");
+    assert!(!e.message.contains('\u{1b}'));
 }
 
 #[test]

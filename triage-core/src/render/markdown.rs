@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::{human_bytes, human_duration, percent};
+use crate::sanitize::{md_cell, md_code, md_fenced_line, md_inline, md_list_item};
 use crate::snapshot::{Process, Snapshot};
 
 /// How many processes each top table shows.
@@ -34,7 +35,7 @@ fn log_time(t: &Option<crate::snapshot::Time>) -> String {
 
 /// A log line inside a fenced block: a fence in the text must not end the block.
 fn fenced(text: &str) -> String {
-    text.replace("```", "` ` `")
+    md_fenced_line(text)
 }
 
 /// Kernel lines at warning level or worse, and the syslog/journal tail, as code blocks
@@ -109,9 +110,9 @@ fn recent_changes(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
             out,
             "| {} | {} | {} | {} |",
             c.time.format("%m-%d %H:%M"),
-            cell(&c.kind),
-            cell(&cut(&c.summary, 100)),
-            cell(&c.source)
+            md_cell(&c.kind),
+            md_cell(&cut(&c.summary, 100)),
+            md_cell(&c.source)
         )?;
     }
     if changes.len() > CHANGES {
@@ -120,11 +121,13 @@ fn recent_changes(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// Escape a cell for a Markdown table.
+/// Escape a cell for a Markdown table whose text may hold Markdown of our own (the
+/// postmortem's code spans): `|` and newlines only, and no control bytes. Untrusted text
+/// goes through [`crate::sanitize::md_cell`] instead.
 pub fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
+    crate::sanitize::terminal_line(&text.replace(['\n', '\r'], " "))
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
 }
 
 /// Cut `text` to `max` characters with an ellipsis.
@@ -139,7 +142,7 @@ pub fn cut(text: &str, max: usize) -> String {
 }
 
 fn header(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "# triage snapshot: {}", s.hostname())?;
+    writeln!(out, "# triage snapshot: {}", md_inline(s.hostname()))?;
     writeln!(out)?;
     match s.analysed_at {
         // A saved tree: when it was captured, and when it was read.
@@ -161,7 +164,9 @@ fn header(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "- host: {} — {} — kernel {}",
-            h.hostname, h.os, h.kernel
+            md_inline(&h.hostname),
+            md_inline(&h.os),
+            md_inline(&h.kernel)
         )?;
         let boot = h
             .boot_time
@@ -185,13 +190,13 @@ fn findings(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     for f in &s.findings {
         writeln!(
             out,
-            "- **{}** `{}` {}",
+            "- **{}** {} {}",
             f.severity.as_str().to_uppercase(),
-            f.id,
-            f.title
+            md_code(&f.id),
+            md_list_item(&f.title, 2)
         )?;
         for e in &f.evidence {
-            writeln!(out, "  - {}", e.replace('\n', " "))?;
+            writeln!(out, "  - {}", md_list_item(e, 4))?;
         }
     }
     writeln!(out)
@@ -287,7 +292,7 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
             out,
             "| users logged in | {} {} |",
             u.len(),
-            cell(&names.join(", "))
+            md_cell(&names.join(", "))
         )?;
     }
     writeln!(out)
@@ -301,11 +306,11 @@ fn process_table(out: &mut impl Write, procs: &[&Process]) -> io::Result<()> {
             out,
             "| {} | {} | {} | {:.1} | {} | {} |",
             p.pid,
-            cell(p.user.as_deref().unwrap_or("?")),
-            p.state,
+            md_cell(p.user.as_deref().unwrap_or("?")),
+            md_cell(&p.state),
             p.cpu_percent,
             human_bytes(p.rss_bytes),
-            cell(&cut(&p.command, 120))
+            md_cell(&cut(&p.command, 120))
         )?;
     }
     writeln!(out)
@@ -351,10 +356,10 @@ fn filesystems(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "| {}{} | {} | {} | {} | {} | {} | {:.0}% | {} |",
-            cell(&f.mount_point),
+            md_cell(&f.mount_point),
             if f.read_only { " (ro)" } else { "" },
-            cell(&f.device),
-            cell(&f.fs_type),
+            md_cell(&f.device),
+            md_cell(&f.fs_type),
             human_bytes(f.size_bytes),
             human_bytes(f.used_bytes),
             human_bytes(f.available_bytes),
@@ -387,11 +392,11 @@ fn listeners(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {}{} | {} |",
-            l.protocol,
-            cell(&addr),
-            cell(l.process.as_deref().unwrap_or("?")),
+            md_cell(&l.protocol),
+            md_cell(&addr),
+            md_cell(l.process.as_deref().unwrap_or("?")),
             l.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
-            cell(l.user.as_deref().unwrap_or("?")),
+            md_cell(l.user.as_deref().unwrap_or("?")),
             q(l.recv_q),
             if full { " (full)" } else { "" },
             q(l.send_q)
@@ -428,7 +433,7 @@ fn connections(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         let peers = c
             .top_remote
             .iter()
-            .map(|r| format!("{} ({})", r.address, r.count))
+            .map(|r| format!("{} ({})", md_inline(&r.address), r.count))
             .collect();
         writeln!(out, "- top peers: {}", list(peers))?;
     }
@@ -444,7 +449,7 @@ fn connections(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
         let procs = c
             .top_processes
             .iter()
-            .map(|p| format!("{} pid {} ({})", cell(&p.process), p.pid, p.count))
+            .map(|p| format!("{} pid {} ({})", md_cell(&p.process), p.pid, p.count))
             .collect();
         writeln!(out, "- top processes: {}", list(procs))?;
     }
@@ -457,7 +462,12 @@ fn warnings(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     }
     writeln!(out, "## Warnings\n")?;
     for w in &s.warnings {
-        writeln!(out, "- `{}`: {}", w.collector, w.message.replace('\n', " "))?;
+        writeln!(
+            out,
+            "- {}: {}",
+            md_code(&w.collector),
+            md_list_item(&w.message, 2)
+        )?;
     }
     writeln!(out)
 }

@@ -195,7 +195,7 @@ pub fn run_with(command: &str, timeout: Duration, opts: &RunOptions) -> CommandR
         readers.push(drain(err, opts.max_bytes));
     }
     let mut outputs: Vec<Option<(String, usize)>> = vec![None; readers.len()];
-    let deadline = started + timeout;
+    let deadline = crate::deadline::add_saturating(started, timeout);
     let mut pause = Duration::from_millis(1);
     let mut leader_done = false;
     let mut notes: Vec<String> = Vec::new();

@@ -295,7 +295,7 @@ fn probe(target: &str, deadline: Instant) -> Result<(), String> {
 /// to finish on its own).
 pub fn check_reachability(targets: &[String], timeout: Duration) -> Vec<Reach> {
     let start = Instant::now();
-    let deadline = start + timeout;
+    let deadline = crate::deadline::add_saturating(start, timeout);
     let (tx, rx) = mpsc::channel::<(usize, Result<(), String>, Duration)>();
     for (i, t) in targets.iter().enumerate() {
         let thread_tx = tx.clone();

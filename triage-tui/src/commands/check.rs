@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde::Serialize;
 use triage_core::collect;
+use triage_core::sanitize::terminal_line;
 use triage_core::snapshot::{Finding, Severity, Snapshot, Warning};
 
 use super::Global;
@@ -135,15 +136,15 @@ pub fn write_text(s: &Snapshot, status: Status, out: &mut impl Write) -> io::Res
             "{} {}: {}",
             f.severity.as_str().to_uppercase(),
             f.id,
-            f.title
+            terminal_line(&f.title)
         )?;
         for e in &f.evidence {
-            writeln!(out, "    {e}")?;
+            writeln!(out, "    {}", terminal_line(e))?;
         }
     }
     if status == Status::Unknown {
         for w in &s.warnings {
-            writeln!(out, "    {}: {}", w.collector, w.message)?;
+            writeln!(out, "    {}: {}", w.collector, terminal_line(&w.message))?;
         }
     }
     Ok(())

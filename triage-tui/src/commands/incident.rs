@@ -1,12 +1,15 @@
 //! `triage incident start|status|close|list`: the shell twins of the TUI's incident
 //! handling, over the same journal (`triage_core::incident`).
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use triage_core::collect::{self, Options};
 use triage_core::incident::{search, EventBody, Incident, State, Store, STEPS};
+use triage_core::redact::redact_if;
+use triage_core::sanitize::SanitizingWriter;
 use triage_core::snapshot::{now, Snapshot};
 
 use super::Global;
@@ -60,10 +63,24 @@ pub fn record_snapshot(inc: &Incident, snap: &Snapshot) -> Result<()> {
 /// Run `triage incident …`.
 pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
     let store = store();
+    // Titles, notes and findings come from the host and from other users: sanitised for the
+    // terminal and redacted like every other output.
+    let mut out = SanitizingWriter::new(std::io::stdout().lock());
+    let code = run_to(global, cmd, &store, &mut out)?;
+    out.into_inner()?.flush()?;
+    Ok(code)
+}
+
+fn run_to(
+    global: &Global,
+    cmd: IncidentCommand,
+    store: &Store,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
     match cmd {
         IncidentCommand::Start { title } => {
             if let Some((inc, st)) = store.open_incident()? {
-                println!("incident {} is already open: {}", inc.id, st.title);
+                writeln!(out, "incident {} is already open: {}", inc.id, st.title)?;
                 return Ok(ExitCode::SUCCESS);
             }
             let snap = quick_snapshot(global);
@@ -73,29 +90,29 @@ pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
             });
             let (inc, _) = store.start(&title, snap.hostname())?;
             record_snapshot(&inc, &snap)?;
-            println!("started incident {}: {title}", inc.id);
-            println!("journal: {}", inc.journal().path().display());
+            writeln!(out, "started incident {}: {title}", inc.id)?;
+            writeln!(out, "journal: {}", inc.journal().path().display())?;
             Ok(ExitCode::SUCCESS)
         }
         IncidentCommand::Status => match store.open_incident()? {
             None => {
-                println!("no open incident (`triage incident start` opens one)");
+                writeln!(out, "no open incident (`triage incident start` opens one)")?;
                 Ok(ExitCode::from(1))
             }
             Some((inc, st)) => {
-                print!("{}", status_text(&inc, &st));
+                write!(out, "{}", redact_if(global.redact, &status_text(&inc, &st)))?;
                 Ok(ExitCode::SUCCESS)
             }
         },
         IncidentCommand::Close { summary } => {
             let Some((inc, _)) = store.open_incident()? else {
-                println!("no open incident");
+                writeln!(out, "no open incident")?;
                 return Ok(ExitCode::from(1));
             };
             record_snapshot(&inc, &quick_snapshot(global))?;
             inc.append(EventBody::Closed { summary })?;
             let st = inc.state()?;
-            println!("closed incident {} after {}", inc.id, elapsed(&st));
+            writeln!(out, "closed incident {} after {}", inc.id, elapsed(&st))?;
             Ok(ExitCode::SUCCESS)
         }
         IncidentCommand::Search {
@@ -109,18 +126,19 @@ pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
                 finding,
                 host,
             };
-            search(global, &store, query, json)
+            search(global, store, query, json, out)
         }
         IncidentCommand::List => {
             let all = store.all()?;
             if all.is_empty() {
-                println!("no incidents in {}", store.dir().display());
+                writeln!(out, "no incidents in {}", store.dir().display())?;
                 return Ok(ExitCode::SUCCESS);
             }
-            println!(
+            writeln!(
+                out,
                 "{:<20} {:<16} {:<16} {:>9}  {:<30} TOP FINDING",
                 "ID", "OPENED", "CLOSED", "DURATION", "TITLE"
-            );
+            )?;
             for inc in all.iter().rev() {
                 let st = inc.state()?;
                 let fmt = |t: Option<triage_core::snapshot::Time>| {
@@ -139,7 +157,7 @@ pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
                         _ => None,
                     })
                     .unwrap_or("-");
-                println!(
+                let line = format!(
                     "{:<20} {:<16} {:<16} {:>9}  {:<30} {top}",
                     inc.id,
                     fmt(st.opened_at),
@@ -147,6 +165,7 @@ pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
                     elapsed(&st),
                     clip(&st.title, 30)
                 );
+                writeln!(out, "{}", redact_if(global.redact, &line))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -228,35 +247,36 @@ pub fn status_text(inc: &Incident, st: &State) -> String {
 
 /// `triage incident search`: past incidents matching all the criteria, newest first, each
 /// with its findings, what fixed it and the lines that matched. Exit 1 when none matched.
-fn search(global: &Global, store: &Store, query: search::Query, json: bool) -> Result<ExitCode> {
+fn search(
+    global: &Global,
+    store: &Store,
+    query: search::Query,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
     if query.text.is_none() && query.finding.is_none() && query.host.is_none() {
         anyhow::bail!("say what to look for: TEXT, --finding ID or --host H");
     }
     let hits = search::search(store, &query, global.redact)?;
     if json {
-        triage_core::render::json::write(&hits, &mut std::io::stdout().lock())?;
+        triage_core::render::json::write(&hits, out)?;
     } else if hits.is_empty() {
-        println!("no incident matched in {}", store.dir().display());
-    }
-    if !json {
+        writeln!(out, "no incident matched in {}", store.dir().display())?;
+    } else {
         for h in &hits {
             let opened = h
                 .opened_at
                 .map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string());
-            let state = if h.closed_at.is_some() {
-                "closed"
-            } else {
-                "open"
-            };
-            println!("{}  {opened}  {}  {state}  {}", h.id, h.host, h.title);
+            let state = if h.closed_at.is_some() { "closed" } else { "open" };
+            writeln!(out, "{}  {opened}  {}  {state}  {}", h.id, h.host, h.title)?;
             if !h.findings.is_empty() {
-                println!("  findings: {}", h.findings.join(", "));
+                writeln!(out, "  findings: {}", h.findings.join(", "))?;
             }
             if !h.fixed_by.is_empty() {
-                println!("  fixed by: {}", h.fixed_by.join("; "));
+                writeln!(out, "  fixed by: {}", h.fixed_by.join("; "))?;
             }
             for l in &h.lines {
-                println!("  {}:{}: {}", l.file, l.line, l.text);
+                writeln!(out, "  {}:{}: {}", l.file, l.line, l.text)?;
             }
         }
     }

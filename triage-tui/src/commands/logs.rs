@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use triage_core::logs::{self, LogEntry, Query, Report};
+use triage_core::sanitize::terminal_line;
 use triage_core::snapshot::{now, Severity};
 use triage_core::timespec::parse_time_or_ago;
 
@@ -52,7 +53,11 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
     out.flush()?;
     drop(out);
     for w in &report.warnings {
-        eprintln!("triage: warning: {}: {}", w.collector, w.message);
+        eprintln!(
+            "triage: warning: {}: {}",
+            w.collector,
+            terminal_line(&w.message)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -91,7 +96,7 @@ pub fn write_text(
                 paint(DIM),
                 time(t.first),
                 time(t.last),
-                t.template
+                terminal_line(&t.template)
             )?;
         }
     } else {
@@ -114,9 +119,9 @@ pub fn write_text(
                 "{}{}{reset} {:<width$} {lc}{:<7}{reset} {lc}{}{reset}",
                 paint(DIM),
                 entry_time(e),
-                source(e),
-                level,
-                e.message.trim_end(),
+                terminal_line(&source(e)),
+                terminal_line(level),
+                terminal_line(e.message.trim_end()),
             )?;
         }
     }
@@ -132,9 +137,12 @@ pub fn write_text(
             writeln!(
                 out,
                 "  {c}{:<8}{reset} {:<15} {}",
-                f.severity, f.id, f.title
+                f.severity,
+                f.id,
+                terminal_line(&f.title)
             )?;
             for ev in &f.evidence {
+                let ev = terminal_line(ev);
                 writeln!(out, "           {}{ev}{reset}", paint(DIM))?;
             }
         }

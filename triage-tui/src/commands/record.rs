@@ -5,11 +5,12 @@
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use triage_core::history::{self, recorder::RecordConfig};
-use triage_core::timespec::parse_duration;
+use triage_core::timespec::{parse_duration, parse_duration_max};
 
 use super::Global;
 use crate::cli::RecordArgs;
@@ -18,7 +19,8 @@ use crate::cli::RecordArgs;
 pub fn run(global: &Global, args: RecordArgs) -> Result<ExitCode> {
     let cfg = RecordConfig {
         dir: args.dir.unwrap_or_else(history::default_dir),
-        interval: parse_duration(&args.interval).context("--interval")?,
+        interval: parse_duration_max(&args.interval, Duration::from_secs(86400))
+            .context("--interval")?,
         retention: parse_duration(&args.retention).context("--retention")?,
         root: global.root.clone(),
         redact: global.redact,

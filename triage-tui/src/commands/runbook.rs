@@ -3,10 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use triage_core::collect::{self, Options};
 use triage_core::incident::{Incident, Store};
+use triage_core::redact::redact_if;
 use triage_core::runbook::exec::{self, RunOptions};
 use triage_core::runbook::{self, vars, Runbook};
 use triage_core::snapshot::Finding;
@@ -16,8 +18,9 @@ use crate::cli::RunbookCommand;
 
 /// Run `triage runbook …`.
 pub fn run(global: &Global, cmd: RunbookCommand) -> Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    match cmd {
+    // Step output, titles and findings are the host's text: sanitised for the terminal.
+    let mut out = triage_core::sanitize::SanitizingWriter::new(std::io::stdout().lock());
+    let code = match cmd {
         RunbookCommand::List => list(&mut out),
         RunbookCommand::Show { id } => show(&mut out, &id),
         RunbookCommand::Check { dir } => check(&mut out, dir.as_deref()),
@@ -27,7 +30,9 @@ pub fn run(global: &Global, cmd: RunbookCommand) -> Result<ExitCode> {
             no_reach,
             timeout,
         } => inventory(&mut out, host, !no_reach, &timeout),
-    }
+    }?;
+    out.into_inner()?.flush()?;
+    Ok(code)
 }
 
 fn load() -> runbook::Library {
@@ -157,7 +162,8 @@ fn inventory(
     reach: bool,
     timeout: &str,
 ) -> Result<ExitCode> {
-    let timeout = triage_core::timespec::parse_duration(timeout).context("--timeout")?;
+    let timeout = triage_core::timespec::parse_duration_max(timeout, Duration::from_secs(600))
+        .context("--timeout")?;
     let host = match host {
         Some(h) => h,
         None => triage_core::HostRoot::live()
@@ -310,7 +316,8 @@ fn run_book(
     let finding = finding_for(global, rb, &base);
     if let Some(f) = &finding {
         let v: Vec<String> = f.vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        writeln!(out, "finding {}: {} [{}]", f.id, f.title, v.join(" "))?;
+        let line = format!("finding {}: {} [{}]", f.id, f.title, v.join(" "));
+        writeln!(out, "{}", redact_if(global.redact, &line))?;
     }
     let incident = open_incident();
     if let Some(inc) = &incident {
@@ -339,12 +346,12 @@ fn run_book(
                 continue;
             }
         };
-        writeln!(out, "   $ {cmd}")?;
+        writeln!(out, "   $ {}", redact_if(global.redact, &cmd))?;
         if step.is_fix() {
             if let Some(r) = &step.rollback {
                 let r = vars::render_step(rb, r, finding.as_ref(), &overrides)
                     .unwrap_or_else(|_| r.clone());
-                writeln!(out, "   rollback: {r}")?;
+                writeln!(out, "   rollback: {}", redact_if(global.redact, &r))?;
             }
             if !yes && !ask_yes(out)? {
                 writeln!(out, "   skipped (not confirmed)")?;

@@ -1,11 +1,12 @@
 //! `triage snapshot`: collect once, print Markdown or JSON.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use triage_core::collect::{self, Options};
 use triage_core::render;
-use triage_core::timespec::parse_duration;
+use triage_core::timespec::parse_duration_max;
 
 use super::Global;
 use crate::cli::SnapshotArgs;
@@ -24,8 +25,11 @@ pub fn options(global: &Global, interval: &str, timeout: &str) -> Result<Options
     };
     Ok(Options {
         extra_logs,
-        sample_interval: parse_duration(interval).context("--interval")?,
-        collector_timeout: parse_duration(timeout).context("--timeout")?,
+        // A sampling interval or collector timeout of days is a hang, not a setting.
+        sample_interval: parse_duration_max(interval, Duration::from_secs(60))
+            .context("--interval")?,
+        collector_timeout: parse_duration_max(timeout, Duration::from_secs(600))
+            .context("--timeout")?,
         redact: global.redact,
         // "now vs usual" needs this host's own history: never another root's.
         history_dir: global

@@ -10,5 +10,6 @@ mod logs_cli;
 mod postmortem;
 mod record;
 mod runbook_cli;
+mod security;
 mod snapshot_cli;
 mod tui_tmux;

