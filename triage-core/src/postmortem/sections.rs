@@ -5,10 +5,10 @@
 
 use super::model::{CommandRun, Facts, What};
 use super::text::{fill, one_line, Text};
-use crate::sanitize::{md_code, md_fenced_line, md_inline, md_list_item};
 use super::Lang;
 use crate::render::markdown::cell;
 use crate::runbook::Library;
+use crate::sanitize::{md_code, md_fenced_line, md_inline, md_list_item};
 use crate::snapshot::{Finding, Time};
 
 /// Output lines kept per command in Resolution.

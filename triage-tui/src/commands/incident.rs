@@ -267,7 +267,11 @@ fn search(
             let opened = h
                 .opened_at
                 .map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string());
-            let state = if h.closed_at.is_some() { "closed" } else { "open" };
+            let state = if h.closed_at.is_some() {
+                "closed"
+            } else {
+                "open"
+            };
             writeln!(out, "{}  {opened}  {}  {state}  {}", h.id, h.host, h.title)?;
             if !h.findings.is_empty() {
                 writeln!(out, "  findings: {}", h.findings.join(", "))?;
