@@ -165,7 +165,7 @@ mod tests {
         let src = "{{ title }}\n{{ section }}\n{% for n in notes %}{{ n }}\n{% endfor %}{{ title | safe }}\n{{ 'a`b' | code }}";
         assert_eq!(
             render(src, ctx),
-            "*bold* [link\\](http://x) \\| cell \\<b>\n- **done**\n\\# not a heading\n1\\. not a list\n*bold* [link](http://x) | cell <b>\n``a`b``"
+            "\\*bold* [link\\](http://x) \\| cell \\<b>\n- **done**\n\\# not a heading\n1\\. not a list\n*bold* [link](http://x) | cell <b>\n``a`b``"
         );
     }
 
