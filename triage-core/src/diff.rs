@@ -330,7 +330,7 @@ pub fn write_text(d: &SnapshotDiff, out: &mut impl Write) -> io::Result<()> {
         "triage diff: {} → {} ({})",
         d.a_collected_at.format("%Y-%m-%d %H:%M:%S"),
         d.b_collected_at.format("%Y-%m-%d %H:%M:%S"),
-        crate::render::human_duration(span.unsigned_abs())
+        crate::fmt::duration(span.unsigned_abs())
     )?;
     if d.is_empty() {
         writeln!(out, "no notable change")?;

@@ -7,11 +7,13 @@
 
 pub mod baseline;
 pub mod collect;
+pub mod command;
 pub mod deadline;
 pub mod diff;
 pub mod error;
 pub mod facts;
 pub mod findings;
+pub mod fmt;
 pub mod fsutil;
 pub mod history;
 pub mod host_root;

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use crate::baseline::Baseline;
 use crate::collect::{
-    changes, clock, cpu, filesystems, host, kernel_log, load, log_tail, memory, network, pressure,
-    processes, users, Ctx, Options,
+    cgroups, changes, clock, cpu, filesystems, host, kernel_log, load, log_tail, memory, network,
+    pressure, processes, users, Ctx, Options,
 };
 use crate::deadline::{self, InFlight, Task};
 use crate::error::{Error, Result};
@@ -203,6 +203,7 @@ impl Collector {
         // Start everything, slowest first.
         let processes = self.launch(&ctx, collector::PROCESSES, sampled, processes::collect);
         let cpu = self.launch(&ctx, collector::CPU, sampled, cpu::collect);
+        let cgroups = self.launch(&ctx, collector::CGROUPS, sampled, cgroups::collect);
         let network = self.launch(&ctx, collector::NETWORK, t, network::collect);
         let kernel_log = self.launch(&ctx, collector::KERNEL_LOG, t, kernel_log::collect);
         let log_tail = self.launch(&ctx, collector::LOG_TAIL, t, log_tail::collect);
@@ -246,6 +247,7 @@ impl Collector {
             snap.processes = Some(table.processes);
             snap.process_summary = Some(table.summary);
         }
+        snap.cgroups = self.finish(&mut snap, collector::CGROUPS, cgroups);
         snap.warnings.extend(ctx.take_warnings());
 
         let t_findings = Instant::now();

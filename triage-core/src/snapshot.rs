@@ -47,6 +47,8 @@ pub mod collector {
     pub const FILESYSTEMS: &str = "filesystems";
     /// The process table.
     pub const PROCESSES: &str = "processes";
+    /// Control groups: limits, throttling and OOM kills per cgroup.
+    pub const CGROUPS: &str = "cgroups";
     /// Logged-in users.
     pub const USERS: &str = "users";
     /// Listening sockets and connections.
@@ -61,7 +63,7 @@ pub mod collector {
     pub const FINDINGS: &str = "findings";
 
     /// Every collector, in the order they appear in a snapshot.
-    pub const ALL: [&str; 14] = [
+    pub const ALL: [&str; 15] = [
         CAPTURE,
         HOST,
         LOAD,
@@ -70,6 +72,7 @@ pub mod collector {
         PRESSURE,
         FILESYSTEMS,
         PROCESSES,
+        CGROUPS,
         USERS,
         NETWORK,
         KERNEL_LOG,
@@ -108,6 +111,10 @@ pub struct Snapshot {
     pub processes: Option<Vec<Process>>,
     /// Process counts by state.
     pub process_summary: Option<ProcessSummary>,
+    /// Control groups holding processes or limits, worst first, at most
+    /// [`MAX_CGROUPS`]; `None` where no cgroup hierarchy could be read.
+    #[serde(default)]
+    pub cgroups: Option<Vec<Cgroup>>,
     /// Logged-in sessions, like `w`.
     pub users: Option<Vec<UserSession>>,
     /// Listening sockets with their owning process.
@@ -153,6 +160,7 @@ impl Snapshot {
             filesystems: None,
             processes: None,
             process_summary: None,
+            cgroups: None,
             users: None,
             listeners: None,
             connections: None,
@@ -336,6 +344,16 @@ pub struct Process {
     /// in both samples is stuck, not just caught in the middle of one disk read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_state: Option<String>,
+    /// Its cgroup: the path in the unified hierarchy, or in the v1 memory (else cpu)
+    /// hierarchy; the key into `cgroups[]`.
+    #[serde(default)]
+    pub cgroup: Option<String>,
+    /// The systemd unit its cgroup belongs to (`nginx.service`, `session-3.scope`).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// The container it runs in, named from files on the host (no API call).
+    #[serde(default)]
+    pub container: Option<ContainerRef>,
 }
 
 /// Process counts by state.
@@ -611,4 +629,146 @@ impl Snapshot {
         }
         self.facts.redact();
     }
+}
+
+/// At most this many cgroups are kept in a snapshot (the worst).
+pub const MAX_CGROUPS: usize = 50;
+
+/// The container a process or cgroup belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContainerRef {
+    /// One of `docker`, `containerd`, `cri-o`, `podman`, `lxc`, `systemd-nspawn`.
+    pub runtime: String,
+    /// The runtime's container id (64 hex digits for OCI runtimes, the name for LXC and
+    /// nspawn); empty for a Kubernetes pod-level cgroup.
+    pub id: String,
+    /// The container's name, when the host's files say it.
+    pub name: Option<String>,
+    /// The Kubernetes pod, when it runs in one.
+    pub pod: Option<String>,
+    /// The pod's namespace.
+    pub namespace: Option<String>,
+}
+
+impl ContainerRef {
+    /// How a responder names it: `pod shop/web-7d9f container nginx`, `docker web`,
+    /// `containerd 3f2a9c1b0e4d`.
+    pub fn label(&self) -> String {
+        let short = &self.id[..self.id.len().min(12)];
+        match (&self.pod, &self.name) {
+            (Some(pod), name) => {
+                let ns = self
+                    .namespace
+                    .as_deref()
+                    .map(|n| format!("{n}/"))
+                    .unwrap_or_default();
+                match name {
+                    Some(n) => format!("pod {ns}{pod} container {n}"),
+                    None if self.id.is_empty() => format!("pod {ns}{pod}"),
+                    None => format!("pod {ns}{pod} container {short}"),
+                }
+            }
+            (None, Some(name)) => format!("{} {name}", self.runtime),
+            (None, None) => format!("{} {short}", self.runtime),
+        }
+    }
+}
+
+/// One control group, with its limits and how close it runs to them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Cgroup {
+    /// Path inside its hierarchy (`/system.slice/nginx.service`).
+    pub path: String,
+    /// The systemd unit it belongs to.
+    pub unit: Option<String>,
+    /// The container it belongs to.
+    pub container: Option<ContainerRef>,
+    /// Processes directly in it (`cgroup.procs`).
+    pub processes: u64,
+    /// CPU use and throttling.
+    pub cpu: CgroupCpu,
+    /// Memory use, limits and OOM events.
+    pub memory: CgroupMemory,
+    /// Its own PSI averages (cgroup v2 only).
+    pub pressure: Option<Pressure>,
+    /// Tasks and their limit.
+    pub pids: CgroupPids,
+    /// 1 or 2: which cgroup version its files come from.
+    #[serde(default)]
+    pub version: u8,
+    /// The directories its figures were read from, as paths on the host
+    /// (`/sys/fs/cgroup/memory/docker/3f2a…`), so a responder can `cat` them.
+    #[serde(default)]
+    pub dirs: Vec<String>,
+}
+
+impl Cgroup {
+    /// The directory holding `controller`'s files (`cpu`, `memory`, `pids`).
+    pub fn dir_for(&self, controller: &str) -> Option<&str> {
+        if self.version == 2 {
+            return self.dirs.first().map(String::as_str);
+        }
+        let prefix = format!("/sys/fs/cgroup/{controller}");
+        self.dirs
+            .iter()
+            .find(|d| {
+                d.strip_prefix(&prefix)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', ',']))
+            })
+            .map(String::as_str)
+    }
+
+    /// The pod/container/unit, else the path: what a title names first.
+    pub fn label(&self) -> String {
+        match (&self.container, &self.unit) {
+            (Some(c), _) => c.label(),
+            (None, Some(u)) => format!("unit {u}"),
+            (None, None) => format!("cgroup {}", self.path),
+        }
+    }
+}
+
+/// CPU figures of one cgroup. Rates are over the snapshot's sampling interval on a live
+/// host; on a saved tree `throttled_percent` is over the cgroup's lifetime and
+/// `usage_percent` is `None`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CgroupCpu {
+    /// CPU used, 100 = one core.
+    pub usage_percent: Option<f64>,
+    /// The CFS quota in cores (`cpu.max` 50000 100000 → 0.5); `None` when unlimited.
+    pub quota_cores: Option<f64>,
+    /// Enforcement periods elapsed since the cgroup was created (`nr_periods`).
+    pub periods: Option<u64>,
+    /// Periods in which it was throttled (`nr_throttled`).
+    pub throttled_periods: Option<u64>,
+    /// Share of the periods during the interval in which it was throttled.
+    pub throttled_percent: Option<f64>,
+    /// Total time throttled since the cgroup was created.
+    pub throttled_seconds: Option<f64>,
+}
+
+/// Memory figures of one cgroup.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CgroupMemory {
+    /// `memory.current` (v1 `memory.usage_in_bytes`), page cache included.
+    pub current_bytes: Option<u64>,
+    /// The hard limit (`memory.max`, v1 `memory.limit_in_bytes`); `None` when unlimited.
+    pub max_bytes: Option<u64>,
+    /// The throttling limit (`memory.high`, v2 only); `None` when unlimited.
+    pub high_bytes: Option<u64>,
+    /// Swap used (`memory.swap.current`, v1 memsw − usage).
+    pub swap_current_bytes: Option<u64>,
+    /// Times it hit its limit and the OOM killer was invoked (`memory.events` `oom`).
+    pub oom_events: Option<u64>,
+    /// Processes OOM-killed in it (`memory.events` `oom_kill`, v1 `memory.oom_control`).
+    pub oom_kills: Option<u64>,
+}
+
+/// Task counts of one cgroup (`pids.current`, `pids.max`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CgroupPids {
+    /// Tasks (threads) in it and below.
+    pub current: Option<u64>,
+    /// Its limit; `None` when unlimited.
+    pub max: Option<u64>,
 }

@@ -127,6 +127,46 @@ pub fn capture_time(root: &HostRoot) -> Option<Capture> {
     newest_log_time(root)
 }
 
+/// When a saved tree's host booted, for trees without `proc/stat`: its capture time
+/// minus its uptime (`proc/uptime`, else the `uptime` output sos keeps).
+pub fn boot_time(root: &HostRoot) -> Option<Time> {
+    let at = capture_time(root)?.at;
+    let up = root
+        .read_proc("uptime")
+        .ok()
+        .and_then(|t| crate::collect::host::parse_uptime(&t).map(|v| v as u64))
+        .or_else(|| {
+            crate::collect::host::UPTIME_OUTPUTS
+                .iter()
+                .find_map(|rel| parse_uptime_output(&root.read_string(rel).ok()?))
+        })?;
+    Some(at - chrono::Duration::seconds(up as i64))
+}
+
+/// Put back in the capture's year the times of `entries` that came out after `capture`
+/// (plus a day): an RFC 3164 line has no year, and its year is inferred from the file's
+/// mtime, which a copied tree (a git checkout, `cp` without `-p`) sets to the day it was
+/// copied. A dated format cannot be after the capture that contains it, so only year-less
+/// lines move.
+pub fn not_after(entries: &mut [crate::logs::LogEntry], capture: Time) {
+    use chrono::Datelike;
+    let limit = capture + chrono::Duration::days(1);
+    for e in entries {
+        let Some(t) = e.time else { continue };
+        let mut fixed = t;
+        for _ in 0..50 {
+            if fixed <= limit {
+                break;
+            }
+            match fixed.with_year(fixed.year() - 1) {
+                Some(f) => fixed = f,
+                None => break,
+            }
+        }
+        e.time = Some(fixed);
+    }
+}
+
 /// Boot time plus seconds up: the instant both files were copied.
 fn boot_plus_uptime(root: &HostRoot) -> Option<Time> {
     let btime = crate::collect::cpu::read_stat(root).ok()?.btime as i64;

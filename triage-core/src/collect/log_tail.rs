@@ -51,7 +51,10 @@ pub fn collect(ctx: &Ctx) -> Result<LogTail> {
     for w in warnings {
         ctx.warn(w);
     }
-    let entries = merge(dedupe(vec![f.entries, j.entries]));
+    let mut entries = merge(dedupe(vec![f.entries, j.entries]));
+    if !ctx.root.is_live() && ctx.now_known {
+        super::capture::not_after(&mut entries, ctx.now);
+    }
     let system: Vec<LogEntry> = entries.iter().filter(|e| !e.kernel).cloned().collect();
     let events = classify::events(&system);
     Ok(LogTail {

@@ -4,6 +4,7 @@
 //! [`crate::findings`].
 
 pub mod capture;
+pub mod cgroups;
 pub mod changes;
 pub mod clock;
 pub mod cmdline;

@@ -47,6 +47,8 @@ pub struct RawProc {
     pub threads: u64,
     /// Owner uid.
     pub uid: Option<u32>,
+    /// Its cgroups (`/proc/PID/cgroup`), when the pass read them.
+    pub cgroups: Option<super::cgroups::ProcCgroups>,
 }
 
 /// Parse one `/proc/PID/stat` line.
@@ -81,12 +83,18 @@ pub fn parse_stat(text: &str) -> std::result::Result<RawProc, String> {
         rss_pages: s.rss,
         threads: s.num_threads.max(0) as u64,
         uid: None,
+        cgroups: None,
     })
 }
 
 /// One pass over `/proc`: every pid directory's stat. Processes that vanish between the
 /// listing and the read are skipped; garbled files are counted.
 pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
+    sample_with(root, false)
+}
+
+/// [`sample`], reading each process's `/proc/PID/cgroup` too when `cgroups` is set.
+pub fn sample_with(root: &HostRoot, cgroups: bool) -> Result<(Vec<RawProc>, Vec<String>)> {
     let dir = root.proc_dir();
     let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
     let mut procs = Vec::with_capacity(512);
@@ -124,6 +132,9 @@ pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
                         .ok()
                         .and_then(|t| parse_status_uid(&t))
                 };
+                if cgroups {
+                    p.cgroups = read_cgroups(&pdir);
+                }
                 procs.push(p);
             }
             Err(m) => problems.push(Error::parse(&stat_path, Some(1), m).to_string()),
@@ -137,6 +148,13 @@ pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
     }
     procs.sort_unstable_by_key(|p| p.pid);
     Ok((procs, problems))
+}
+
+/// A process's cgroups; `None` when the file is gone or unreadable (the process exited,
+/// a kernel without cgroups, a capture without the file).
+fn read_cgroups(pdir: &std::path::Path) -> Option<super::cgroups::ProcCgroups> {
+    let text = HostRoot::read_path_string(&pdir.join("cgroup")).ok()?;
+    super::cgroups::proc_cgroup(&text).ok()
 }
 
 /// The real uid from a `/proc/PID/status` text (`Uid:\treal\teffective\t…`).
@@ -203,7 +221,7 @@ pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
     let scale = Scale::for_root(root);
     let names = super::users::user_names(ctx);
     let t0 = Instant::now();
-    let (first, problems) = match sample(root) {
+    let (first, problems) = match sample_with(root, true) {
         Ok(s) => s,
         Err(e) if !root.is_live() => return from_saved_ps(ctx, e),
         Err(e) => return Err(e),
@@ -251,6 +269,7 @@ pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
         ));
     }
     let by_pid: HashMap<i32, &RawProc> = first.iter().map(|p| (p.pid, p)).collect();
+    let mut namer = super::cgroups::Namer::new(root);
     let processes = second
         .iter()
         .map(|p| {
@@ -273,6 +292,18 @@ pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
                 .cloned()
                 .flatten()
                 .unwrap_or_else(|| format!("[{}]", p.comm));
+            // Read in the first pass (overlapped with the interval); a newcomer's now.
+            let cgroups = match by_pid
+                .get(&p.pid)
+                .filter(|q| q.start_ticks == p.start_ticks)
+            {
+                Some(q) => q.cgroups.clone(),
+                None => read_cgroups(&root.proc(p.pid.to_string())),
+            };
+            let (unit, container) = match &cgroups {
+                Some(c) => namer.name(c.candidates()),
+                None => (None, None),
+            };
             Process {
                 pid: p.pid,
                 ppid: p.ppid,
@@ -297,6 +328,9 @@ pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
                     })
                     .flatten()
                     .map(|q| q.state.to_string()),
+                cgroup: cgroups.as_ref().and_then(|c| c.key()).map(str::to_string),
+                unit,
+                container,
             }
         })
         .collect::<Vec<_>>();

@@ -87,6 +87,9 @@ pub fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
             name,
             uid: None,
             previous_state: None,
+            cgroup: None,
+            unit: None,
+            container: None,
         });
     }
     (out, skipped)

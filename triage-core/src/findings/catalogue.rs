@@ -12,7 +12,7 @@
 //!    vars); a log event only needs a pattern in `logs/rules.rs` and a [`Decide::Event`].
 //! 4. `cargo test -p triage-core --lib findings` checks ids are unique and runbooks match.
 
-use super::{clock, events, listeners, net, procs, rules, usual, Context};
+use super::{cgroups, clock, events, listeners, net, procs, rules, usual, Context};
 use crate::facts::LogEvent;
 use crate::snapshot::{Finding, Severity, Snapshot};
 
@@ -78,6 +78,28 @@ const CPU_CHECKS: &[&str] = &[
 const KERNEL_CHECKS: &[&str] = &["dmesg -T | tail -50"];
 const SOCKET_CHECKS: &[&str] = &["ss -tlnp", "ss -s"];
 const PROCESS_VARS: &[&str] = &["pid", "process"];
+const CGROUP_CHECKS: &[&str] = &[
+    "systemd-cgls --no-pager | head -40",
+    "systemd-cgtop -b -n 1 --order=cpu | head -20",
+    "grep -H . /sys/fs/cgroup/*/memory.events /sys/fs/cgroup/*/*/memory.events 2>/dev/null | grep -v ' 0$' | head -20",
+];
+const CGROUP_VARS: &[&str] = &[
+    "cgroup",
+    "cgroup_dir",
+    "unit",
+    "runtime",
+    "container",
+    "container_id",
+    "pod",
+    "namespace",
+    "pid",
+    "process",
+];
+const CGROUP_LIMIT: Countermeasure = Countermeasure {
+    vars: &["pod", "container", "unit", "cgroup"],
+    en: "Size the limits of {} from its measured use (requests/limits, MemoryMax=, CPUQuota=) and alert on its throttling and memory.events",
+    ja: "{} の制限値を実測に合わせて見直し（requests/limits、MemoryMax=、CPUQuota=）、スロットリングと memory.events で警告を出す",
+};
 
 const DISK_FULL: Countermeasure = Countermeasure {
     vars: &["mount", "mount_point"],
@@ -229,6 +251,33 @@ pub const CATALOGUE: &[Entry] = &[
         checks: SOCKET_CHECKS,
         countermeasure: None,
         vars: &["port", "pid", "process"],
+    },
+    Entry {
+        id: "cgroup_oom_kill",
+        about: "processes OOM-killed inside a memory cgroup: a container or unit at its own limit",
+        severity: "critical: a kernel `oom-kill:constraint=CONSTRAINT_MEMCG … oom_memcg=` record names it; warning: only its oom_kill counter (memory.events, v1 memory.oom_control) is above 0",
+        decide: Decide::Many(cgroups::cgroup_oom_kill),
+        checks: CGROUP_CHECKS,
+        countermeasure: Some(CGROUP_LIMIT),
+        vars: CGROUP_VARS,
+    },
+    Entry {
+        id: "cgroup_memory_near_limit",
+        about: "a cgroup at 90% of its memory limit or above its memory.high",
+        severity: "warning: memory.current ≥ CGROUP_MEMORY_WARNING % of memory.max, or ≥ memory.high; critical: also its memory PSI some avg10 ≥ CGROUP_MEMORY_PSI_CRITICAL",
+        decide: Decide::Many(cgroups::cgroup_memory_near_limit),
+        checks: CGROUP_CHECKS,
+        countermeasure: Some(CGROUP_LIMIT),
+        vars: CGROUP_VARS,
+    },
+    Entry {
+        id: "cgroup_cpu_throttled",
+        about: "a cgroup throttled by its CPU quota in a large share of its periods",
+        severity: "warning: throttled ≥ CGROUP_THROTTLED_WARNING % of periods (live: using ≥ CGROUP_QUOTA_USED_FLOOR % of its quota); critical ≥ CGROUP_THROTTLED_CRITICAL %",
+        decide: Decide::Many(cgroups::cgroup_cpu_throttled),
+        checks: CGROUP_CHECKS,
+        countermeasure: Some(CGROUP_LIMIT),
+        vars: CGROUP_VARS,
     },
     Entry {
         id: "listener_gone",

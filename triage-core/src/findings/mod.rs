@@ -8,6 +8,7 @@
 //! errors — and report saturation, not mere busyness.
 
 pub mod catalogue;
+mod cgroups;
 mod clock;
 mod events;
 mod listeners;
@@ -21,6 +22,7 @@ pub mod usual;
 mod tests;
 
 pub use catalogue::{Decide, Entry, CATALOGUE};
+pub use cgroups::short_path;
 
 use crate::baseline::Baseline;
 use crate::snapshot::{Finding, Process, Severity, Snapshot};
@@ -125,10 +127,7 @@ pub(crate) fn short_name(p: &Process) -> String {
 /// Command lines in evidence are cut to this many characters.
 pub(crate) const COMMAND_CHARS: usize = 160;
 
-/// `text` cut to `max` characters with an ellipsis.
-pub(crate) fn cut(text: &str, max: usize) -> String {
-    crate::render::markdown::cut(text, max)
-}
+pub(crate) use crate::fmt::cut;
 
 /// Severity from a value and two thresholds, higher is worse.
 pub(crate) fn grade(value: f64, warning: f64, critical: f64) -> Option<Severity> {

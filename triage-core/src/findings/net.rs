@@ -2,7 +2,7 @@
 
 use super::thresholds as t;
 use super::{finding, Context};
-use crate::render::percent;
+use crate::fmt::percent;
 use crate::snapshot::{Finding, Severity, Snapshot};
 
 fn listen_queue_title(address_port: &str, process: Option<&str>) -> String {

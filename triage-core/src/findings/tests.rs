@@ -26,6 +26,9 @@ fn proc_(pid: i32, ppid: i32, name: &str, state: &str) -> Process {
         name: name.into(),
         uid: Some(0),
         previous_state: None,
+        cgroup: None,
+        unit: None,
+        container: None,
     }
 }
 

@@ -143,3 +143,23 @@ pub const LISTENER_MIN_SAMPLES: u64 = 30;
 
 /// How many culprits a finding names in its title or evidence at most.
 pub const MAX_NAMED: usize = 5;
+
+/// Share of CFS periods throttled (percent) from which `cgroup_cpu_throttled` warns: the
+/// cgroup ran out of quota in one period of four, so its requests wait for the next
+/// period (up to 100 ms by default) that often — the latency Kubernetes users see as
+/// "slow at low CPU".
+pub const CGROUP_THROTTLED_WARNING: f64 = 25.0;
+/// Throttled share from which `cgroup_cpu_throttled` is critical: most periods end with
+/// the cgroup stopped.
+pub const CGROUP_THROTTLED_CRITICAL: f64 = 60.0;
+/// Live host: a cgroup using less than this share of its quota (percent) is not
+/// reported however throttled — bursts of many threads throttle an idle cgroup briefly,
+/// which raising the quota would not help much.
+pub const CGROUP_QUOTA_USED_FLOOR: f64 = 50.0;
+/// Memory use against its hard limit (percent) from which `cgroup_memory_near_limit`
+/// warns. `memory.current` counts page cache the kernel can reclaim, so this alone is
+/// only a warning.
+pub const CGROUP_MEMORY_WARNING: f64 = 90.0;
+/// PSI memory `some avg10` of the cgroup that makes a cgroup near its limit critical:
+/// its tasks stall on reclaim, so the cache is not freeing fast enough.
+pub const CGROUP_MEMORY_PSI_CRITICAL: f64 = 10.0;

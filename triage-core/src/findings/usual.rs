@@ -5,7 +5,7 @@
 use super::thresholds as t;
 use super::{finding, Context};
 use crate::baseline::{Baseline, Usual};
-use crate::render::human_bytes;
+use crate::fmt::bytes as human_bytes;
 use crate::snapshot::{Finding, Severity, Snapshot};
 
 /// How a figure is shown.

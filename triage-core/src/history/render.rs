@@ -7,8 +7,7 @@ use super::sample::Sample;
 use crate::baseline::Baseline;
 use crate::findings::usual::{compare, Compared, Now, Unit, Verdict};
 
-/// Bytes as a short human figure (`512K`, `4.8G`): the snapshot renderer's.
-pub use crate::render::human_bytes as bytes;
+pub use crate::fmt::bytes;
 
 /// A command line with the directory of its program left out (`/usr/bin/java -jar x`
 /// → `java -jar x`), for narrow columns.

@@ -9,13 +9,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use serde::Deserialize;
 
 use super::sample::{CpuUse, LoadAvg, MemUse, Psi, Sample};
+use crate::command::{run_command, Cmd};
 use crate::error::{Error, Result};
 use crate::host_root::HostRoot;
 
@@ -204,41 +204,28 @@ pub fn sa_files(root: &HostRoot) -> Vec<PathBuf> {
 /// Run `sadf -j FILE -- -u -r -S -q` with a deadline (the child is killed when it runs
 /// over) and parse its output.
 pub fn run_sadf(file: &Path, limit: Duration) -> Result<(Vec<Sample>, Vec<String>)> {
-    let what = format!("sadf -j {}", file.display());
-    let mut child = Command::new("sadf")
+    let cmd = Cmd::new("sadf")
         .arg("-j")
         .arg(file)
         .args(["--", "-u", "-r", "-S", "-q"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
+        .raw();
+    let what = format!("sadf -j {}", file.display());
+    let o = run_command(&cmd, limit, MAX_OUTPUT)
         .map_err(|e| Error::Unavailable(format!("{what}: {e} (is sysstat installed?)")))?;
-    let Some(mut stdout) = child.stdout.take() else {
-        return Err(Error::Unavailable(format!("{what}: no output pipe")));
-    };
-    let reader = std::thread::spawn(move || {
-        let mut buf = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut buf).map(|_| buf)
-    });
-    let started = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if started.elapsed() < limit => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Error::Timeout { what, after: limit });
-            }
-        }
+    if o.timed_out {
+        return Err(Error::Timeout { what, after: limit });
     }
-    let text = reader
-        .join()
-        .map_err(|_| Error::Unavailable(format!("{what}: reader failed")))?
-        .map_err(|e| Error::io(file, e))?;
-    parse(&text, file)
+    if o.stdout.dropped_lines > 0 {
+        return Err(Error::Unavailable(format!(
+            "{what}: more than {} MiB of output",
+            MAX_OUTPUT >> 20
+        )));
+    }
+    parse(&o.stdout.text, file)
 }
+
+/// Most `sadf -j` output read: a day of samples at a 10 s interval is far less.
+const MAX_OUTPUT: usize = 64 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests {

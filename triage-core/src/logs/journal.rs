@@ -7,14 +7,13 @@
 //! `journalctl` on the host (containers, old distributions) is not an error: the source is
 //! skipped silently. Under `--root`, the root's `var/log/journal` is read with `-D`.
 
-use std::io::Read as _;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use super::formats::level_name;
 use super::{cap_line, LogEntry, Read};
+use crate::command::{run_command, Cmd};
 use crate::host_root::HostRoot;
 use crate::snapshot::Time;
 
@@ -98,77 +97,44 @@ pub fn read(
     read_command("journalctl", &args, timeout)
 }
 
-/// Run `program args` and parse its stdout as journal JSON lines, killing it at `timeout`.
+/// Most journal output read: the last bytes are kept (the newest records).
+const MAX_OUTPUT: usize = 64 * 1024 * 1024;
+
+/// Run `program args` through [`run_command`] and parse its stdout as journal JSON lines,
+/// killing it at `timeout` (what it printed by then is kept).
 pub fn read_command(program: &str, args: &[String], timeout: Duration) -> Read {
     let mut out = Read::default();
-    let child = Command::new(program)
+    let cmd = Cmd::new(program)
         .args(args)
         .env("SYSTEMD_PAGER", "")
         .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
+        .raw();
+    let o = match run_command(&cmd, timeout, MAX_OUTPUT) {
+        Ok(o) => o,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
         Err(e) => {
             out.warnings.push(format!("{program}: could not run: {e}"));
             return out;
         }
     };
-    let (Some(mut stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
-        let _ = child.kill();
-        let _ = child.wait();
-        return out;
-    };
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut buf);
-        buf
-    });
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(st)) => break Some(st),
-            Ok(None) if started.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                out.warnings.push(format!(
-                    "{program}: no answer within {} ms; killed, showing what it printed",
-                    timeout.as_millis()
-                ));
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => {
-                out.warnings.push(format!("{program}: {e}"));
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
-    // The child is gone, so its pipes are closed (unless it left a grandchild holding them;
-    // journalctl does not).
-    let stdout = reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
-    let stderr = String::from_utf8_lossy(&stderr);
-    for line in String::from_utf8_lossy(&stdout).lines() {
+    if o.timed_out {
+        out.warnings.push(format!(
+            "{program}: no answer within {} ms; killed, showing what it printed",
+            timeout.as_millis()
+        ));
+    }
+    for line in o.stdout.text.lines() {
         if let Some(e) = parse_json(line, "journal") {
             out.entries.push(e);
         }
     }
-    if let Some(st) = status {
+    let stderr = &o.stderr.text;
+    if let Some(code) = o.exit_code {
         let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-        if !st.success() && !first.contains("No journal files were found") {
-            out.warnings
-                .push(format!("{program}: exited with {st}: {first}"));
+        if code != 0 && !first.contains("No journal files were found") {
+            out.warnings.push(format!(
+                "{program}: exited with exit status: {code}: {first}"
+            ));
         } else if stderr.contains("not seeing messages from other users") {
             out.warnings.push(format!(
                 "{program}: only this user's messages are visible; run as root or add the user to group systemd-journal"
@@ -204,7 +170,7 @@ mod tests {
     fn missing_program_is_silent_and_a_hang_is_killed() {
         let r = read_command("triage-no-such-journalctl", &[], Duration::from_secs(1));
         assert!(r.entries.is_empty() && r.warnings.is_empty());
-        let started = Instant::now();
+        let started = std::time::Instant::now();
         let r = read_command("sleep", &["5".to_string()], Duration::from_millis(100));
         assert!(started.elapsed() < Duration::from_secs(2));
         assert!(r.warnings[0].contains("no answer"), "{:?}", r.warnings);

@@ -10,8 +10,10 @@
 //! (`kernel.dmesg_restrict=1` without `CAP_SYSLOG`) `klogctl(SYSLOG_ACTION_READ_ALL)` is
 //! tried, then the kernel lines of the syslog files, then `journalctl -k`.
 //!
-//! Under `--root`: a sosreport's `sos_commands/kernel/dmesg*`, `var/log/kern.log`,
-//! `var/log/dmesg`, or the kernel lines of `var/log/messages`/`syslog`.
+//! Under `--root`: a sosreport's `sos_commands/kernel/dmesg*` (or `var/log/dmesg`) together
+//! with `var/log/kern.log*`, deduplicated; else the kernel lines of
+//! `var/log/messages`/`syslog`. A sosreport without `proc/stat` gets its boot time from
+//! its capture time minus its uptime (see [`crate::collect::capture`]).
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
@@ -37,7 +39,9 @@ pub fn read_kernel(root: &HostRoot, since: Option<Time>) -> Read {
     let mut out = if root.is_live() {
         read_live(root)
     } else {
-        read_files(root, boot_time_from_stat(root))
+        let boot = boot_time_from_stat(root).or_else(|| crate::collect::capture::boot_time(root));
+        let capture = crate::collect::capture::capture_time(root).map(|c| c.at);
+        read_files(root, boot, capture)
     };
     if let Some(s) = since {
         out.entries.retain(|e| e.time.is_none_or(|t| t >= s));
@@ -46,8 +50,33 @@ pub fn read_kernel(root: &HostRoot, since: Option<Time>) -> Read {
 }
 
 fn read_live(root: &HostRoot) -> Read {
-    read_live_at(root, &root.path("dev/kmsg"))
+    let mut r = read_live_at(root, &root.path("dev/kmsg"));
+    if !r.warnings.is_empty() {
+        return r; // Already fell back to the files.
+    }
+    // The ring buffer forgets: kern.log keeps what it dropped. Only records older than
+    // the oldest one still in the ring are taken from it.
+    let oldest = r.entries.iter().find_map(|e| e.time);
+    let kern_log = root.path("var/log/kern.log");
+    if let (Some(oldest), true) = (oldest, kern_log.exists()) {
+        let mut older = files::read_generations(&kern_log, LIVE_KERN_LOG_LINES, None, None);
+        older.entries.retain(|e| {
+            e.time
+                .is_some_and(|t| t < oldest - chrono::Duration::seconds(2))
+        });
+        for e in &mut older.entries {
+            e.kernel = true;
+        }
+        if !older.entries.is_empty() {
+            older.entries.append(&mut r.entries);
+            r.entries = older.entries;
+        }
+    }
+    r
 }
+
+/// Lines of `kern.log` read on a live host for what the ring buffer no longer has.
+const LIVE_KERN_LOG_LINES: usize = 5_000;
 
 /// [`read_live`] with the ring buffer device at `path` (a test points it elsewhere).
 fn read_live_at(root: &HostRoot, path: &std::path::Path) -> Read {
@@ -61,7 +90,7 @@ fn read_live_at(root: &HostRoot, path: &std::path::Path) -> Read {
             if let Ok(r) = read_klogctl(boot) {
                 return r;
             }
-            let mut r = read_files(root, boot);
+            let mut r = read_files(root, boot, None);
             let mut from = "the log files";
             if r.entries.is_empty() {
                 // A journald-only host: the journal keeps the kernel messages too, and
@@ -174,10 +203,13 @@ pub fn parse_text(text: &str, source: &str, boot: Option<Time>) -> Vec<LogEntry>
         .collect()
 }
 
-/// Kernel records from files under `root`: the first that exists of a sosreport's dmesg,
-/// `kern.log`, `dmesg`, else the `kernel:` lines of `messages`/`syslog`.
-fn read_files(root: &HostRoot, boot: Option<Time>) -> Read {
-    let mut candidates: Vec<PathBuf> = Vec::new();
+/// Kernel records from files under `root`: a sosreport's dmesg (the first that has
+/// records, `dmesg_-T` first) or `var/log/dmesg`, *and* `var/log/kern.log` with its
+/// generations, which reach further back than the ring buffer did; records both have
+/// (same message within 2 s) once. Without either, the `kernel:` lines of
+/// `messages`/`syslog`.
+fn read_files(root: &HostRoot, boot: Option<Time>, capture: Option<Time>) -> Read {
+    let mut ring: Vec<PathBuf> = Vec::new();
     if let Ok(dir) = std::fs::read_dir(root.path("sos_commands/kernel")) {
         let mut sos: Vec<PathBuf> = dir
             .flatten()
@@ -190,20 +222,41 @@ fn read_files(root: &HostRoot, boot: Option<Time>) -> Read {
             .collect();
         // `dmesg_-T` before plain `dmesg`: it carries wall times.
         sos.sort_by_key(|p| std::cmp::Reverse(p.to_string_lossy().contains("-T")));
-        candidates.extend(sos);
+        ring.extend(sos);
     }
-    candidates.push(root.path("var/log/kern.log"));
-    candidates.push(root.path("var/log/dmesg"));
-    for path in candidates.iter().filter(|p| p.exists()) {
+    ring.push(root.path("var/log/dmesg"));
+    let mut out = Read::default();
+    let mut groups = Vec::new();
+    let read_kernel_file = |path: &std::path::Path, out: &mut Read| {
         let mut r = files::read_generations(path, FALLBACK_LINES, None, boot);
         for e in &mut r.entries {
             e.kernel = true;
         }
-        if !r.entries.is_empty() {
-            return r;
+        out.warnings.extend(r.warnings);
+        r.entries
+    };
+    for path in ring.iter().filter(|p| p.exists()) {
+        let entries = read_kernel_file(path, &mut out);
+        if !entries.is_empty() {
+            groups.push(entries);
+            break;
         }
     }
-    let mut out = Read::default();
+    let kern_log = root.path("var/log/kern.log");
+    if kern_log.exists() {
+        let mut kern = read_kernel_file(&kern_log, &mut out);
+        if let Some(c) = capture {
+            crate::collect::capture::not_after(&mut kern, c);
+        }
+        if let Some(ring) = groups.first_mut() {
+            retime_from(ring, &kern, boot);
+        }
+        groups.push(kern);
+    }
+    if groups.iter().any(|g| !g.is_empty()) {
+        out.entries = super::merge(super::dedupe(groups));
+        return out;
+    }
     for rel in ["var/log/messages", "var/log/syslog"] {
         let path = root.path(rel);
         if path.exists() {
@@ -215,6 +268,35 @@ fn read_files(root: &HostRoot, boot: Option<Time>) -> Read {
         }
     }
     out
+}
+
+/// A boot time known only to the minute (capture time − `uptime` output) puts ring-buffer
+/// records up to a minute off, and then they do not pair with the same records in
+/// `kern.log`. `kern.log` has both clocks on one line (`Feb 10 16:19:13 host kernel:
+/// [63666.498232] …`): its newest record of the same boot gives the boot time to the
+/// second, and the ring records are re-timed with it.
+fn retime_from(ring: &mut [LogEntry], kern: &[LogEntry], boot: Option<Time>) {
+    let ring_up = ring
+        .iter()
+        .filter_map(|e| e.uptime_seconds)
+        .fold(0.0, f64::max);
+    let Some((t, up)) = kern
+        .iter()
+        .rev()
+        .find_map(|e| Some((e.time?, e.uptime_seconds?)))
+        .filter(|(_, up)| *up <= ring_up + 1.0)
+    else {
+        return;
+    };
+    let exact = t - chrono::Duration::milliseconds((up * 1000.0) as i64);
+    if boot.is_some_and(|b| (b - exact).num_seconds().abs() > 120) {
+        return; // Another boot, or kern.log from elsewhere.
+    }
+    for e in ring.iter_mut() {
+        if let Some(u) = e.uptime_seconds {
+            e.time = Some(exact + chrono::Duration::milliseconds((u * 1000.0) as i64));
+        }
+    }
 }
 
 /// Boot time as `dmesg -T` computes it: `CLOCK_REALTIME − CLOCK_BOOTTIME`.

@@ -212,9 +212,9 @@ impl Lang {
     /// A duration as `1h 23m` / `1時間23分`.
     pub fn duration(self, secs: u64) -> String {
         match self {
-            Lang::En => crate::render::human_duration(secs),
+            Lang::En => crate::fmt::duration(secs),
             Lang::Ja => {
-                let (d, h, m, s) = crate::render::split_duration(secs);
+                let (d, h, m, s) = crate::fmt::split_duration(secs);
                 if d > 0 {
                     format!("{d}日{h}時間")
                 } else if h > 0 {

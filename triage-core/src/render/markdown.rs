@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{human_bytes, human_duration, percent};
+use crate::fmt::{bytes as human_bytes, cut, duration as human_duration, percent};
 use crate::sanitize::{md_cell, md_code, md_fenced_line, md_inline, md_list_item};
 use crate::snapshot::{Process, Snapshot};
 
@@ -17,6 +17,7 @@ pub fn write(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     headline(s, out)?;
     recent_changes(s, out)?;
     top_processes(s, out)?;
+    super::cgroups::markdown(s, out)?;
     filesystems(s, out)?;
     listeners(s, out)?;
     connections(s, out)?;
@@ -128,17 +129,6 @@ pub fn cell(text: &str) -> String {
     crate::sanitize::terminal_line(&text.replace(['\n', '\r'], " "))
         .replace('\\', "\\\\")
         .replace('|', "\\|")
-}
-
-/// Cut `text` to `max` characters with an ellipsis.
-pub fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
 }
 
 fn header(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
@@ -299,12 +289,31 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
 }
 
 fn process_table(out: &mut impl Write, procs: &[&Process]) -> io::Result<()> {
-    writeln!(out, "| pid | user | state | cpu% | rss | command |")?;
-    writeln!(out, "|---:|---|---|---:|---:|---|")?;
-    for p in procs {
+    use super::cgroups::process_owner;
+    // The unit/container column only where some process has one (not on a bare tree).
+    let owners = procs.iter().any(|p| process_owner(p).is_some());
+    if owners {
         writeln!(
             out,
-            "| {} | {} | {} | {:.1} | {} | {} |",
+            "| pid | user | state | cpu% | rss | unit/container | command |"
+        )?;
+        writeln!(out, "|---:|---|---|---:|---:|---|---|")?;
+    } else {
+        writeln!(out, "| pid | user | state | cpu% | rss | command |")?;
+        writeln!(out, "|---:|---|---|---:|---:|---|")?;
+    }
+    for p in procs {
+        let owner = if owners {
+            format!(
+                " {} |",
+                cell(&cut(&process_owner(p).unwrap_or_else(|| "-".into()), 60))
+            )
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {:.1} | {} |{owner} {} |",
             p.pid,
             md_cell(p.user.as_deref().unwrap_or("?")),
             md_cell(&p.state),

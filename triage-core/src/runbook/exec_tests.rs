@@ -1,4 +1,5 @@
 use super::*;
+use nix::unistd::Pid;
 
 fn gone(pid: i32) -> bool {
     // An orphan killed by SIGKILL is reaped by init soon after; allow it a moment.

@@ -43,7 +43,23 @@ pub static KNOWN_FINDING_IDS: std::sync::LazyLock<Vec<&'static str>> =
 /// Variables every runbook may use without declaring them in `[vars]`: findings name their
 /// culprit with these, and `host` is this machine's name.
 pub const KNOWN_VARIABLES: &[&str] = &[
-    "pid", "process", "user", "mount", "device", "port", "unit", "path", "host",
+    "pid",
+    "process",
+    "user",
+    "mount",
+    "device",
+    "port",
+    "unit",
+    "path",
+    "host",
+    // The cgroup findings: its path, the directory of its files, and the container.
+    "cgroup",
+    "cgroup_dir",
+    "runtime",
+    "container",
+    "container_id",
+    "pod",
+    "namespace",
 ];
 
 /// Longest `timeout_seconds` a step may ask for.

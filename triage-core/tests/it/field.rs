@@ -112,3 +112,29 @@ fn sunbeam_ps_auxm_threads_states_and_parents() {
     assert!(w.iter().all(|m| !m.contains("malformed")), "{w:?}");
     assert!(w.iter().any(|m| m.contains("ps_axo_flags_state_")), "{w:?}");
 }
+
+/// kern.log is read with the sos dmesg, not shadowed by it: the boot records the ring
+/// buffer had already dropped come from kern.log, the records both have appear once,
+/// and kern.log's year-less lines take the capture's year (2022), not the checkout's.
+#[test]
+fn openstack_kern_log_and_dmesg_both_read_once() {
+    let root = HostRoot::new(fixture("hotsos-openstack")).unwrap();
+    let r = triage_core::logs::kmsg::read_kernel(&root, None);
+    assert_eq!(r.entries.len(), 15, "{:#?}", r.entries);
+    let first = &r.entries[0];
+    assert!(
+        first.message.starts_with("Linux version 5.4.0-97"),
+        "{first:?}"
+    );
+    assert_eq!(first.time, Some(utc("2022-02-09T22:38:17Z")));
+    assert!(r
+        .entries
+        .iter()
+        .all(|e| e.time.is_some_and(|t| t <= utc("2022-02-10T16:19:17Z"))));
+    let bcache = r
+        .entries
+        .iter()
+        .filter(|e| e.message == "bcache: register_bcache() error : device already registered")
+        .count();
+    assert_eq!(bcache, 3);
+}

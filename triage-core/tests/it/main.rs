@@ -1,5 +1,7 @@
 //! All of this crate's integration tests in one binary: one link instead of one per file.
 
+mod cgroups;
+mod cgroups_live;
 mod changes;
 mod common;
 mod diff;

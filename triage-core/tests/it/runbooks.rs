@@ -24,7 +24,7 @@ fn broken_files_give_exact_file_line_messages() {
         format!("{d}/c_semantics.toml:6: variable name \"Bad\" in [vars] may hold only lowercase letters, digits and \"_\""),
         format!("{d}/c_semantics.toml:11: step 1 (\"Both\"): has both check and fix; a step is exactly one of them"),
         format!("{d}/c_semantics.toml:13: step 2 (\"Neither\"): has neither check nor fix; a step needs exactly one"),
-        format!("{d}/c_semantics.toml:19: step 3 (\"Unknown variable\"): unknown variable {{mnt}} in check (known: pid, process, user, mount, device, port, unit, path, host, Bad; declare others in [vars], or write {{{{mnt}}}} for a literal)"),
+        format!("{d}/c_semantics.toml:19: step 3 (\"Unknown variable\"): unknown variable {{mnt}} in check (known: pid, process, user, mount, device, port, unit, path, host, cgroup, cgroup_dir, runtime, container, container_id, pod, namespace, Bad; declare others in [vars], or write {{{{mnt}}}} for a literal)"),
         format!("{d}/c_semantics.toml:23: step 4 (\"Quoted variable\"): {{mount}} in check stands inside quotes; triage quotes values itself, remove the quotes around it"),
         format!("{d}/c_semantics.toml:28: step 5 (\"Rollback on a check\"): rollback on a check step; only a fix has a rollback"),
         format!("{d}/c_semantics.toml:29: step 5 (\"Rollback on a check\"): timeout_seconds must be 1 to 3600"),

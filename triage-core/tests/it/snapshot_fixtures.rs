@@ -284,6 +284,7 @@ fn deterministic(mut s: Snapshot) -> Snapshot {
             "log_tail",
             "recent_changes",
             "users",
+            "cgroups",
         ]
         .contains(&w.collector.as_str())
     });

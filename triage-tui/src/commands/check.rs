@@ -121,7 +121,7 @@ pub fn status_line(s: &Snapshot, status: Status) -> String {
         perf.push_str(&format!(" cpu_busy={:.0}%", cpu.usage_percent));
     }
     if let Some(m) = &s.memory {
-        let pct = triage_core::render::percent(m.available_bytes, m.total_bytes);
+        let pct = triage_core::fmt::percent(m.available_bytes, m.total_bytes);
         perf.push_str(&format!(" mem_available={pct:.0}%"));
     }
     format!("TRIAGE {} - {summary} | {perf}", status.word())

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use triage_core::collect::{self, Options};
+use triage_core::fmt::cut as clip;
 use triage_core::incident::{search, EventBody, Incident, State, Store, STEPS};
 use triage_core::redact::redact_if;
 use triage_core::sanitize::SanitizingWriter;
@@ -170,10 +171,6 @@ fn run_to(
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn clip(s: &str, n: usize) -> String {
-    crate::tui::widgets::clip(s, n)
 }
 
 /// How long the incident has been (or was) open.

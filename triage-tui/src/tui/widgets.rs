@@ -92,32 +92,7 @@ pub fn bar(ratio: f64, width: usize) -> String {
     format!("[{}{}]", "#".repeat(full), "-".repeat(width - full))
 }
 
-/// 1536 → `1.5K`, binary units like `free -h` (the snapshot renderer's).
-pub use triage_core::render::human_bytes as bytes;
-
-/// 3725 s → `1h02m`.
-pub fn duration(secs: i64) -> String {
-    let s = secs.max(0);
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else if s < 86400 {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-    } else {
-        format!("{}d{:02}h", s / 86400, (s % 86400) / 3600)
-    }
-}
-
-/// `text` cut to `width` characters with `…` (char-safe).
-pub fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
-    s.push('…');
-    s
-}
+pub use triage_core::fmt::{bytes, cut as clip, duration_compact as duration};
 
 /// A placeholder line for a section that is missing.
 pub fn missing(what: &str, theme: &super::theme::Theme) -> Line<'static> {

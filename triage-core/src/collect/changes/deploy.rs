@@ -54,7 +54,7 @@ pub fn markers(root: &Path, app: &Path, since: Time) -> Vec<Change> {
                 format!(
                     "{} written: {}",
                     shown(root, &rev),
-                    crate::render::markdown::cut(&text, 60)
+                    crate::fmt::cut(&text, 60)
                 ),
                 "file modification time (stat)",
             ));

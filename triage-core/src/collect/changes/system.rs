@@ -3,58 +3,35 @@
 //! (`/run/systemd/system` exists); each command runs under a deadline and is killed when
 //! it does not answer (a wedged PID 1 makes `systemctl` hang).
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{change, kind, local};
 use crate::collect::Ctx;
+use crate::command::{run_command, Cmd};
 use crate::error::{Error, Result};
 use crate::snapshot::{Change, Time};
 
 /// Deadline for each `systemctl` call.
 pub const SYSTEMCTL_TIMEOUT: Duration = Duration::from_millis(600);
 
-/// Run `program args` with `timeout`; kill it when it takes longer. Returns stdout.
+/// Run `program args` through [`run_command`] with `timeout`; kill it when it takes
+/// longer. Returns stdout (at most 4 MiB, as printed: the snapshot redacts later).
 pub fn run_with_timeout(program: &str, args: &[&str], timeout: Duration) -> Result<String> {
-    let what = format!("{program} {}", args.join(" "));
-    let mut child = Command::new(program)
+    let cmd = Cmd::new(program)
         .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .env("SYSTEMD_PAGER", "")
         .env("LC_ALL", "C")
-        .spawn()
+        .raw();
+    let what = cmd.describe();
+    let o = run_command(&cmd, timeout, 4 * 1024 * 1024)
         .map_err(|e| Error::Unavailable(format!("{what}: {e}")))?;
-    let stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        if let Some(mut out) = stdout {
-            use std::io::Read;
-            let _ = out.by_ref().take(4 * 1024 * 1024).read_to_string(&mut s);
-        }
-        s
-    });
-    let started = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if started.elapsed() < timeout => {
-                std::thread::sleep(Duration::from_millis(10))
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Error::Timeout {
-                    what,
-                    after: timeout,
-                });
-            }
-        }
+    if o.timed_out {
+        return Err(Error::Timeout {
+            what,
+            after: timeout,
+        });
     }
-    reader
-        .join()
-        .map_err(|_| Error::Unavailable(format!("{what}: output unreadable")))
+    Ok(o.stdout.text)
 }
 
 /// Unit names from `systemctl --failed --no-legend --plain` output
@@ -175,7 +152,7 @@ mod tests {
 
     #[test]
     fn a_hung_command_is_killed_at_its_deadline() {
-        let started = Instant::now();
+        let started = std::time::Instant::now();
         let err = run_with_timeout("sleep", &["5"], Duration::from_millis(100)).unwrap_err();
         assert!(matches!(err, Error::Timeout { .. }), "{err}");
         assert!(started.elapsed() < Duration::from_secs(2));

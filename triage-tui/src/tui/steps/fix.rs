@@ -1,8 +1,9 @@
-//! Step 6, Fix: the runbooks matched to the current findings (until runbooks are wired
-//! in, read-only checks suggested per finding). A `check` runs on Enter, off the UI
+//! Step 6, Fix: the steps of the runbooks matched to the current findings, else the
+//! read-only checks the findings catalogue suggests. A `check` runs on Enter, off the UI
 //! thread; a `fix` shows the full command and runs only after the responder types `yes`
-//! (or the runbook id). Every run is journaled as a `command` event with its exit code,
-//! duration and trimmed, redacted output.
+//! (or the runbook id). Every run goes through the shared runner and is journaled as the
+//! same `command` event `triage runbook run` writes (exit code, duration, bounded and
+//! redacted output).
 
 use std::collections::HashMap;
 
@@ -11,8 +12,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
-use triage_core::incident::EventBody;
-use triage_core::runbook::exec::CommandResult;
+use triage_core::runbook::exec::{self, CommandResult};
 
 use super::checks::{items, Item};
 use super::{Outcome, Step};
@@ -20,9 +20,6 @@ use crate::tui::ctx::Ctx;
 use crate::tui::event::Event;
 use crate::tui::keys::{self, Action};
 use crate::tui::widgets::{InputResult, LineInput};
-
-/// Output kept in the journal, in characters (the tail: errors come last).
-const JOURNAL_OUTPUT: usize = 4000;
 
 /// The Fix step.
 #[derive(Debug, Default)]
@@ -210,21 +207,18 @@ impl Step for Fix {
         let Some(item) = self.running.remove(job) else {
             return;
         };
-        let redacted = triage_core::redact::redact(&result.output).into_owned();
-        let n = redacted.chars().count();
-        let output: String = redacted
-            .chars()
-            .skip(n.saturating_sub(JOURNAL_OUTPUT))
-            .collect();
-        let body = EventBody::Command {
-            command: triage_core::redact::redact(&result.command).into_owned(),
-            exit_code: result.exit_code,
-            duration_ms: result.duration.as_millis() as u64,
-            output: output.trim().to_string(),
-            mode: Some(if item.fix { "fix" } else { "check" }.into()),
-            runbook: (item.runbook != "suggested").then(|| item.runbook.clone()),
+        // The same event `triage runbook run` journals (exec::record): output as the
+        // runner bounded and redacted it.
+        let mode = if item.fix { "fix" } else { "check" };
+        let runbook = if item.runbook == "suggested" {
+            ""
+        } else {
+            item.runbook.as_str()
         };
-        ctx.flash = Some(match ctx.journal(body) {
+        let saved = exec::command_event(result, mode, runbook)
+            .map_err(anyhow::Error::from)
+            .and_then(|body| ctx.journal(body));
+        ctx.flash = Some(match saved {
             Ok(()) => format!(
                 "done (exit {}), saved to the journal",
                 result.exit_code.map_or("killed".into(), |c| c.to_string())
@@ -240,7 +234,7 @@ mod tests {
     use super::*;
     use ratatui::crossterm::event::{KeyCode, KeyModifiers};
     use std::time::Duration;
-    use triage_core::incident::Store;
+    use triage_core::incident::{EventBody, Store};
 
     fn type_line(fix: &mut Fix, ctx: &mut Ctx, text: &str) {
         for c in text.chars() {

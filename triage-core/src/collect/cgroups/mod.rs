@@ -1,0 +1,250 @@
+//! `cgroups`: the control groups that hold processes or carry limits, with how close each
+//! runs to its limits — CPU throttling, memory against `memory.max`/`memory.high`, OOM
+//! kills, tasks against `pids.max` — named by systemd unit, container and pod.
+//!
+//! Reads cgroup v2 (the unified hierarchy at `/sys/fs/cgroup`, kernel
+//! `Documentation/admin-guide/cgroup-v2.rst`) and the v1 `cpu`, `cpuacct`, `memory` and
+//! `pids` hierarchies (`Documentation/admin-guide/cgroup-v1/`), which RHEL 7/8 and older
+//! distributions still run; a hybrid host's `unified/` is read too when it holds one of
+//! those controllers. The layout is found by probing files, not `/proc/mounts`, so a
+//! fixture or an unpacked sosreport (which captures `sys/fs/cgroup` partly) works the
+//! same way. CPU counters are sampled twice, one sampling interval apart, like the
+//! process CPU; the other files are read once, between the two samples.
+
+pub mod naming;
+pub mod parse;
+mod read;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::host_root::HostRoot;
+use crate::snapshot::{Cgroup, MAX_CGROUPS};
+
+pub use naming::Namer;
+pub use parse::{proc_cgroup, ProcCgroups};
+
+/// Walk no deeper than this, and no more directories than [`MAX_DIRS`] (memory bound).
+const MAX_DEPTH: usize = 32;
+/// Upper bound on cgroup directories read per hierarchy.
+const MAX_DIRS: usize = 20_000;
+
+/// A controller's files: which hierarchy directory they are in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Ctl {
+    /// The unified hierarchy (every controller in one directory).
+    V2,
+    /// v1 `cpu` (maybe co-mounted with `cpuacct`).
+    Cpu,
+    /// v1 `cpuacct`, when mounted apart from `cpu`.
+    Cpuacct,
+    /// v1 `memory`.
+    Memory,
+    /// v1 `pids`.
+    Pids,
+}
+
+/// One mounted hierarchy: its controller and its directory under the root.
+#[derive(Debug, Clone)]
+pub(crate) struct Hierarchy {
+    pub ctl: Ctl,
+    /// Root-relative (`sys/fs/cgroup/memory`).
+    pub rel: String,
+}
+
+/// The hierarchies under `root`'s `sys/fs/cgroup`, found by probing files.
+pub(crate) fn layout(root: &HostRoot) -> Vec<Hierarchy> {
+    let base = "sys/fs/cgroup";
+    if root.exists(format!("{base}/cgroup.controllers")) {
+        return vec![Hierarchy {
+            ctl: Ctl::V2,
+            rel: base.into(),
+        }];
+    }
+    let mut out = Vec::new();
+    // A hybrid host's unified hierarchy usually holds no controller; read it only when
+    // it holds one of ours.
+    let unified = format!("{base}/unified");
+    if let Ok(c) = root.read_string(format!("{unified}/cgroup.controllers")) {
+        if c.split_whitespace()
+            .any(|w| matches!(w, "cpu" | "memory" | "pids"))
+        {
+            out.push(Hierarchy {
+                ctl: Ctl::V2,
+                rel: unified,
+            });
+        }
+    }
+    let first = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("{base}/{n}"))
+            .find(|rel| root.path(rel).is_dir())
+    };
+    let cpu = first(&["cpu", "cpu,cpuacct", "cpuacct,cpu"]);
+    let acct = first(&["cpuacct", "cpu,cpuacct", "cpuacct,cpu"]);
+    let canon = |rel: &Option<String>| rel.as_ref().and_then(|r| root.path(r).canonicalize().ok());
+    let mut add = |ctl, rel: Option<String>| {
+        if let Some(rel) = rel {
+            out.push(Hierarchy { ctl, rel });
+        }
+    };
+    // Co-mounted cpu,cpuacct (one directory, or symlinks to one) is walked once, as cpu.
+    let separate_acct = canon(&acct) != canon(&cpu);
+    add(Ctl::Cpu, cpu);
+    if separate_acct {
+        add(Ctl::Cpuacct, acct);
+    }
+    add(Ctl::Memory, first(&["memory"]));
+    add(Ctl::Pids, first(&["pids"]));
+    out
+}
+
+/// Every cgroup directory of `h`, as paths inside the hierarchy (`/`, `/a`, `/a/b`).
+fn walk(root: &HostRoot, h: &Hierarchy, problems: &mut Vec<String>) -> Vec<String> {
+    let top = root.path(&h.rel);
+    let mut out = vec!["/".to_string()];
+    let mut stack: Vec<(PathBuf, String, usize)> = vec![(top, String::new(), 0)];
+    while let Some((dir, rel, depth)) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(Error::io(&dir, e).to_string());
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            let child = format!("{rel}/{name}");
+            out.push(child.clone());
+            if out.len() >= MAX_DIRS {
+                problems.push(format!(
+                    "{}: more than {MAX_DIRS} cgroups; the rest not read",
+                    root.path(&h.rel).display()
+                ));
+                return out;
+            }
+            if depth + 1 < MAX_DEPTH {
+                stack.push((entry.path(), child, depth + 1));
+            }
+        }
+    }
+    out
+}
+
+/// Collect the cgroups section: worst first, at most [`MAX_CGROUPS`].
+pub fn collect(ctx: &Ctx) -> Result<Vec<Cgroup>> {
+    let root = &ctx.root;
+    let hierarchies = layout(root);
+    if hierarchies.is_empty() {
+        return Err(Error::Unavailable(format!(
+            "no cgroup hierarchy with cpu, memory or pids under {} (not mounted, or the capture left it out)",
+            root.path("sys/fs/cgroup").display()
+        )));
+    }
+    let mut problems = Vec::new();
+    // path -> the hierarchies it exists in.
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, h) in hierarchies.iter().enumerate() {
+        for path in walk(root, h, &mut problems) {
+            groups.entry(path).or_default().push(i);
+        }
+    }
+    let live = root.is_live() && ctx.opts.sample_interval > Duration::ZERO;
+    let reader = read::Reader::new(root, &hierarchies);
+    let t0 = Instant::now();
+    let first: Vec<_> = groups
+        .iter()
+        .map(|(path, hs)| reader.cpu_counters(path, hs))
+        .collect();
+    let mut namer = Namer::new(root);
+    let mut rest: Vec<_> = groups
+        .iter()
+        .map(|(path, hs)| reader.rest(path, hs, &mut namer))
+        .collect();
+    let (second, seconds) = if live {
+        std::thread::sleep(ctx.opts.sample_interval.saturating_sub(t0.elapsed()));
+        let t1 = Instant::now();
+        let second: Vec<_> = groups
+            .iter()
+            .map(|(path, hs)| reader.cpu_counters(path, hs))
+            .collect();
+        (second, Some((t1 - t0).as_secs_f64()))
+    } else {
+        (first.clone(), None)
+    };
+    let mut out: Vec<Cgroup> = Vec::new();
+    for ((a, b), partial) in first.iter().zip(&second).zip(rest.iter_mut()) {
+        let Some(mut cg) = partial.take() else {
+            continue;
+        };
+        cg.cpu = parse::cpu_figures(a, b, seconds, cg.cpu.quota_cores);
+        if cg.path != "/" && worth_keeping(&cg) {
+            out.push(cg);
+        }
+    }
+    out.sort_by(|a, b| {
+        badness(b)
+            .total_cmp(&badness(a))
+            .then(
+                b.cpu
+                    .usage_percent
+                    .unwrap_or(0.0)
+                    .total_cmp(&a.cpu.usage_percent.unwrap_or(0.0)),
+            )
+            .then(b.memory.current_bytes.cmp(&a.memory.current_bytes))
+            .then(a.path.cmp(&b.path))
+    });
+    out.truncate(MAX_CGROUPS);
+    problems.extend(reader.take_problems());
+    if let Some(first) = problems.first() {
+        ctx.warn(format!(
+            "{} cgroup file(s) unreadable or malformed, first: {first}",
+            problems.len()
+        ));
+    }
+    let denied = reader.denied() + namer.denied.len();
+    if denied > 0 {
+        ctx.warn(format!(
+            "{denied} cgroup or container file(s) need root (run as root to see every cgroup's figures and Docker container names)"
+        ));
+    }
+    Ok(out)
+}
+
+/// A cgroup is listed when it holds processes, has a limit, or saw an OOM kill.
+fn worth_keeping(c: &Cgroup) -> bool {
+    c.processes > 0
+        || c.cpu.quota_cores.is_some()
+        || c.memory.max_bytes.is_some()
+        || c.memory.high_bytes.is_some()
+        || c.pids.max.is_some()
+        || c.memory.oom_kills.unwrap_or(0) > 0
+}
+
+/// How close a cgroup runs to its limits, for "worst first": an OOM kill outranks
+/// everything; then the larger of throttled share and memory or tasks against their
+/// limits, in percent.
+pub fn badness(c: &Cgroup) -> f64 {
+    let ratio = |cur: Option<u64>, max: Option<u64>| match (cur, max) {
+        (Some(c), Some(m)) if m > 0 => c as f64 / m as f64 * 100.0,
+        _ => 0.0,
+    };
+    let oom: f64 = if c.memory.oom_kills.unwrap_or(0) > 0 {
+        200.0
+    } else {
+        0.0
+    };
+    let limit = c.memory.max_bytes.or(c.memory.high_bytes);
+    oom.max(c.cpu.throttled_percent.unwrap_or(0.0))
+        .max(ratio(c.memory.current_bytes, limit))
+        .max(ratio(c.pids.current, c.pids.max))
+}
