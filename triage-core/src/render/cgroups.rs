@@ -4,7 +4,8 @@
 use std::io::{self, Write};
 
 use super::human_bytes;
-use super::markdown::{cell, cut};
+use super::markdown::cell;
+use crate::fmt::cut;
 use crate::snapshot::{Cgroup, Process, Snapshot};
 
 /// Cgroups shown (the JSON has up to 50).
