@@ -38,6 +38,19 @@ pub enum Error {
         /// What it is instead ("FIFO", "socket", …).
         kind: &'static str,
     },
+    /// Under `--root`, a symlink in the tree leads outside it: not followed, so no file of
+    /// the analyst's own machine ends up in the report.
+    #[error(
+        "{}: symlink to {} leads outside the --root tree; not followed",
+        link.display(),
+        target.display()
+    )]
+    OutsideRoot {
+        /// The symlink (or path) that was refused.
+        link: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+    },
     /// `path` is larger than the limit for a single read.
     #[error("{}: larger than {limit} bytes; not read whole", path.display())]
     TooLarge {

@@ -11,7 +11,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -55,6 +55,9 @@ impl HostRoot {
         }
         let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
         let live = root == Path::new("/");
+        if !live {
+            crate::contain::register(&root);
+        }
         Ok(HostRoot { root, live })
     }
 
@@ -91,19 +94,38 @@ impl HostRoot {
         self.path("proc")
     }
 
-    /// True when `rel` exists under the root (follows symlinks; never opens the file).
+    /// True when `rel` exists under the root (follows symlinks inside the tree only; never
+    /// opens the file).
     pub fn exists(&self, rel: impl AsRef<Path>) -> bool {
-        self.path(rel).exists()
+        Self::contained(&self.path(rel)).is_ok_and(|p| p.exists())
+    }
+
+    /// `path` (under this or any `--root` tree) with its symlinks resolved inside the tree,
+    /// or [`Error::OutsideRoot`] naming the link that leads out. Use it before handing a
+    /// path to anything that follows links by itself: `read_dir`, `metadata`, a
+    /// subprocess. On the live host it is `path` unchanged.
+    pub fn contained(path: &Path) -> Result<PathBuf> {
+        crate::contain::contained(path)
+    }
+
+    /// `std::fs::read_dir` of `path` after [`HostRoot::contained`]: listing a `--root` tree's
+    /// directory never lists one of the live host's.
+    pub fn read_dir(path: &Path) -> Result<std::fs::ReadDir> {
+        let dir = Self::contained(path)?;
+        std::fs::read_dir(&dir).map_err(|e| Error::io(path, e))
+    }
+
+    /// `std::fs::metadata` of `path` after [`HostRoot::contained`].
+    pub fn metadata(path: &Path) -> Result<std::fs::Metadata> {
+        let p = Self::contained(path)?;
+        std::fs::metadata(&p).map_err(|e| Error::io(path, e))
     }
 
     /// Open an absolute `path` (already under this root) for reading without ever blocking
-    /// in `open(2)`, and refuse anything but a regular file.
+    /// in `open(2)`, and refuse anything but a regular file. Under a `--root` tree the open
+    /// never leaves the tree (see [`crate::contain`]).
     pub fn open_regular(path: &Path) -> Result<File> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
-            .open(path)
-            .map_err(|e| Error::io(path, e))?;
+        let file = crate::contain::open(path, libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)?;
         let ft = file.metadata().map_err(|e| Error::io(path, e))?.file_type();
         if !ft.is_file() {
             let kind = if ft.is_fifo() {
@@ -175,7 +197,10 @@ impl HostRoot {
 
     /// The first of `candidates` (relative paths) that exists under the root.
     pub fn first_existing(&self, candidates: &[&str]) -> Option<PathBuf> {
-        candidates.iter().map(|c| self.path(c)).find(|p| p.exists())
+        candidates
+            .iter()
+            .map(|c| self.path(c))
+            .find(|p| Self::contained(p).is_ok_and(|p| p.exists()))
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod collect;
 pub mod command;
+pub mod contain;
 pub mod deadline;
 pub mod diff;
 pub mod error;

@@ -96,7 +96,7 @@ pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
 /// [`sample`], reading each process's `/proc/PID/cgroup` too when `cgroups` is set.
 pub fn sample_with(root: &HostRoot, cgroups: bool) -> Result<(Vec<RawProc>, Vec<String>)> {
     let dir = root.proc_dir();
-    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let entries = HostRoot::read_dir(&dir)?;
     let mut procs = Vec::with_capacity(512);
     let mut problems = Vec::new();
     for entry in entries.flatten() {
@@ -355,7 +355,7 @@ fn from_saved_ps(ctx: &Ctx, no_pids: Error) -> Result<ProcessTable> {
     let mut processes = processes;
     let mut richer = Vec::new();
     let dir = ctx.root.path("sos_commands/process");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
+    let mut names: Vec<String> = HostRoot::read_dir(&dir)
         .map(|d| {
             d.flatten()
                 .filter_map(|e| e.file_name().to_str().map(str::to_string))

@@ -118,7 +118,7 @@ pub(super) fn read_raw(root: &HostRoot) -> (Raw, Option<Vec<processes::RawProc>>
         .map(|(p, _)| p)
         .map_err(|e| problems.push(e.to_string()))
         .ok();
-    let whole: Option<HashSet<String>> = std::fs::read_dir(root.sys("block")).ok().map(|d| {
+    let whole: Option<HashSet<String>> = HostRoot::read_dir(&root.sys("block")).ok().map(|d| {
         d.flatten()
             .filter_map(|e| e.file_name().to_str().map(str::to_string))
             .collect()

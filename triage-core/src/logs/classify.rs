@@ -18,17 +18,27 @@
 //! [`MAX_EVIDENCE`] matching lines.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 
 use super::rules::{service_support, Hit, Rule, RULES};
 use super::LogEntry;
 use crate::facts::LogEvent;
 use crate::snapshot::Time;
 
+/// Every rule's needle and the service-support phrases in one automaton: most lines
+/// match none, and one pass over them says so (instead of one `contains` per rule).
+static NEEDLES: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    let needles = RULES.iter().map(|r| r.needle);
+    AhoCorasick::new(needles.chain(["Main process exited", "Failed to start "])).ok()
+});
+
 /// Most lines kept per event (the first ones and the last one); the finding adds a
 /// count line before them.
 pub const MAX_EVIDENCE: usize = 5;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Group {
     id: &'static str,
     culprit: String,
@@ -43,13 +53,34 @@ struct Group {
 /// The events in `entries` (any order of sources; oldest first within each), one per
 /// id and culprit, in order of first appearance.
 pub fn events(entries: &[LogEntry]) -> Vec<LogEvent> {
-    let mut groups: Vec<Group> = Vec::new();
-    let mut index: HashMap<(&'static str, String), usize> = HashMap::new();
-    // The last `service_failed` unit and how many entries ago, to attach the
-    // description-only "Failed to start X." that follows it.
-    let mut last_unit: Option<(String, usize)> = None;
-    for (i, e) in entries.iter().enumerate() {
+    let mut c = Classifier::default();
+    for e in entries {
+        c.push(e);
+    }
+    c.finish()
+}
+
+/// [`events`] one entry at a time, for a stream: memory grows with the number of
+/// distinct events (id and culprit), not with the entries.
+#[derive(Debug, Default)]
+pub struct Classifier {
+    groups: Vec<Group>,
+    index: HashMap<(&'static str, String), usize>,
+    /// The last `service_failed` unit and at which entry, to attach the
+    /// description-only "Failed to start X." that follows it.
+    last_unit: Option<(String, usize)>,
+    seen: usize,
+}
+
+impl Classifier {
+    /// Look at the next entry.
+    pub fn push(&mut self, e: &LogEntry) {
+        let i = self.seen;
+        self.seen += 1;
         let msg = e.message.as_str();
+        if NEEDLES.as_ref().is_some_and(|n| !n.is_match(msg)) {
+            return;
+        }
         let mut found: Option<(&Rule, Hit)> = None;
         for r in RULES.iter() {
             if msg.contains(r.needle) {
@@ -61,16 +92,17 @@ pub fn events(entries: &[LogEntry]) -> Vec<LogEvent> {
         }
         let (id, h) = match found {
             Some((r, h)) => (r.id, h),
-            None => match service_support(msg, &last_unit, i) {
+            None => match service_support(msg, &self.last_unit, i) {
                 Some(h) => ("service_failed", h),
-                None => continue,
+                None => return,
             },
         };
         if id == "service_failed" && h.counts {
-            last_unit = Some((h.culprit.clone(), i));
+            self.last_unit = Some((h.culprit.clone(), i));
         }
+        let groups = &mut self.groups;
         let key = (id, h.culprit.clone());
-        let gi = *index.entry(key).or_insert_with(|| {
+        let gi = *self.index.entry(key).or_insert_with(|| {
             groups.push(Group {
                 id,
                 culprit: h.culprit.clone(),
@@ -83,7 +115,7 @@ pub fn events(entries: &[LogEntry]) -> Vec<LogEvent> {
             });
             groups.len() - 1
         });
-        let g = &mut groups[gi];
+        let g = &mut self.groups[gi];
         if h.counts {
             g.count += 1;
         }
@@ -106,7 +138,26 @@ pub fn events(entries: &[LogEntry]) -> Vec<LogEvent> {
             g.last_line = Some(line);
         }
     }
-    groups.into_iter().map(event).collect()
+
+    /// How many events so far (a new one means an event fired).
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// True before the first event.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The events so far, in order of first appearance.
+    pub fn events(&self) -> Vec<LogEvent> {
+        self.groups.iter().cloned().map(event).collect()
+    }
+
+    /// The events, in order of first appearance.
+    pub fn finish(self) -> Vec<LogEvent> {
+        self.groups.into_iter().map(event).collect()
+    }
 }
 
 fn evidence_line(e: &LogEntry) -> String {

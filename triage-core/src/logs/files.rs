@@ -36,21 +36,26 @@ fn read_file_inner(
     let file = match HostRoot::open_regular(path) {
         Ok(f) => f,
         Err(e) => {
-            let hint = if e.is_permission_denied() {
-                " (run as root or add the user to group adm to read system logs)"
-            } else {
-                ""
-            };
             return (
                 Read {
                     entries: Vec::new(),
-                    warnings: vec![format!("{e}{hint}")],
+                    warnings: vec![open_warning(&e)],
                 },
                 false,
             );
         }
     };
     read_open_file(file, path, n, since, boot_time)
+}
+
+/// The warning for a log file that cannot be opened, with a hint when it is permissions.
+pub(super) fn open_warning(e: &crate::error::Error) -> String {
+    let hint = if e.is_permission_denied() {
+        " (run as root or add the user to group adm to read system logs)"
+    } else {
+        ""
+    };
+    format!("{e}{hint}")
 }
 
 /// Read an already opened `file` that was opened as `path`. Split from [`read_file`] so a
@@ -97,20 +102,7 @@ pub fn read_open_file(
             &mut stats,
         )
     };
-    if stats.binary > 0 && stats.binary * 10 >= stats.lines.max(1) {
-        read.warnings.push(format!(
-            "{}: {} of {} lines are not text (binary data?); shown with invalid bytes replaced",
-            path.display(),
-            stats.binary,
-            stats.lines
-        ));
-    }
-    for len in &stats.cut {
-        read.warnings.push(format!(
-            "{}: a line of {len} bytes was cut to {MAX_LINE} bytes",
-            path.display()
-        ));
-    }
+    read.warnings.extend(stats.warnings(path));
     // Rotated (renamed and recreated) or truncated (copytruncate) while we read it?
     match std::fs::metadata(path) {
         Ok(now) if now.ino() != meta.ino() || now.dev() != meta.dev() || now.len() < meta.len() => {
@@ -128,15 +120,59 @@ pub fn read_open_file(
     (read, hit_since)
 }
 
-#[derive(Default)]
-struct Stats {
-    lines: usize,
+/// What one file held besides records: line count, binary lines, cut lines.
+#[derive(Debug, Default)]
+pub(super) struct Stats {
+    pub lines: usize,
     binary: usize,
-    cut: Vec<u64>,
+    cut: u64,
+    longest_cut: u64,
 }
 
-/// A line with NULs or mostly control characters / invalid UTF-8.
+impl Stats {
+    /// A line of `len` bytes was cut at `MAX_LINE`.
+    pub fn note_cut(&mut self, len: u64) {
+        self.cut += 1;
+        self.longest_cut = self.longest_cut.max(len);
+    }
+
+    /// The warnings these stats call for, naming `path`: one per kind, however many lines.
+    pub fn warnings(&self, path: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.binary > 0 && self.binary * 10 >= self.lines.max(1) {
+            out.push(format!(
+                "{}: {} of {} lines are not text (binary data?); shown with invalid bytes replaced",
+                path.display(),
+                self.binary,
+                self.lines
+            ));
+        }
+        match self.cut {
+            0 => {}
+            1 => out.push(format!(
+                "{}: a line of {} bytes was cut to {MAX_LINE} bytes",
+                path.display(),
+                self.longest_cut
+            )),
+            n => out.push(format!(
+                "{}: {n} lines longer than {MAX_LINE} bytes were cut (the longest: {} bytes)",
+                path.display(),
+                self.longest_cut
+            )),
+        }
+        out
+    }
+}
+
+/// A line with NULs, or mostly control characters / invalid UTF-8. Plain printable ASCII,
+/// the usual case, is settled by one pass over the bytes.
 fn looks_binary(bytes: &[u8], text: &str) -> bool {
+    if bytes
+        .iter()
+        .all(|b| (0x20..0x7f).contains(b) || *b == b'\t')
+    {
+        return false;
+    }
     if bytes.contains(&0) {
         return true;
     }
@@ -147,7 +183,8 @@ fn looks_binary(bytes: &[u8], text: &str) -> bool {
     bad * 4 > text.chars().count().max(1)
 }
 
-fn push_line(bytes: &[u8], ctx: &ParseCtx, stats: &mut Stats) -> Option<LogEntry> {
+/// Parse one line's bytes (newline stripped; a `\r` before it is dropped), counting it.
+pub(super) fn parse_bytes(bytes: &[u8], ctx: &ParseCtx, stats: &mut Stats) -> Option<LogEntry> {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     let text = String::from_utf8_lossy(bytes);
     stats.lines += 1;
@@ -181,7 +218,7 @@ fn read_backwards(
                 break;
             }
             Some(Ok(bytes)) => {
-                if let Some(e) = push_line(&bytes, ctx, stats) {
+                if let Some(e) = parse_bytes(&bytes, ctx, stats) {
                     if let (Some(s), Some(t)) = (since, e.time) {
                         if t < s {
                             hit_since = true;
@@ -193,7 +230,9 @@ fn read_backwards(
             }
         }
     }
-    stats.cut.append(&mut lines.cut);
+    for len in lines.cut.drain(..) {
+        stats.note_cut(len);
+    }
     read.entries.reverse();
     hit_since
 }
@@ -248,9 +287,9 @@ fn read_gz(
                 count += 1;
                 let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
                 if line.len() > MAX_LINE {
-                    stats.cut.push(total as u64);
+                    stats.note_cut(total as u64);
                 }
-                if let Some(e) = push_line(line, ctx, stats) {
+                if let Some(e) = parse_bytes(line, ctx, stats) {
                     if since.is_some_and(|s| e.time.is_some_and(|t| t < s)) {
                         continue;
                     }
@@ -284,7 +323,7 @@ pub fn generations(path: &Path) -> Vec<PathBuf> {
     let (Some(dir), Some(base)) = (path.parent(), path.file_name().and_then(|b| b.to_str())) else {
         return out;
     };
-    let Ok(list) = std::fs::read_dir(dir) else {
+    let Ok(list) = HostRoot::read_dir(dir) else {
         return out;
     };
     let mut numbered: Vec<(u64, PathBuf)> = Vec::new();
@@ -347,16 +386,7 @@ pub fn read_generations(
 /// `secure`) and `extra` files: the last `n` records of each.
 pub fn system_logs(root: &HostRoot, n: usize, since: Option<Time>, extra: &[PathBuf]) -> Read {
     let mut out = Read::default();
-    let mut paths: Vec<PathBuf> = [
-        "var/log/syslog",
-        "var/log/messages",
-        "var/log/auth.log",
-        "var/log/secure",
-    ]
-    .iter()
-    .map(|p| root.path(p))
-    .filter(|p| p.exists())
-    .collect();
+    let mut paths = system_log_paths(root);
     paths.extend(extra.iter().cloned());
     let mut groups = Vec::new();
     for p in paths {
@@ -366,4 +396,19 @@ pub fn system_logs(root: &HostRoot, n: usize, since: Option<Time>, extra: &[Path
     }
     out.entries = super::merge(groups);
     out
+}
+
+/// The host's syslog files that exist under `root`: `syslog` and/or `messages`,
+/// `auth.log` or `secure`.
+pub fn system_log_paths(root: &HostRoot) -> Vec<PathBuf> {
+    [
+        "var/log/syslog",
+        "var/log/messages",
+        "var/log/auth.log",
+        "var/log/secure",
+    ]
+    .iter()
+    .map(|p| root.path(p))
+    .filter(|p| p.exists())
+    .collect()
 }

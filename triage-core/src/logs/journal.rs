@@ -78,9 +78,26 @@ pub fn read(
         n.to_string(),
     ];
     if !root.is_live() {
-        let dir = root.path("var/log/journal");
-        if !dir.is_dir() {
-            return Read::default();
+        let dir = match HostRoot::contained(&root.path("var/log/journal")) {
+            Ok(d) if d.is_dir() => d,
+            Ok(_) => return Read::default(),
+            Err(e) => {
+                return Read {
+                    warnings: vec![format!("{e}; journal not read")],
+                    entries: Vec::new(),
+                }
+            }
+        };
+        // `journalctl -D` follows links by itself: a tree whose journal directory holds a
+        // symlink (never the case in a real one) is not handed to it.
+        if let Some(link) = first_symlink(&dir, 3) {
+            return Read {
+                warnings: vec![format!(
+                    "{}: symlink inside the --root tree's journal directory; journal not read",
+                    link.display()
+                )],
+                entries: Vec::new(),
+            };
         }
         args.push("-D".into());
         args.push(dir.display().to_string());
@@ -95,6 +112,22 @@ pub fn read(
         args.push("-k".into());
     }
     read_command("journalctl", &args, timeout)
+}
+
+/// The first symlink found in `dir`, looking `depth` levels down.
+fn first_symlink(dir: &std::path::Path, depth: usize) -> Option<std::path::PathBuf> {
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let ft = e.file_type().ok()?;
+        if ft.is_symlink() {
+            return Some(e.path());
+        }
+        if ft.is_dir() && depth > 0 {
+            if let Some(l) = first_symlink(&e.path(), depth - 1) {
+                return Some(l);
+            }
+        }
+    }
+    None
 }
 
 /// Most journal output read: the last bytes are kept (the newest records).

@@ -210,7 +210,7 @@ pub fn parse_text(text: &str, source: &str, boot: Option<Time>) -> Vec<LogEntry>
 /// `messages`/`syslog`.
 fn read_files(root: &HostRoot, boot: Option<Time>, capture: Option<Time>) -> Read {
     let mut ring: Vec<PathBuf> = Vec::new();
-    if let Ok(dir) = std::fs::read_dir(root.path("sos_commands/kernel")) {
+    if let Ok(dir) = HostRoot::read_dir(&root.path("sos_commands/kernel")) {
         let mut sos: Vec<PathBuf> = dir
             .flatten()
             .map(|e| e.path())

@@ -15,8 +15,12 @@ pub mod files;
 pub mod formats;
 pub mod journal;
 pub mod kmsg;
+pub mod lines;
+pub mod pipeline;
 pub mod revlines;
 mod rules;
+pub mod stream;
+pub mod tail;
 
 #[cfg(test)]
 pub(crate) use rules::pattern_ids;
@@ -29,7 +33,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::host_root::HostRoot;
-use crate::snapshot::{collector, Finding, Time, Warning};
+use crate::snapshot::{Finding, Time, Warning};
 
 /// Longest line kept; the rest is cut and the message ends with [`TRUNCATED_MARK`].
 pub const MAX_LINE: usize = 64 * 1024;
@@ -107,8 +111,10 @@ pub struct Read {
 pub struct Report {
     /// Records merged by time, oldest first.
     pub entries: Vec<LogEntry>,
-    /// Templates with counts (`--templates` only).
+    /// Templates with counts over the whole window (`--templates` only).
     pub templates: Vec<drain::Template>,
+    /// Records in the window (after `--since` and `--kernel`, before `--grep` and `-n`).
+    pub lines_read: u64,
     /// Kernel and system events found in every record read (not only those shown).
     pub findings: Vec<Finding>,
     /// What could not be read, and why.
@@ -167,76 +173,26 @@ impl Default for Query {
     }
 }
 
-/// Read the logs `q` asks for under `root`. Never fails: what cannot be read is a warning.
+/// Read the logs `q` asks for under `root`: the last `q.lines` records of the window,
+/// with templates and findings over all of it (see [`pipeline`]). Never fails: what
+/// cannot be read is a warning.
 pub fn read(root: &HostRoot, q: &Query) -> Report {
-    let mut report = Report::default();
-    let mut warn = |collector: &str, msgs: Vec<String>| {
-        for message in msgs {
-            report.warnings.push(Warning {
-                collector: collector.to_string(),
-                message,
-            });
+    let mut last = std::collections::VecDeque::with_capacity(q.lines.min(4096));
+    let summary = pipeline::run(root, q, |e| {
+        if last.len() == q.lines {
+            last.pop_front();
         }
-    };
-    // How many records to read per source: enough for the findings and the tail. With
-    // `--since` or `--grep` the whole window is searched (reading stops at `since`).
-    let per_source = if q.since.is_some() || q.grep.is_some() {
-        q.lines.max(SEARCH_LINES)
-    } else {
-        q.lines.max(SCAN_LINES)
-    };
-    let mut groups = Vec::new();
-    if !q.files.is_empty() {
-        for path in &q.files {
-            let r = files::read_generations(path, per_source, q.since, None);
-            warn(collector::LOG_TAIL, r.warnings);
-            groups.push(r.entries);
+        if q.lines > 0 {
+            last.push_back(e);
         }
-    } else {
-        let k = kmsg::read_kernel(root, q.since);
-        warn(collector::KERNEL_LOG, k.warnings);
-        // The kernel source covers every kernel record from its first one on: the copies
-        // the journal and syslog hold of those are dropped (their times can differ by more
-        // than the dedupe window: journald stamps boot messages when it reads them).
-        let covered = k.entries.iter().find_map(|e| e.time);
-        groups.push(k.entries);
-        if !q.kernel_only {
-            let mut j = journal::read(root, per_source, q.since, false, q.journal_timeout);
-            warn(collector::LOG_TAIL, j.warnings);
-            let mut f = files::system_logs(root, per_source, q.since, &[]);
-            warn(collector::LOG_TAIL, f.warnings);
-            if let Some(start) = covered {
-                let dup = |e: &LogEntry| e.kernel && e.time.is_some_and(|t| t >= start);
-                j.entries.retain(|e| !dup(e));
-                f.entries.retain(|e| !dup(e));
-            }
-            groups.push(j.entries);
-            groups.push(f.entries);
-        }
+    });
+    Report {
+        entries: last.into(),
+        templates: summary.templates,
+        lines_read: summary.lines_read,
+        findings: summary.findings,
+        warnings: summary.warnings,
     }
-    let mut entries = merge(dedupe(groups));
-    if let Some(since) = q.since {
-        entries.retain(|e| e.time.is_none_or(|t| t >= since));
-    }
-    if q.kernel_only {
-        entries.retain(|e| e.kernel);
-    }
-    report.findings = crate::findings::catalogue::event_findings(&classify::events(&entries));
-    if let Some(re) = &q.grep {
-        entries.retain(|e| re.is_match(&e.message));
-    }
-    if entries.len() > q.lines {
-        entries.drain(..entries.len() - q.lines);
-    }
-    if q.templates {
-        let mut d = drain::Drain::default();
-        for e in &mut entries {
-            e.template_id = Some(d.add(&e.message, e.time));
-        }
-        report.templates = d.templates();
-    }
-    report.entries = entries;
-    report
 }
 
 /// Drop records that an earlier group already has: the same message within two seconds

@@ -3,9 +3,8 @@
 
 use std::io::{self, Write};
 
-use super::human_bytes;
 use super::markdown::cell;
-use crate::fmt::cut;
+use crate::fmt::{bytes as human_bytes, cut};
 use crate::snapshot::{Cgroup, Process, Snapshot};
 
 /// Cgroups shown (the JSON has up to 50).

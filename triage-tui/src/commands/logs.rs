@@ -1,14 +1,22 @@
 //! `triage logs`: the kernel ring buffer, syslog and journal merged by time (or the
 //! files given with `--file`), with kernel/system events as findings and, with
 //! `--templates`, repeated lines folded into templates.
+//!
+//! The window is streamed ([`triage_core::logs::pipeline`]): each record is rendered as it
+//! passes and only the last `-n` rendered records are kept ([`Tail`]); templates and
+//! findings cover the whole window.
 
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use triage_core::logs::{self, LogEntry, Query, Report};
+use triage_core::logs::drain::Template;
+use triage_core::logs::pipeline::{self, Summary};
+use triage_core::logs::tail::Tail;
+use triage_core::logs::{LogEntry, Query};
+use triage_core::redact::redact_in_place;
 use triage_core::sanitize::terminal_line;
-use triage_core::snapshot::{now, Severity};
+use triage_core::snapshot::{now, Finding, Severity};
 use triage_core::timespec::parse_time_or_ago;
 
 use super::Global;
@@ -31,28 +39,58 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
         .context("--grep")?;
     let query = Query {
         since,
-        files: args.files,
+        files: args.files.clone(),
         kernel_only: args.kernel,
         grep,
         templates: args.templates,
         lines: args.lines,
         ..Query::default()
     };
-    let mut report = logs::read(&global.root, &query);
+    let colour =
+        !args.json && output::stdout_is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    // The text summary of `--templates` shows no entries: nothing to keep.
+    let show_entries = args.json || !args.templates;
+    let mut tail = Tail::new(if show_entries { args.lines } else { 0 });
+    let mut record = Vec::with_capacity(512);
+    let mut failed: Option<std::io::Error> = None;
+    let mut summary = pipeline::run(&global.root, &query, |mut e| {
+        if !show_entries || failed.is_some() {
+            return;
+        }
+        if global.redact {
+            redact_in_place(true, &mut e.message);
+        }
+        record.clear();
+        let rendered = if args.json {
+            serde_json::to_writer(&mut record, &e).map_err(std::io::Error::other)
+        } else {
+            write_entry(&mut record, &e, colour)
+        };
+        if let Err(err) = rendered.and_then(|()| tail.push(&record)) {
+            failed = Some(err);
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e).context("keeping the last entries");
+    }
     if global.redact {
-        report.redact();
+        redact_summary(&mut summary);
     }
     let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    if args.json {
-        triage_core::render::json::write(&report, &mut out)?;
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = if args.json {
+        write_json(&mut out, tail, &summary)
     } else {
-        let colour = output::stdout_is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        write_text(&mut out, &report, args.templates, colour)?;
+        write_text(&mut out, tail, &summary, args.templates, colour)
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => {}
+        // `triage logs | head`: the reader left, nothing to say.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => return Err(e).context("writing to stdout"),
     }
-    out.flush()?;
     drop(out);
-    for w in &report.warnings {
+    for w in &summary.warnings {
         eprintln!(
             "triage: warning: {}: {}",
             w.collector,
@@ -62,90 +100,159 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Mask secrets in templates, findings and warnings (entries are masked as they pass).
+fn redact_summary(s: &mut Summary) {
+    for t in &mut s.templates {
+        redact_in_place(true, &mut t.template);
+    }
+    for f in &mut s.findings {
+        f.redact();
+    }
+    for w in &mut s.warnings {
+        redact_in_place(true, &mut w.message);
+    }
+}
+
+/// DESIGN.md "Logs JSON": one entry per line inside `entries`, the rest pretty-printed.
+fn write_json(out: &mut impl Write, tail: Tail, s: &Summary) -> std::io::Result<()> {
+    out.write_all(b"{\n  \"entries\": [")?;
+    let mut first = true;
+    tail.drain(|rec| {
+        out.write_all(if first { b"\n    " } else { b",\n    " })?;
+        first = false;
+        out.write_all(rec)
+    })?;
+    out.write_all(if first { b"],\n" } else { b"\n  ],\n" })?;
+    field(out, "templates", &s.templates)?;
+    writeln!(out, "  \"lines_read\": {},", s.lines_read)?;
+    field(out, "findings", &s.findings)?;
+    out.write_all(b"  \"warnings\": ")?;
+    serde_json::to_writer_pretty(&mut *out, &s.warnings).map_err(std::io::Error::other)?;
+    out.write_all(b"\n}\n")
+}
+
+fn field<T: serde::Serialize>(out: &mut impl Write, name: &str, v: &T) -> std::io::Result<()> {
+    write!(out, "  \"{name}\": ")?;
+    serde_json::to_writer_pretty(&mut *out, v).map_err(std::io::Error::other)?;
+    out.write_all(b",\n")
+}
+
 const RED: &str = "\x1b[31m";
 const YELLOW: &str = "\x1b[33m";
 const DIM: &str = "\x1b[2m";
 const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
-/// `TIME SOURCE LEVEL MESSAGE` lines (or the template table), then the findings.
-pub fn write_text(
+/// Width of the source column.
+const SOURCE_WIDTH: usize = 16;
+
+fn paint(colour: bool, code: &'static str) -> &'static str {
+    if colour {
+        code
+    } else {
+        ""
+    }
+}
+
+/// One `TIME SOURCE LEVEL MESSAGE` line.
+pub fn write_entry(out: &mut impl Write, e: &LogEntry, colour: bool) -> std::io::Result<()> {
+    let reset = paint(colour, RESET);
+    let level = e.level.as_deref().unwrap_or("-");
+    let lc = match level {
+        "emerg" | "alert" | "crit" | "err" => paint(colour, RED),
+        "warning" => paint(colour, YELLOW),
+        _ => "",
+    };
+    writeln!(
+        out,
+        "{}{}{reset} {:<SOURCE_WIDTH$} {lc}{:<7}{reset} {lc}{}{reset}",
+        paint(colour, DIM),
+        entry_time(e),
+        terminal_line(&source(e)),
+        terminal_line(level),
+        terminal_line(e.message.trim_end()),
+    )
+}
+
+/// The entries (or, with `--templates`, the template table), then the findings.
+fn write_text(
     out: &mut impl Write,
-    report: &Report,
+    tail: Tail,
+    s: &Summary,
     templates: bool,
     colour: bool,
 ) -> std::io::Result<()> {
-    let paint = |code: &'static str| if colour { code } else { "" };
-    let reset = paint(RESET);
     if templates {
-        let mut sorted: Vec<_> = report.templates.iter().collect();
-        sorted.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+        write_templates(out, &s.templates, colour)?;
+    } else {
+        tail.drain(|rec| out.write_all(rec))?;
+    }
+    write_findings(out, &s.findings, colour)
+}
+
+/// `COUNT FIRST LAST TEMPLATE`, most frequent first.
+pub fn write_templates(out: &mut impl Write, t: &[Template], colour: bool) -> std::io::Result<()> {
+    let reset = paint(colour, RESET);
+    let mut sorted: Vec<_> = t.iter().collect();
+    sorted.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+    writeln!(
+        out,
+        "{}{:>7}  {:<19}  {:<19}  TEMPLATE{reset}",
+        paint(colour, BOLD),
+        "COUNT",
+        "FIRST",
+        "LAST"
+    )?;
+    for t in sorted {
         writeln!(
             out,
-            "{}{:>7}  {:<19}  {:<19}  TEMPLATE{reset}",
-            paint(BOLD),
-            "COUNT",
-            "FIRST",
-            "LAST"
+            "{:>7}  {}{:<19}  {:<19}{reset}  {}",
+            t.count,
+            paint(colour, DIM),
+            time(t.first),
+            time(t.last),
+            terminal_line(&t.template)
         )?;
-        for t in sorted {
-            writeln!(
-                out,
-                "{:>7}  {}{:<19}  {:<19}{reset}  {}",
-                t.count,
-                paint(DIM),
-                time(t.first),
-                time(t.last),
-                terminal_line(&t.template)
-            )?;
-        }
-    } else {
-        let width = report
-            .entries
-            .iter()
-            .map(|e| source(e).len())
-            .max()
-            .unwrap_or(6)
-            .min(24);
-        for e in &report.entries {
-            let level = e.level.as_deref().unwrap_or("-");
-            let lc = match level {
-                "emerg" | "alert" | "crit" | "err" => paint(RED),
-                "warning" => paint(YELLOW),
-                _ => "",
-            };
-            writeln!(
-                out,
-                "{}{}{reset} {:<width$} {lc}{:<7}{reset} {lc}{}{reset}",
-                paint(DIM),
-                entry_time(e),
-                terminal_line(&source(e)),
-                terminal_line(level),
-                terminal_line(e.message.trim_end()),
-            )?;
-        }
     }
-    if !report.findings.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "{}Findings{reset}", paint(BOLD))?;
-        for f in &report.findings {
-            let c = match f.severity {
-                Severity::Critical => paint(RED),
-                Severity::Warning => paint(YELLOW),
-                Severity::Info => "",
-            };
-            writeln!(
-                out,
-                "  {c}{:<8}{reset} {:<15} {}",
-                f.severity,
-                f.id,
-                terminal_line(&f.title)
-            )?;
-            for ev in &f.evidence {
-                let ev = terminal_line(ev);
-                writeln!(out, "           {}{ev}{reset}", paint(DIM))?;
-            }
-        }
+    Ok(())
+}
+
+/// A blank line, `Findings`, then each finding with its evidence.
+pub fn write_findings(out: &mut impl Write, f: &[Finding], colour: bool) -> std::io::Result<()> {
+    if f.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}Findings{}",
+        paint(colour, BOLD),
+        paint(colour, RESET)
+    )?;
+    for f in f {
+        write_finding(out, f, colour)?;
+    }
+    Ok(())
+}
+
+/// One finding: severity, id, title, evidence lines.
+pub fn write_finding(out: &mut impl Write, f: &Finding, colour: bool) -> std::io::Result<()> {
+    let reset = paint(colour, RESET);
+    let c = match f.severity {
+        Severity::Critical => paint(colour, RED),
+        Severity::Warning => paint(colour, YELLOW),
+        Severity::Info => "",
+    };
+    writeln!(
+        out,
+        "  {c}{:<8}{reset} {:<15} {}",
+        f.severity,
+        f.id,
+        terminal_line(&f.title)
+    )?;
+    for ev in &f.evidence {
+        let ev = terminal_line(ev);
+        writeln!(out, "           {}{ev}{reset}", paint(colour, DIM))?;
     }
     Ok(())
 }

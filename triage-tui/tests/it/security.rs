@@ -139,3 +139,72 @@ fn huge_durations_are_usage_errors_not_panics() {
         assert!(started.elapsed().as_secs() < 10, "{args:?} took too long");
     }
 }
+
+/// A fixture tree whose links point at a stand-in secret outside it and at the host's own
+/// files: no byte of the secret, and nothing of the analyst's machine, may reach any output.
+#[test]
+fn root_tree_symlinks_cannot_read_outside_the_tree() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = tmp.path().join("id_rsa");
+    let marker = "TRIAGE-TEST-SECRET-3f9c1e";
+    std::fs::write(
+        &secret,
+        format!("Nov 23 10:00:00 web1 sshd[1]: {marker}\n{marker}\n"),
+    )
+    .unwrap();
+    let root = tmp.path().join("root");
+    common::copy_tree(&common::fixture("healthy"), &root);
+    std::fs::create_dir_all(root.join("var/log")).unwrap();
+    std::fs::remove_file(root.join("proc/1200/cmdline")).unwrap();
+    symlink(&secret, root.join("proc/1200/cmdline")).unwrap();
+    symlink(
+        "../../../../../../../../../../".to_string() + secret.to_str().unwrap(),
+        root.join("var/log/syslog"),
+    )
+    .unwrap();
+    symlink(&secret, root.join("etc/hostname")).unwrap();
+    symlink(&secret, root.join("var/log/messages")).unwrap();
+    let outputs = [
+        vec!["snapshot", "--json", "--no-redact"],
+        vec!["snapshot", "--md", "--no-redact"],
+        vec!["check"],
+        vec!["logs", "--since", "3650d", "--no-redact"],
+    ];
+    for args in &outputs {
+        let out = run(triage(tmp.path()).args(args).arg("--root").arg(&root));
+        for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains(marker),
+                "{args:?} {what} leaked the secret:\n{text}"
+            );
+        }
+    }
+    // The refused link is named in a warning.
+    let out = run(triage(tmp.path())
+        .args(["logs", "--since", "3650d", "--root"])
+        .arg(&root));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("var/log/syslog") && err.contains("outside the --root tree"),
+        "{err}"
+    );
+
+    // `proc → /proc`: the analyst's own processes must not be reported as the subject's.
+    let root2 = tmp.path().join("root2");
+    std::fs::create_dir_all(root2.join("etc")).unwrap();
+    std::fs::write(root2.join("etc/hostname"), "subject\n").unwrap();
+    symlink("/proc", root2.join("proc")).unwrap();
+    let out = run(triage(tmp.path())
+        .args(["snapshot", "--json", "--root"])
+        .arg(&root2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let procs = v["processes"].as_array().cloned().unwrap_or_default();
+    assert!(
+        procs.is_empty() && v["memory"].is_null(),
+        "host /proc read through the tree: {} processes, memory {}",
+        procs.len(),
+        v["memory"]
+    );
+}

@@ -109,10 +109,10 @@ fn walk(root: &HostRoot, h: &Hierarchy, problems: &mut Vec<String>) -> Vec<Strin
     let mut out = vec!["/".to_string()];
     let mut stack: Vec<(PathBuf, String, usize)> = vec![(top, String::new(), 0)];
     while let Some((dir, rel, depth)) = stack.pop() {
-        let entries = match std::fs::read_dir(&dir) {
+        let entries = match HostRoot::read_dir(&dir) {
             Ok(e) => e,
             Err(e) => {
-                problems.push(Error::io(&dir, e).to_string());
+                problems.push(e.to_string());
                 continue;
             }
         };

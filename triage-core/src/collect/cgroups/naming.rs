@@ -406,7 +406,7 @@ impl Namer {
 
 /// File names in `rel` (a missing or unreadable directory is empty).
 fn list(root: &HostRoot, rel: &str) -> Vec<String> {
-    std::fs::read_dir(root.path(rel))
+    HostRoot::read_dir(&root.path(rel))
         .map(|d| {
             d.flatten()
                 .filter_map(|e| e.file_name().into_string().ok())

@@ -111,7 +111,7 @@ pub fn collect(ctx: &Ctx, out: &mut Vec<Change>) {
     let mut files: Vec<(std::path::PathBuf, bool, String)> =
         vec![(ctx.root.path("etc/crontab"), true, "root".into())];
     let list = |rel: &str| -> Vec<std::path::PathBuf> {
-        std::fs::read_dir(ctx.root.path(rel))
+        crate::HostRoot::read_dir(&ctx.root.path(rel))
             .map(|d| {
                 d.flatten()
                     .map(|e| e.path())

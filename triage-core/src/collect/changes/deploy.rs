@@ -82,7 +82,7 @@ pub fn collect(ctx: &Ctx, since: Time, out: &mut Vec<Change>) {
     for dir in APP_DIRS {
         let base = ctx.root.path(dir);
         out.extend(markers(root, &base, since));
-        let Ok(entries) = std::fs::read_dir(&base) else {
+        let Ok(entries) = crate::HostRoot::read_dir(&base) else {
             continue;
         };
         for e in entries.flatten().take(MAX_APPS) {

@@ -184,7 +184,7 @@ pub(crate) fn read_rotated(ctx: &Ctx, rel: &str, since: Time) -> Vec<(PathBuf, S
     }
     for c in candidates {
         let path = ctx.root.path(&c);
-        let Ok(meta) = std::fs::metadata(&path) else {
+        let Ok(meta) = HostRoot::metadata(&path) else {
             continue;
         };
         if let Ok(m) = meta.modified() {

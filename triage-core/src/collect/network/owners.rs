@@ -17,7 +17,7 @@ use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::host_root::HostRoot;
 
 /// A process that holds sockets.
@@ -70,7 +70,7 @@ impl Owners {
     /// One pass over `proc/*/fd` under `root`.
     pub fn scan(root: &HostRoot) -> Result<Owners> {
         let proc_dir = root.proc_dir();
-        let entries = std::fs::read_dir(&proc_dir).map_err(|e| Error::io(&proc_dir, e))?;
+        let entries = HostRoot::read_dir(&proc_dir)?;
         let mut owners = Owners::default();
         // Pass 1: every process's descriptor names.
         let mut tables = Vec::new();
@@ -162,7 +162,7 @@ struct FdTable {
 
 impl FdTable {
     fn list(pid: i32, dir: PathBuf) -> std::io::Result<FdTable> {
-        let fd_path = dir.join("fd");
+        let fd_path = HostRoot::contained(&dir.join("fd")).map_err(std::io::Error::other)?;
         let fd_dir = File::open(&fd_path)?;
         let names = std::fs::read_dir(&fd_path)?
             .flatten()

@@ -1,0 +1,101 @@
+//! Grouping Accuracy (GA) of triage's Drain, with its shipped defaults (no per-dataset
+//! setting), on every loghub-2k dataset with corrected labels, next to the figures the
+//! Drain authors publish with per-dataset settings (logpai/logparser
+//! `logparser/Drain/README.md`, "Benchmark", Accuracy column).
+//!
+//! The data is research-only and never part of this repository: point `LOGHUB_2K` at a
+//! copy of logpai/logparser's `data/loghub_2k_corrected` (one directory per dataset with
+//! `<Name>_2k.log_structured_corrected.csv`). Each message is the `Content` column, which
+//! is what Drain.py sees after splitting the header with its per-dataset log format.
+//!
+//! `LOGHUB_2K=/path/to/loghub_2k_corrected cargo run --release -p triage-core --example loghub_ga`
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use triage_core::logs::drain::Drain;
+
+/// Drain's published GA per dataset (logpai/logparser, Drain README, loghub_2k).
+const PUBLISHED: [(&str, f64); 16] = [
+    ("HDFS", 0.9975),
+    ("Hadoop", 0.9475),
+    ("Spark", 0.92),
+    ("Zookeeper", 0.9665),
+    ("BGL", 0.9625),
+    ("HPC", 0.887),
+    ("Thunderbird", 0.955),
+    ("Windows", 0.997),
+    ("Linux", 0.69),
+    ("Android", 0.911),
+    ("HealthApp", 0.78),
+    ("Apache", 1.0),
+    ("Proxifier", 0.5265),
+    ("OpenSSH", 0.7875),
+    ("OpenStack", 0.7325),
+    ("Mac", 0.7865),
+];
+
+/// GA: a message counts when its predicted group is exactly its true group.
+fn grouping_accuracy(predicted: &[u32], truth: &[String]) -> f64 {
+    let mut groups: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, p) in predicted.iter().enumerate() {
+        groups.entry(*p).or_default().push(i);
+    }
+    let mut sizes: HashMap<&str, usize> = HashMap::new();
+    for t in truth {
+        *sizes.entry(t.as_str()).or_default() += 1;
+    }
+    let mut correct = 0;
+    for m in groups.values() {
+        let first = truth[m[0]].as_str();
+        if m.iter().all(|&i| truth[i] == first) && sizes[first] == m.len() {
+            correct += m.len();
+        }
+    }
+    correct as f64 / predicted.len().max(1) as f64
+}
+
+fn main() {
+    let Some(dir) = std::env::var_os("LOGHUB_2K").map(PathBuf::from) else {
+        eprintln!("set LOGHUB_2K to logpai/logparser's data/loghub_2k_corrected directory");
+        std::process::exit(2);
+    };
+    println!("| dataset | triage Drain GA (defaults) | Drain published GA (tuned per dataset) |");
+    println!("|---|---|---|");
+    let (mut ours, mut theirs, mut n) = (0.0, 0.0, 0);
+    for (name, published) in PUBLISHED {
+        let csv = dir
+            .join(name)
+            .join(format!("{name}_2k.log_structured_corrected.csv"));
+        let Ok(mut rdr) = csv::Reader::from_path(&csv) else {
+            println!("| {name} | missing: {} | {published} |", csv.display());
+            continue;
+        };
+        let Ok(headers) = rdr.headers().cloned() else {
+            continue;
+        };
+        let col = |h: &str| headers.iter().position(|x| x == h);
+        let (Some(content), Some(event)) = (col("Content"), col("EventId")) else {
+            println!("| {name} | no Content/EventId columns | {published} |");
+            continue;
+        };
+        let mut drain = Drain::default();
+        let (mut predicted, mut truth) = (Vec::new(), Vec::new());
+        for rec in rdr.records().flatten() {
+            predicted.push(drain.add(rec.get(content).unwrap_or(""), None));
+            truth.push(rec.get(event).unwrap_or("").to_string());
+        }
+        let ga = grouping_accuracy(&predicted, &truth);
+        println!("| {name} | {ga:.4} | {published:.4} |");
+        ours += ga;
+        theirs += published;
+        n += 1;
+    }
+    if n > 0 {
+        println!(
+            "| **average ({n})** | **{:.4}** | **{:.4}** |",
+            ours / n as f64,
+            theirs / n as f64
+        );
+    }
+}
