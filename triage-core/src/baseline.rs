@@ -39,7 +39,8 @@ pub struct Baseline {
     pub psi_memory_some: Option<Usual>,
     /// PSI io some avg10, percent.
     pub psi_io_some: Option<Usual>,
-    /// TCP connections (all states but LISTEN).
+    /// TCP connections: ESTABLISHED + CLOSE_WAIT (`CurrEstab` of `/proc/net/snmp`) plus
+    /// TIME_WAIT (`tw` of `/proc/net/sockstat`), as the recorder samples them.
     pub tcp_connections: Option<Usual>,
     /// TCP ports that listened in nearly every sample of the last 24 h (not only this
     /// hour: a listener is expected all day), ascending. Empty when the history has too

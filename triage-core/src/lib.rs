@@ -14,6 +14,7 @@ pub mod diff;
 pub mod error;
 pub mod facts;
 pub mod findings;
+pub mod fleet;
 pub mod fmt;
 pub mod fsutil;
 pub mod history;

@@ -48,6 +48,8 @@ pub enum Command {
     Runbook(RunbookCommand),
     /// What changed between two JSON snapshots.
     Diff(DiffArgs),
+    /// Many hosts' snapshots (one JSON file each): worst first, and what they share.
+    Fleet(FleetArgs),
 }
 
 /// Output format of `triage snapshot`.
@@ -117,6 +119,9 @@ pub struct RecordArgs {
     /// Delete history older than this.
     #[arg(long, value_name = "DUR", default_value = "7d")]
     pub retention: String,
+    /// Also refresh DIR/triage.prom (node_exporter textfile) every interval.
+    #[arg(long, value_name = "DIR")]
+    pub textfile: Option<PathBuf>,
 }
 
 /// `triage history`.
@@ -148,6 +153,9 @@ pub struct CheckArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
+    /// Also write DIR/triage.prom for node_exporter's textfile collector (atomically).
+    #[arg(long, value_name = "DIR")]
+    pub textfile: Option<PathBuf>,
     /// Exit-code convention: `nagios` (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or `npd`
     /// for a Kubernetes node-problem-detector custom plugin (0 OK, 1 problem, 3 unknown).
     #[arg(long, value_enum, default_value_t = ExitCodes::Nagios)]
@@ -348,4 +356,23 @@ pub struct DiffArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `triage fleet`.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// Directory of snapshot JSON files, one per host (`NAME.json`, as the Ansible
+    /// playbook in contrib/ansible leaves them).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// JSON output (the default when stdout is not a terminal).
+    #[arg(long, conflicts_with = "md")]
+    pub json: bool,
+    /// Markdown output (the default on a terminal).
+    #[arg(long)]
+    pub md: bool,
+    /// A change counts for a sick host when it happened at most this long before the
+    /// host's snapshot.
+    #[arg(long, value_name = "DUR", default_value = "24h")]
+    pub window: String,
 }

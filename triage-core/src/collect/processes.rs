@@ -374,6 +374,15 @@ fn from_saved_ps(ctx: &Ctx, no_pids: Error) -> Result<ProcessTable> {
             richer.push(name.clone());
         }
     }
+    // Units and containers from the cgroup paths the ps -o capture had.
+    let mut namer = super::cgroups::Namer::new(&ctx.root);
+    for p in processes.iter_mut() {
+        if let Some(c) = p.cgroup.clone() {
+            let (unit, container) = namer.name(std::iter::once(c.as_str()));
+            p.unit = unit;
+            p.container = container;
+        }
+    }
     let from = if richer.is_empty() {
         "; no ppid, threads or start times (no ps -o capture next to it)".to_string()
     } else {

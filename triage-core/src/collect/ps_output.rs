@@ -95,6 +95,29 @@ pub fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
     (out, skipped)
 }
 
+/// The `cgroup` column of `ps -o cgroup`: the lines of `/proc/PID/cgroup` joined by
+/// commas (`10:devices:/init.scope,3:cpu,cpuacct:/init.scope,0::/init.scope`; a comma
+/// also separates controllers, so a new entry starts only where `N:` follows).
+pub fn cgroup_column(text: &str) -> Option<super::cgroups::ProcCgroups> {
+    if text == "-" || text.is_empty() {
+        return None;
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for piece in text.split(',') {
+        let starts_entry = piece
+            .split_once(':')
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        match lines.last_mut() {
+            Some(last) if !starts_entry => {
+                last.push(',');
+                last.push_str(piece);
+            }
+            _ => lines.push(piece.to_string()),
+        }
+    }
+    super::cgroups::proc_cgroup(&lines.join("\n")).ok()
+}
+
 /// Richer `ps -o`/`ps l` captures sosreport keeps next to `ps aux` (file name prefixes
 /// under `sos_commands/process/`), by what they add: state, ppid and the full start time
 /// (`lstart`, with the year); ppid and thread counts (`nlwp`); state and ppid.
@@ -172,6 +195,11 @@ pub fn enrich(procs: &mut [Process], text: &str, offset: chrono::FixedOffset) ->
                 p.threads = n;
             }
         }
+        if let Some(c) = row.get("CGROUP").and_then(|v| cgroup_column(v)) {
+            if p.cgroup.is_none() {
+                p.cgroup = c.key().map(str::to_string);
+            }
+        }
         if let Some(t) = row
             .get("STARTED")
             .and_then(|v| chrono::NaiveDateTime::parse_from_str(v, "%a %b %e %H:%M:%S %Y").ok())
@@ -217,6 +245,19 @@ mod tests {
         assert_eq!(ps.len(), 2);
         assert_eq!((ps[0].threads, ps[0].state.as_str()), (3, "D"));
         assert_eq!((ps[1].threads, ps[1].state.as_str()), (1, "I"));
+    }
+
+    #[test]
+    fn cgroup_column_of_ps_o() {
+        // hotsos openstack ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup, pid 1.
+        let v1 = "10:devices:/init.scope,6:memory:/init.scope,5:pids:/init.scope,4:blkio:/init.scope,3:cpu,cpuacct:/init.scope,1:name=systemd:/init.scope,0::/init.scope";
+        assert_eq!(cgroup_column(v1).unwrap().key(), Some("/init.scope"));
+        let v2 = "0::/system.slice/multipathd.service";
+        assert_eq!(
+            cgroup_column(v2).unwrap().key(),
+            Some("/system.slice/multipathd.service")
+        );
+        assert!(cgroup_column("-").is_none());
     }
 
     #[test]

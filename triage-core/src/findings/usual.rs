@@ -54,7 +54,7 @@ pub struct Now {
     pub psi_memory_some: Option<f64>,
     /// PSI io some avg10.
     pub psi_io_some: Option<f64>,
-    /// TCP connections.
+    /// TCP connections: ESTABLISHED + CLOSE_WAIT + TIME_WAIT, as history records them.
     pub tcp_connections: Option<f64>,
 }
 
@@ -75,7 +75,13 @@ impl Now {
                 .map(|m| m.swap_total_bytes.saturating_sub(m.swap_free_bytes) as f64),
             psi_memory_some: psi.and_then(|p| p.memory.as_ref()).map(|p| p.some_avg10),
             psi_io_some: psi.and_then(|p| p.io.as_ref()).map(|p| p.some_avg10),
-            tcp_connections: s.connections.as_ref().map(|c| c.total as f64),
+            // The recorder's measure (see `Baseline::tcp_connections`), not all states.
+            tcp_connections: s.connections.as_ref().map(|c| {
+                ["ESTABLISHED", "CLOSE_WAIT", "TIME_WAIT"]
+                    .iter()
+                    .filter_map(|st| c.by_state.get(*st))
+                    .sum::<u64>() as f64
+            }),
         }
     }
 }

@@ -98,6 +98,12 @@ fn sunbeam_ps_auxm_threads_states_and_parents() {
         utc("2025-05-14T04:21:56Z"),
         "lstart of the ps -o capture, in the capture's zone"
     );
+    // The cgroup column of ps_axo_…_cgroup, where the containers work looks for it.
+    assert_eq!(
+        by(420).cgroup.as_deref(),
+        Some("/system.slice/multipathd.service")
+    );
+    assert_eq!(by(420).unit.as_deref(), Some("multipathd.service"));
     assert_eq!(by(2847).state, "D");
     assert_eq!((by(256799).state.as_str(), by(256799).ppid), ("Z", 256795));
     let sum = s.process_summary.as_ref().unwrap();
@@ -137,4 +143,33 @@ fn openstack_kern_log_and_dmesg_both_read_once() {
         .filter(|e| e.message == "bcache: register_bcache() error : device already registered")
         .count();
     assert_eq!(bcache, 3);
+}
+
+/// `snapshot --md` of a tree, with what depends on the analyst's run made fixed.
+fn golden_md(name: &str) -> String {
+    let mut s = take(name);
+    s.analysed_at = None;
+    s.duration_ms = 0;
+    s.timings_ms.clear();
+    let offset = *s.collected_at.offset();
+    if let Some(h) = s.host.as_mut() {
+        h.boot_time = h.boot_time.map(|b| b.with_timezone(&offset));
+    }
+    let mut out = Vec::new();
+    triage_core::render::markdown::write(&s, &mut out).unwrap();
+    // Warnings name files under the fixture: not where this checkout happens to be.
+    let root = fixture(name).canonicalize().unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .replace(&root.display().to_string(), "<root>")
+}
+
+#[test]
+fn ubuntu_sosreport_markdown_golden() {
+    insta::assert_snapshot!("hotsos_openstack_md", golden_md("hotsos-openstack"));
+}
+
+#[test]
+fn rhel_style_tree_markdown_golden() {
+    insta::assert_snapshot!("rhel_pieces_md", golden_md("rhel-pieces"));
 }

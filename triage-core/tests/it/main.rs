@@ -8,6 +8,7 @@ mod diff;
 mod drain_ga;
 mod field;
 mod findings;
+mod fleet;
 mod garbage;
 mod history;
 mod incident_search;

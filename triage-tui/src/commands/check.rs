@@ -150,33 +150,43 @@ pub fn write_text(s: &Snapshot, status: Status, out: &mut impl Write) -> io::Res
     Ok(())
 }
 
-/// Report UNKNOWN (exit 3) with `why`, for failures before a snapshot could start.
-pub fn unknown(json: bool, style: ExitCodes, why: &str) -> Result<ExitCode> {
-    if json {
-        let w = [Warning {
-            collector: "check".into(),
-            message: why.to_string(),
-        }];
+/// Report UNKNOWN (exit 3) with `why`, for failures before a snapshot could start. With
+/// `--textfile`, the textfile says so too (`triage_check_status 3`), so Prometheus sees it.
+pub fn unknown(args: &CheckArgs, why: &str) -> Result<ExitCode> {
+    let mut snap = Snapshot::empty(triage_core::snapshot::now());
+    snap.warn("check", why);
+    if let Some(dir) = &args.textfile {
+        if let Err(e) = super::textfile::write(dir, &snap) {
+            eprintln!("triage: error: {e:#}");
+        }
+    }
+    if args.json {
         let r = Report {
             status: Status::Unknown,
             findings: &[],
-            warnings: &w,
+            warnings: &snap.warnings,
         };
         output::emit(None, |out| triage_core::render::json::write(&r, out))?;
     } else {
         output::emit(None, |out| writeln!(out, "TRIAGE UNKNOWN - {why}"))?;
     }
-    Ok(ExitCode::from(Status::Unknown.code_for(style)))
+    Ok(ExitCode::from(Status::Unknown.code_for(args.exit_codes)))
 }
 
-/// Run `triage check`.
+/// Run `triage check`. A textfile that cannot be written is an error on stderr; the exit
+/// status stays the check's (the stale-textfile alert in contrib/prometheus catches it).
 pub fn run(global: &Global, args: CheckArgs) -> Result<ExitCode> {
     let opts = match super::snapshot::options(global, "250ms", "2s") {
         Ok(o) => o,
-        Err(e) => return unknown(args.json, args.exit_codes, &format!("{e:#}")),
+        Err(e) => return unknown(&args, &format!("{e:#}")),
     };
     let snap = collect::snapshot(&global.root, &opts);
     let status = status_of(&snap);
+    if let Some(dir) = &args.textfile {
+        if let Err(e) = super::textfile::write(dir, &snap) {
+            eprintln!("triage: error: {e:#}");
+        }
+    }
     output::emit(None, |out| {
         if args.json {
             let r = Report {

@@ -3,6 +3,7 @@
 mod action;
 mod check;
 mod diff;
+mod fleet;
 mod history;
 pub mod incident;
 mod logs;
@@ -11,6 +12,7 @@ mod postmortem;
 mod record;
 mod runbook;
 mod snapshot;
+mod textfile;
 
 use std::process::ExitCode;
 
@@ -35,9 +37,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(root) => root,
             // A monitoring check reports UNKNOWN (3), not an error exit (2 = CRITICAL).
             Err(e) => match &cli.command {
-                Some(Command::Check(args)) => {
-                    return check::unknown(args.json, args.exit_codes, &e.to_string())
-                }
+                Some(Command::Check(args)) => return check::unknown(args, &e.to_string()),
                 _ => return Err(e).with_context(|| format!("--root {}", dir.display())),
             },
         },
@@ -64,5 +64,6 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Action(cmd)) => action::run(cmd),
         Some(Command::Check(args)) => check::run(&global, args),
         Some(Command::Diff(args)) => diff::run(args),
+        Some(Command::Fleet(args)) => fleet::run(args),
     }
 }

@@ -35,7 +35,7 @@ pub fn run(global: &Global, args: RecordArgs) -> Result<ExitCode> {
     }
     // journald stamps each line itself; elsewhere, say when.
     let stamp = std::env::var_os("JOURNAL_STREAM").is_none();
-    let mut log = |line: &str| {
+    let log = move |line: &str| {
         if stamp {
             let now = chrono::Local::now().format("%Y-%m-%dT%H:%M:%S%z");
             eprintln!("{now} triage record: {line}");
@@ -43,6 +43,21 @@ pub fn run(global: &Global, args: RecordArgs) -> Result<ExitCode> {
             eprintln!("triage record: {line}");
         }
     };
-    history::recorder::run(&cfg, &stop, &mut log)?;
+    let Some(dir) = args.textfile else {
+        history::recorder::run(&cfg, &stop, &mut |l| log(l))?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let opts = super::snapshot::options(global, "250ms", "2s")?;
+    std::thread::scope(|scope| {
+        let textfile = scope.spawn(|| {
+            super::textfile::refresh_loop(&dir, &cfg.root, &opts, cfg.interval, &stop, &log)
+        });
+        let result = history::recorder::run(&cfg, &stop, &mut |l| log(l));
+        // The recorder returns on a stop signal or at once on an error (a held lock):
+        // either way the textfile thread stops too.
+        stop.store(true, std::sync::atomic::Ordering::Release);
+        let _ = textfile.join();
+        result
+    })?;
     Ok(ExitCode::SUCCESS)
 }

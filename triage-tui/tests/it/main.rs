@@ -1,9 +1,11 @@
 //! All of this crate's integration tests in one binary: one link instead of one per file.
 
 mod accept_queue;
+mod ansible;
 mod check;
 mod common;
 mod diff;
+mod fleet_cli;
 mod garbage_cli;
 mod incident_cli;
 mod logs_cli;
@@ -12,4 +14,5 @@ mod record;
 mod runbook_cli;
 mod security;
 mod snapshot_cli;
+mod textfile;
 mod tui_tmux;
