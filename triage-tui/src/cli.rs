@@ -105,6 +105,10 @@ pub struct LogsArgs {
     /// At most this many entries (the most recent).
     #[arg(long, short = 'n', value_name = "N", default_value_t = 1000)]
     pub lines: usize,
+    /// Keep reading: print new records as they are written (rotation-aware), and each
+    /// finding when its first line arrives; Ctrl-C stops.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
 }
 
 /// `triage record`.

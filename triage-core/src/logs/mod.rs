@@ -12,6 +12,7 @@
 pub mod classify;
 pub mod drain;
 pub mod files;
+pub mod follow;
 pub mod formats;
 pub mod journal;
 pub mod kmsg;

@@ -134,6 +134,8 @@ pub fn write(s: &Snapshot, status: u8, out: &mut impl Write) -> io::Result<()> {
         f.sample(&[("collector", name)], if ok { 1.0 } else { 0.0 })?;
     }
 
+    cgroups(s, out)?;
+
     let at = s.collected_at.timestamp_millis() as f64 / 1000.0;
     Family::new(
         out,
@@ -145,10 +147,95 @@ pub fn write(s: &Snapshot, status: u8, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
+/// The per-cgroup figures node_exporter lacks, labelled by cgroup path, systemd unit and
+/// Kubernetes pod/namespace (empty when not known). One series per label set: the
+/// snapshot keeps at most 50 cgroups, so cardinality stays bounded.
+fn cgroups(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    type Labels<'a> = [(&'static str, &'a str); 4];
+    let mut throttled: BTreeMap<Labels, f64> = BTreeMap::new();
+    let mut limit: BTreeMap<Labels, f64> = BTreeMap::new();
+    let mut kills: BTreeMap<Labels, f64> = BTreeMap::new();
+    for c in s.cgroups.iter().flatten() {
+        let container = c.container.as_ref();
+        let labels: Labels = [
+            ("cgroup", c.path.as_str()),
+            ("unit", c.unit.as_deref().unwrap_or("")),
+            (
+                "pod",
+                container.and_then(|k| k.pod.as_deref()).unwrap_or(""),
+            ),
+            (
+                "namespace",
+                container.and_then(|k| k.namespace.as_deref()).unwrap_or(""),
+            ),
+        ];
+        if let Some(p) = c.cpu.throttled_percent {
+            throttled.insert(labels, p / 100.0);
+        }
+        if let (Some(cur), Some(max)) = (c.memory.current_bytes, c.memory.max_bytes) {
+            if max > 0 {
+                limit.insert(labels, cur as f64 / max as f64);
+            }
+        }
+        if let Some(k) = c.memory.oom_kills {
+            kills.insert(labels, k as f64);
+        }
+    }
+    let families: [(&str, &str, &str, &BTreeMap<Labels, f64>); 3] = [
+        ("triage_cgroup_cpu_throttled_ratio", "gauge", "Share of CPU periods in which the cgroup was throttled by its quota, over the sampling interval.", &throttled),
+        ("triage_cgroup_memory_limit_ratio", "gauge", "Memory in use (page cache included) divided by the cgroup's hard limit.", &limit),
+        ("triage_cgroup_oom_kills_total", "counter", "Processes OOM-killed in the cgroup since it was created.", &kills),
+    ];
+    for (name, kind, help, series) in families {
+        let mut f = Family::new(out, name, kind, help)?;
+        for (labels, v) in series {
+            f.sample(labels, *v)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::snapshot::{Finding, Warning};
+
+    #[test]
+    fn cgroup_families_with_pod_labels() {
+        use crate::snapshot::{Cgroup, ContainerRef};
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-30T08:00:00+00:00").unwrap();
+        let mut s = Snapshot::empty(t);
+        let mut c: Cgroup = serde_json::from_value(serde_json::json!({
+            "path": "/kubepods/pod1/cri-containerd-abc", "unit": null, "container": null,
+            "processes": 3, "cpu": {}, "memory": {}, "pressure": null, "pids": {}
+        }))
+        .unwrap();
+        c.container = Some(ContainerRef {
+            runtime: "containerd".into(),
+            id: "abc".into(),
+            name: None,
+            pod: Some("web\"1".into()),
+            namespace: Some("shop".into()),
+        });
+        c.cpu.throttled_percent = Some(25.0);
+        c.memory.current_bytes = Some(900);
+        c.memory.max_bytes = Some(1000);
+        c.memory.oom_kills = Some(2);
+        s.cgroups = Some(vec![c]);
+        let mut out = Vec::new();
+        write(&s, 0, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let l =
+            r#"{cgroup="/kubepods/pod1/cri-containerd-abc",unit="",pod="web\"1",namespace="shop"}"#;
+        for line in [
+            format!("triage_cgroup_cpu_throttled_ratio{l} 0.25"),
+            format!("triage_cgroup_memory_limit_ratio{l} 0.9"),
+            format!("triage_cgroup_oom_kills_total{l} 2"),
+        ] {
+            assert!(text.lines().any(|x| x == line), "{line} missing in\n{text}");
+        }
+        assert!(text.contains("# TYPE triage_cgroup_oom_kills_total counter\n"));
+    }
 
     #[test]
     fn label_values_are_escaped() {

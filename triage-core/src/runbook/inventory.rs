@@ -218,7 +218,6 @@ pub fn inventory_path() -> Option<PathBuf> {
         return Some(PathBuf::from(p));
     }
     [
-        PathBuf::from("./runbooks/inventory.toml"),
         crate::state::state_dir().join("runbooks/inventory.toml"),
         PathBuf::from("/etc/triage/runbooks/inventory.toml"),
     ]

@@ -31,12 +31,13 @@ pub fn builtin_inventory() -> Option<&'static str> {
 }
 
 /// The runbook directories read after the embedded ones, lowest precedence first:
-/// `/etc/triage/runbooks`, `STATE_DIR/runbooks`, `./runbooks`.
+/// `/etc/triage/runbooks`, `STATE_DIR/runbooks`. Never `./runbooks` of the current
+/// directory: root running `triage runbook run` in `/tmp` or a cloned repository would
+/// execute whatever check steps were planted there.
 pub fn source_dirs() -> Vec<PathBuf> {
     vec![
         PathBuf::from("/etc/triage/runbooks"),
         crate::state::state_dir().join("runbooks"),
-        PathBuf::from("./runbooks"),
     ]
 }
 
@@ -181,10 +182,40 @@ pub(crate) fn read_dir_texts(dir: &Path) -> (Vec<(String, String)>, Vec<Diagnost
 /// Read a runbook or inventory file without blocking (FIFOs and devices are refused);
 /// the error is a message without the path.
 pub(crate) fn read_text(path: &Path) -> Result<String, String> {
+    trusted(path)?;
     crate::HostRoot::read_path_string(path).map_err(|e| match e {
         crate::Error::Io { source, .. } => format!("cannot read: {source}"),
         other => format!("cannot read: {other}"),
     })
+}
+
+/// Like ssh with `authorized_keys`: a runbook (its steps run commands) or inventory is
+/// read only when it and its directory are owned by root or the current user and not
+/// writable by group or others; otherwise another user could make root run anything.
+pub(crate) fn trusted(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = nix::unistd::geteuid().as_raw();
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    for p in std::iter::once(path).chain(dir) {
+        let Ok(m) = std::fs::metadata(p) else {
+            continue;
+        };
+        if m.uid() != 0 && m.uid() != me {
+            return Err(format!(
+                "refused: {} is owned by uid {}, not root or the current user",
+                p.display(),
+                m.uid()
+            ));
+        }
+        if m.mode() & 0o022 != 0 && !(m.is_dir() && m.mode() & 0o1000 != 0 && p != path) {
+            return Err(format!(
+                "refused: {} is writable by group or others (mode {:o}); chmod go-w it",
+                p.display(),
+                m.mode() & 0o7777
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -48,6 +48,9 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
     };
     let colour =
         !args.json && output::stdout_is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    if args.follow {
+        return super::logs_follow::run(global, &query, args.json, colour);
+    }
     // The text summary of `--templates` shows no entries: nothing to keep.
     let show_entries = args.json || !args.templates;
     let mut tail = Tail::new(if show_entries { args.lines } else { 0 });

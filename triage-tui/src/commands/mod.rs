@@ -7,6 +7,7 @@ mod fleet;
 mod history;
 pub mod incident;
 mod logs;
+mod logs_follow;
 mod note;
 mod postmortem;
 mod record;

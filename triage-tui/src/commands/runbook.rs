@@ -319,6 +319,8 @@ fn run_book(
         let line = format!("finding {}: {} [{}]", f.id, f.title, v.join(" "));
         writeln!(out, "{}", redact_if(global.redact, &line))?;
     }
+    // Where the steps about to run come from, before any of them runs.
+    writeln!(out, "runbook {} from {}", rb.id, rb.origin)?;
     let incident = open_incident();
     if let Some(inc) = &incident {
         writeln!(out, "recording in incident {}", inc.id)?;

@@ -9,6 +9,7 @@ mod fleet_cli;
 mod garbage_cli;
 mod incident_cli;
 mod logs_cli;
+mod logs_follow;
 mod postmortem;
 mod record;
 mod runbook_cli;

@@ -14,10 +14,11 @@ fn fixtures(name: &str) -> String {
         .to_string()
 }
 
-/// `triage` with a private state dir and working directory (no ./runbooks there).
+/// `triage` with a private state dir, which is also the working directory: its
+/// `runbooks/` is `$TRIAGE_HOME/runbooks` (`./runbooks` of the cwd is never read).
 fn triage(home: &Path) -> Command {
     let mut c = Command::cargo_bin("triage").unwrap();
-    c.env("TRIAGE_HOME", home.join("state"))
+    c.env("TRIAGE_HOME", home)
         .env_remove("TRIAGE_INVENTORY")
         .current_dir(home);
     c
@@ -54,14 +55,14 @@ fn check_exit_codes() {
         .args(["runbook", "check"])
         .assert()
         .success();
-    // A broken override in ./runbooks makes the all-sources check fail.
+    // A broken override in $TRIAGE_HOME/runbooks makes the all-sources check fail.
     std::fs::create_dir(home.path().join("runbooks")).unwrap();
     std::fs::write(home.path().join("runbooks/x.toml"), "id = 1\n").unwrap();
     triage(home.path())
         .args(["runbook", "check"])
         .assert()
         .code(1)
-        .stdout(predicate::str::starts_with("./runbooks/x.toml:1: "));
+        .stdout(predicate::str::contains("/runbooks/x.toml:1: "));
 }
 
 #[test]
@@ -128,7 +129,7 @@ fn run_asks_before_fixes_and_records_in_the_journal() {
     assert!(!target.exists(), "EOF on stdin is not a yes");
 
     // With an open incident, checks and fixes are journaled.
-    let store = triage_core::incident::Store::new(&home.path().join("state"));
+    let store = triage_core::incident::Store::new(home.path());
     let (inc, _) = store.start("disk", "h").unwrap();
     run("yes\n", &[])
         .success()

@@ -208,3 +208,48 @@ fn root_tree_symlinks_cannot_read_outside_the_tree() {
         v["memory"]
     );
 }
+
+/// Root running `triage runbook` in a hostile directory (`/tmp`, a cloned repository):
+/// its `./runbooks/` must not override the built-in runbooks, and a group-writable
+/// runbook in the state dir is refused with an error naming it.
+#[test]
+fn runbooks_from_the_current_directory_or_writable_files_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path().join("hostile");
+    std::fs::create_dir_all(cwd.join("runbooks")).unwrap();
+    let evil = "id = \"oom_kill\"\ntitle = \"PLANTED\"\ntriggers = [\"oom_kill\"]\n\n[[steps]]\ntitle = \"x\"\nexplain = \"x\"\ncheck = \"touch /tmp/pwned\"\n";
+    std::fs::write(cwd.join("runbooks/oom_kill.toml"), evil).unwrap();
+    std::fs::write(
+        cwd.join("runbooks/inventory.toml"),
+        "[[hosts]]\npattern = \"*\"\nlogs = [\"/etc/shadow\"]\n",
+    )
+    .unwrap();
+    let home = tmp.path().join("home");
+    let out = run(triage(&home)
+        .current_dir(&cwd)
+        .args(["runbook", "show", "oom_kill"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains("PLANTED") && !text.contains("/tmp/pwned"),
+        "{text}"
+    );
+
+    std::fs::create_dir_all(home.join("runbooks")).unwrap();
+    let planted = home.join("runbooks/oom_kill.toml");
+    std::fs::write(&planted, evil).unwrap();
+    std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let out = run(triage(&home).args(["runbook", "show", "oom_kill"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!text.contains("PLANTED"), "{text}");
+    assert!(
+        err.contains("oom_kill.toml") && err.contains("writable by group or others"),
+        "{err}"
+    );
+}

@@ -1,0 +1,119 @@
+//! `triage logs --follow`: the files given (or the host's syslog files, kernel ring
+//! buffer and journal) followed as they grow, each new record classified and printed as it
+//! arrives, a finding printed the moment its first line is seen. Ctrl-C (or SIGTERM) stops
+//! it cleanly: what was read is flushed, `journalctl` is stopped, the exit status is 0.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use triage_core::findings::catalogue::event_findings;
+use triage_core::logs::classify::Classifier;
+use triage_core::logs::follow::{JournalFollower, KmsgFollower, Tailer};
+use triage_core::logs::{files, kmsg, LogEntry, Query};
+use triage_core::redact::redact_in_place;
+
+use super::logs::{write_entry, write_finding};
+use super::Global;
+
+/// How often the sources are polled.
+const POLL: Duration = Duration::from_millis(200);
+
+/// Follow until Ctrl-C.
+pub fn run(global: &Global, q: &Query, json: bool, colour: bool) -> Result<ExitCode> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .context("installing the Ctrl-C handler")?;
+    }
+    let paths = if q.files.is_empty() {
+        if q.kernel_only {
+            Vec::new()
+        } else {
+            files::system_log_paths(&global.root)
+        }
+    } else {
+        q.files.clone()
+    };
+    let mut tailers: Vec<Tailer> = paths.iter().map(|p| Tailer::new(p)).collect();
+    let live = q.files.is_empty() && global.root.is_live();
+    let mut kernel = if live {
+        KmsgFollower::open(&global.root.path("dev/kmsg"), kmsg::boot_time_live()).ok()
+    } else {
+        None
+    };
+    let mut journal = (live && !q.kernel_only)
+        .then(JournalFollower::start)
+        .flatten();
+    let mut classifier = Classifier::default();
+    // Events classified and findings printed so far: a finding is printed once, when its
+    // first line arrives.
+    let (mut events_seen, mut shown) = (0, 0);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut batch: Vec<LogEntry> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        for t in &mut tailers {
+            t.poll(&mut batch, &mut notes);
+        }
+        if let Some(k) = &mut kernel {
+            k.poll(&mut batch);
+        }
+        if let Some(j) = &mut journal {
+            j.poll(&mut batch);
+        }
+        for n in notes.drain(..) {
+            eprintln!("triage: {n}");
+        }
+        // One poll's records from several sources, by time (a source's order kept).
+        batch.sort_by_key(|e| e.time);
+        for mut e in batch.drain(..) {
+            if q.kernel_only && !e.kernel {
+                continue;
+            }
+            classifier.push(&e);
+            if q.grep.as_ref().is_none_or(|re| re.is_match(&e.message)) {
+                if global.redact {
+                    redact_in_place(true, &mut e.message);
+                }
+                let written = if json {
+                    serde_json::to_writer(&mut out, &e)
+                        .map_err(std::io::Error::other)
+                        .and_then(|()| out.write_all(b"\n"))
+                } else {
+                    write_entry(&mut out, &e, colour)
+                };
+                if let Err(err) = written {
+                    if err.kind() == std::io::ErrorKind::BrokenPipe {
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    return Err(err).context("writing to stdout");
+                }
+            }
+            if classifier.len() > events_seen {
+                events_seen = classifier.len();
+                let mut findings = event_findings(&classifier.events());
+                for f in findings.iter_mut().skip(shown) {
+                    if global.redact {
+                        f.redact();
+                    }
+                    if json {
+                        let v = serde_json::json!({ "finding": f });
+                        writeln!(out, "{v}")?;
+                    } else {
+                        write_finding(&mut out, f, colour)?;
+                    }
+                }
+                shown = shown.max(findings.len());
+            }
+        }
+        out.flush()?;
+        std::thread::sleep(POLL);
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

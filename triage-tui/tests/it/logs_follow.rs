@@ -1,0 +1,86 @@
+//! `triage logs --follow` as a user runs it: lines appended, the file rotated, a kernel
+//! event firing a finding, then Ctrl-C.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+fn append(p: &std::path::Path, text: &str) {
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(p)
+        .unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+/// Lines of the child's stdout until one contains `want` (or 20 s pass).
+fn wait_for(rx: &mpsc::Receiver<String>, seen: &mut Vec<String>, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !seen.iter().any(|l| l.contains(want)) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => panic!("no line with {want:?}; got {seen:#?}"),
+        }
+    }
+}
+
+#[test]
+fn follow_reads_appends_across_rotation_prints_findings_and_stops_on_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("syslog");
+    append(&log, "Nov 23 10:00:00 h app[1]: old line, not shown\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
+        .args(["logs", "--follow", "--file"])
+        .arg(&log)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Give it time to open the file and go to its end.
+    std::thread::sleep(Duration::from_millis(700));
+    let mut seen = Vec::new();
+    append(&log, "Nov 23 10:00:01 h app[1]: first new line\n");
+    wait_for(&rx, &mut seen, "first new line");
+    // logrotate: rename, recreate, write to the new file.
+    std::fs::rename(&log, dir.path().join("syslog.1")).unwrap();
+    append(&log, "Nov 23 10:00:02 h app[1]: after rotation\n");
+    wait_for(&rx, &mut seen, "after rotation");
+    append(
+        &log,
+        "Nov 23 10:00:03 h kernel: Out of memory: Killed process 4242 (java) total-vm:1kB\n",
+    );
+    wait_for(&rx, &mut seen, "OOM killer killed java");
+    assert!(!seen.iter().any(|l| l.contains("old line")), "{seen:#?}");
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "still running 10 s after SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "Ctrl-C exits cleanly: {status:?}");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("rotated"), "{err}");
+}
