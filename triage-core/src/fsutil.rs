@@ -18,18 +18,38 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| Error::Invalid(format!("{}: not a file path", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp.{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = OpenOptions::new()
+    // A random name created with O_EXCL|O_NOFOLLOW: a symlink planted at a predictable
+    // `.NAME.tmp.PID` can no longer redirect the write onto a victim file.
+    let mut tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+    let mut file = None;
+    for _ in 0..16 {
+        let mut rnd = [0u8; 8];
+        let _ = File::open("/dev/urandom")
+            .and_then(|mut u| std::io::Read::read_exact(&mut u, &mut rnd));
+        let suffix: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
+        tmp = dir.join(format!(".{}.tmp.{suffix}", name.to_string_lossy()));
+        match OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(mode)
-            .open(&tmp)?;
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&tmp)
+        {
+            Ok(f) => {
+                file = Some(f);
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    let Some(mut f) = file else {
+        return Err(Error::Invalid(format!(
+            "{}: no free temporary name",
+            path.display()
+        )));
+    };
+    let result = (|| -> std::io::Result<()> {
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
@@ -76,6 +96,22 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn a_planted_symlink_at_the_old_temp_name_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep me").unwrap();
+        let p = dir.path().join("out.md");
+        // The name the old code used, planted by another user of a shared directory.
+        let planted = dir
+            .path()
+            .join(format!(".out.md.tmp.{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        write_atomic(&p, b"report", 0o600).unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+        assert_eq!(std::fs::read(&p).unwrap(), b"report");
     }
 
     #[test]
