@@ -29,6 +29,22 @@ pub fn time_from_unix(secs: i64) -> Option<Time> {
 /// The version of the snapshot JSON shape. Bumped only on an incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
+static TRIAGE_VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the build in every snapshot from now on: the binary knows its git commit, the
+/// library only its crate version. Set once at start-up; later calls are ignored.
+pub fn set_triage_version(version: impl Into<String>) {
+    let _ = TRIAGE_VERSION.set(version.into());
+}
+
+/// What [`Snapshot::triage_version`] is stamped with: the binary's
+/// `"0.1.0 (commit)"`, else this crate's version.
+pub fn triage_version() -> &'static str {
+    TRIAGE_VERSION
+        .get()
+        .map_or(env!("CARGO_PKG_VERSION"), String::as_str)
+}
+
 /// Names of the collectors, as used in `warnings[].collector` and `timings_ms`.
 pub mod collector {
     /// When a saved tree was captured (`--root` only): which file said so.
@@ -87,6 +103,10 @@ pub mod collector {
 pub struct Snapshot {
     /// Always [`SCHEMA_VERSION`].
     pub schema_version: u32,
+    /// The triage build that took it, `"0.1.0 (commit)"`; empty in snapshots saved
+    /// before the field existed.
+    #[serde(default)]
+    pub triage_version: String,
     /// When collection started; for a saved tree (`--root`), when the tree was captured
     /// (see `collect::capture`).
     pub collected_at: Time,
@@ -149,6 +169,7 @@ impl Snapshot {
     pub fn empty(collected_at: Time) -> Self {
         Snapshot {
             schema_version: SCHEMA_VERSION,
+            triage_version: triage_version().to_string(),
             collected_at,
             analysed_at: None,
             duration_ms: 0,

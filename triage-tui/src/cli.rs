@@ -5,9 +5,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// triage: what is wrong with this box, since when, and what changed.
+/// Incident triage for Linux servers: what is wrong with this box, since when, and what
+/// changed.
 #[derive(Debug, Parser)]
-#[command(name = "triage", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "triage",
+    version = env!("TRIAGE_LONG_VERSION"),
+    long_about = None,
+    propagate_version = true
+)]
 pub struct Cli {
     /// Read from this directory instead of / (a fixture tree, an unpacked sosreport).
     #[arg(long, global = true, value_name = "DIR")]
@@ -48,6 +54,19 @@ pub enum Command {
     Runbook(RunbookCommand),
     /// What changed between two JSON snapshots.
     Diff(DiffArgs),
+    /// Print a shell completion script (`triage completions bash > /etc/bash_completion.d/triage`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff, every subcommand in one page), or write it and one page
+    /// per subcommand into a directory.
+    Man {
+        /// Write triage.1 and triage-SUBCOMMAND.1 here instead of printing triage.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Many hosts' snapshots (one JSON file each): worst first, and what they share.
     Fleet(FleetArgs),
 }

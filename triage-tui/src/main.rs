@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    triage_core::snapshot::set_triage_version(env!("TRIAGE_VERSION"));
     let cli = cli::Cli::parse();
     match commands::dispatch(cli) {
         Ok(code) => code,

@@ -136,9 +136,29 @@ impl EventBody {
 
 /// Who is at the keyboard: `$SUDO_USER`, else `$USER`, else `$LOGNAME`.
 pub fn current_user() -> Option<String> {
+    login_name(|v| std::env::var(v).ok())
+}
+
+fn login_name(env: impl Fn(&str) -> Option<String>) -> Option<String> {
     ["SUDO_USER", "USER", "LOGNAME"]
         .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .find_map(|v| env(v).filter(|s| !s.trim().is_empty()))
+}
+
+/// Who the status message says is on it: `named` (`$TRIAGE_RESPONDER`: an on-call
+/// alias, a name people know), else the inventory's `responder` for this host, else the
+/// login name ([`current_user`]); blank values count as absent.
+pub fn pick_responder(
+    named: Option<&str>,
+    inventory: Option<&str>,
+    login: Option<&str>,
+) -> Option<String> {
+    [named, inventory, login]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// An append-only JSONL journal file.
@@ -261,6 +281,28 @@ pub fn parse(text: &str, path: &Path) -> ReadResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn responder_is_the_named_one_then_the_inventory_then_the_login() {
+        let pick = pick_responder;
+        assert_eq!(
+            pick(Some("db-oncall"), Some("web-team"), Some("alice")).as_deref(),
+            Some("db-oncall")
+        );
+        assert_eq!(
+            pick(None, Some("web-team"), Some("alice")).as_deref(),
+            Some("web-team")
+        );
+        assert_eq!(
+            pick(Some(" "), Some(""), Some("alice")).as_deref(),
+            Some("alice")
+        );
+        assert_eq!(pick(None, None, None), None);
+        let env = |v: &str| (v == "USER").then(|| "bob".to_string());
+        assert_eq!(login_name(env).as_deref(), Some("bob"));
+        let blank = |v: &str| Some(if v == "LOGNAME" { "carol" } else { " " }.to_string());
+        assert_eq!(login_name(blank).as_deref(), Some("carol"));
+    }
 
     #[test]
     fn round_trip_every_kind() {

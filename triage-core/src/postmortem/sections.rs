@@ -44,12 +44,18 @@ fn finding_line(f: &Finding) -> String {
     format!("**{}** `{}` — {}", f.severity, f.id, inline(&f.title))
 }
 
-fn exit(t: &Text, c: &CommandRun) -> String {
-    match c.exit_code {
+fn exit(t: &Text, exit_code: Option<i32>) -> String {
+    match exit_code {
         Some(0) => format!("{} 0 ({})", t.exit, t.ok),
         Some(n) => format!("{} {n} ({})", t.exit, t.failed),
         None => t.no_exit.to_string(),
     }
+}
+
+/// How a journalled command ended, worded as the postmortem words it: `exit 0
+/// (succeeded), 1.2 s`. `triage incident status` shows the same.
+pub fn command_outcome(lang: Lang, exit_code: Option<i32>, duration_ms: u64) -> String {
+    format!("{}, {}", exit(lang.text(), exit_code), seconds(duration_ms))
 }
 
 fn seconds(ms: u64) -> String {
@@ -105,7 +111,7 @@ pub fn timeline(f: &Facts, lang: Lang) -> String {
                         "**{}**{tag}{by}: {} → {}, {}",
                         t.command,
                         code(&c.command),
-                        exit(t, c),
+                        exit(t, c.exit_code),
                         seconds(c.duration_ms)
                     )
                 }
@@ -221,7 +227,7 @@ fn command_block(t: &Text, c: &CommandRun) -> Vec<String> {
         "- {} — {} → {}, {}",
         time(&c.time),
         code(&c.command),
-        exit(t, c),
+        exit(t, c.exit_code),
         seconds(c.duration_ms)
     )];
     let lines: Vec<&str> = c.output.trim_end().lines().collect();

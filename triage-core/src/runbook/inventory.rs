@@ -39,6 +39,10 @@ pub struct HostEntry {
     /// Who to call.
     #[serde(default)]
     pub contacts: Vec<String>,
+    /// Who the status message says is on it for this host (an on-call alias), unless
+    /// `$TRIAGE_RESPONDER` names someone; empty: the login name.
+    #[serde(default)]
+    pub responder: String,
     /// May be detached from service.
     #[serde(default)]
     pub redundant: bool,
@@ -78,6 +82,7 @@ const HOST_KEYS: &[&str] = &[
     "role",
     "owner",
     "contacts",
+    "responder",
     "redundant",
     "dependencies",
     "logs",
@@ -102,6 +107,8 @@ struct RawHost {
     owner: String,
     #[serde(default)]
     contacts: Vec<String>,
+    #[serde(default)]
+    responder: String,
     #[serde(default)]
     redundant: bool,
     #[serde(default)]
@@ -177,6 +184,7 @@ pub fn parse(text: &str, file: &str) -> Result<Inventory, Vec<Diagnostic>> {
             role: h.role,
             owner: h.owner,
             contacts: h.contacts,
+            responder: h.responder,
             redundant: h.redundant,
             dependencies: h.dependencies.into_iter().map(|d| d.into_inner()).collect(),
             logs: h.logs,

@@ -9,6 +9,8 @@ use anyhow::{Context, Result};
 use triage_core::collect::{self, Options};
 use triage_core::fmt::cut as clip;
 use triage_core::incident::{search, EventBody, Incident, State, Store, STEPS};
+use triage_core::postmortem::sections::command_outcome;
+use triage_core::postmortem::Lang;
 use triage_core::redact::redact_if;
 use triage_core::sanitize::SanitizingWriter;
 use triage_core::snapshot::{now, Snapshot};
@@ -221,8 +223,14 @@ pub fn status_text(inc: &Incident, st: &State) -> String {
             EventBody::Note { text } => format!("note: {text}"),
             EventBody::Step { step, status } => format!("step {step} {status}"),
             EventBody::Command {
-                command, exit_code, ..
-            } => format!("command `{command}` exit {exit_code:?}"),
+                command,
+                exit_code,
+                duration_ms,
+                ..
+            } => format!(
+                "command `{command}` → {}",
+                command_outcome(Lang::En, *exit_code, *duration_ms)
+            ),
             EventBody::Finding { title, .. } => format!("finding: {title}"),
             other => other.kind().to_string(),
         };

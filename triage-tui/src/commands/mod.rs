@@ -3,6 +3,7 @@
 mod action;
 mod check;
 mod diff;
+mod docs;
 mod fleet;
 mod history;
 pub mod incident;
@@ -65,6 +66,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Action(cmd)) => action::run(cmd),
         Some(Command::Check(args)) => check::run(&global, args),
         Some(Command::Diff(args)) => diff::run(args),
+        Some(Command::Completions { shell }) => docs::completions(shell),
+        Some(Command::Man { dir }) => docs::man(dir.as_deref()),
         Some(Command::Fleet(args)) => fleet::run(args),
     }
 }

@@ -8,6 +8,7 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use anyhow::Result;
+use triage_core::incident::journal::pick_responder;
 use triage_core::incident::{EventBody, Incident, State, Store, STEPS};
 use triage_core::runbook::inventory::{HostEntry, Reach};
 use triage_core::snapshot::{Severity, Snapshot, Time};
@@ -35,6 +36,8 @@ pub struct Ctx {
     pub theme: Theme,
     /// Who is at the keyboard.
     pub user: String,
+    /// `$TRIAGE_RESPONDER`: who the status message names, before the inventory and `user`.
+    pub named_responder: Option<String>,
     /// One-line message for the footer ("saved", errors).
     pub flash: Option<String>,
     /// Text to copy with OSC 52, taken by the UI loop.
@@ -65,6 +68,7 @@ impl Ctx {
             reach: None,
             theme,
             user: triage_core::incident::journal::current_user().unwrap_or_else(|| "me".into()),
+            named_responder: std::env::var("TRIAGE_RESPONDER").ok(),
             flash: None,
             clipboard: None,
             refresh_requested: false,
@@ -296,7 +300,12 @@ impl Ctx {
         };
         format!(
             "[triage] host {host}{role} — investigating: {what}. On it: {}",
-            self.user
+            pick_responder(
+                self.named_responder.as_deref(),
+                self.inventory.as_ref().map(|e| e.responder.as_str()),
+                Some(self.user.as_str()),
+            )
+            .unwrap_or_else(|| "me".into())
         )
     }
 

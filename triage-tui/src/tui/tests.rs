@@ -21,6 +21,7 @@ fn ctx(state_dir: &Path, with_incident: bool) -> Ctx {
     }
     let mut ctx = Ctx::new(Store::new(state_dir), Theme::new(false));
     ctx.user = "alice".into();
+    ctx.named_responder = None;
     ctx.clock = Some(t("2026-11-23T10:05:30+00:00"));
     ctx.snap = Some(fixture_snapshot());
     ctx
@@ -38,6 +39,25 @@ fn key(c: char) -> Event {
 
 fn code(c: KeyCode) -> Event {
     Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+#[test]
+fn status_message_names_the_responder_then_the_inventory_then_the_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ctx = ctx(dir.path(), false);
+    assert!(
+        ctx.status_message().ends_with("On it: alice"),
+        "{}",
+        ctx.status_message()
+    );
+    ctx.inventory = Some(triage_core::runbook::inventory::HostEntry {
+        pattern: "web-*".into(),
+        responder: "shop-oncall (Kenji)".into(),
+        ..Default::default()
+    });
+    assert!(ctx.status_message().ends_with("On it: shop-oncall (Kenji)"));
+    ctx.named_responder = Some("Aiko".into());
+    assert!(ctx.status_message().ends_with("On it: Aiko"));
 }
 
 #[test]

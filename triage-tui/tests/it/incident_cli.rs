@@ -42,13 +42,53 @@ fn start_status_note_close_list() {
         .args(["note", "removed", "old", "dumps"])
         .assert()
         .success();
-    triage(home.path())
+    // Commands as a runbook journals them: one that succeeded, one that failed, one
+    // killed at its timeout.
+    let journal = std::fs::read_dir(home.path().join("incidents"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("journal.jsonl");
+    let mut text = std::fs::read_to_string(&journal).unwrap();
+    for (command, exit, ms) in [
+        ("df -h", "0", 1234),
+        ("systemctl restart x", "1", 80),
+        ("sleep 99", "null", 30000),
+    ] {
+        text.push_str(&format!(
+            "{{\"time\":\"2026-11-30T09:00:00+00:00\",\"kind\":\"command\",\"command\":\"{command}\",\"exit_code\":{exit},\"duration_ms\":{ms},\"output\":\"\"}}\n"
+        ));
+    }
+    std::fs::write(&journal, text).unwrap();
+    let status = triage(home.path())
         .args(["incident", "status"])
         .assert()
         .success()
         .stdout(contains("disk full on db-1"))
         .stdout(contains("note: removed old dumps"))
-        .stdout(contains("0/7 done"));
+        .stdout(contains("0/7 done"))
+        .get_output()
+        .stdout
+        .clone();
+    let status = String::from_utf8(status).unwrap();
+    // Worded as the postmortem words them, not Rust's Debug (`exit Some(0)`).
+    assert!(
+        status.contains("command `df -h` → exit 0 (succeeded), 1.2 s"),
+        "{status}"
+    );
+    assert!(
+        status.contains("command `systemctl restart x` → exit 1 (failed), 80 ms"),
+        "{status}"
+    );
+    assert!(
+        status.contains(
+            "command `sleep 99` → no exit code (killed at its timeout or not started), 30.0 s"
+        ),
+        "{status}"
+    );
+    assert!(!status.contains("Some("), "{status}");
     triage(home.path())
         .args(["incident", "close", "--summary", "deleted dumps"])
         .assert()
