@@ -44,6 +44,9 @@ pub enum Command {
     Incident(IncidentCommand),
     /// Append a note to the open incident's journal.
     Note(NoteArgs),
+    /// Record typed action items (prevent, detect, mitigate, process) in the journal.
+    #[command(subcommand)]
+    Action(ActionCommand),
     /// Write the postmortem skeleton from an incident's journal.
     Postmortem(PostmortemArgs),
     /// List, show, validate and run runbooks; look the host up in the inventory.
@@ -210,6 +213,79 @@ pub enum IncidentCommand {
     },
     /// List incidents, newest first.
     List,
+    /// Search past incidents (journals and postmortems), newest first.
+    Search {
+        /// Text anywhere in a journal event or a postmortem (case-insensitive).
+        text: Option<String>,
+        /// A finding id recorded during the incident.
+        #[arg(long, value_name = "ID")]
+        finding: Option<String>,
+        /// The host the incident was opened on.
+        #[arg(long, value_name = "H")]
+        host: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `triage action …`.
+#[derive(Debug, Subcommand)]
+pub enum ActionCommand {
+    /// Add an action item to an incident's journal.
+    Add(ActionAddArgs),
+}
+
+/// `triage action add`.
+#[derive(Debug, Args)]
+pub struct ActionAddArgs {
+    /// What kind of action.
+    #[arg(long, value_enum, default_value_t = ActionKind::Prevent)]
+    pub kind: ActionKind,
+    /// Who will do it.
+    #[arg(long, value_name = "WHO")]
+    pub owner: Option<String>,
+    /// The tracker's ticket, once filed.
+    #[arg(long, value_name = "ID")]
+    pub ticket: Option<String>,
+    /// Which incident (default: the open one, else the last closed one).
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// What to do.
+    #[arg(required = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+}
+
+/// The types of action item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ActionKind {
+    /// Stop it from happening again.
+    Prevent,
+    /// See it sooner.
+    Detect,
+    /// Make it hurt less when it happens.
+    Mitigate,
+    /// Change how we work (runbooks, reviews, on-call).
+    Process,
+}
+
+impl ActionKind {
+    /// The journal's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Prevent => "prevent",
+            ActionKind::Detect => "detect",
+            ActionKind::Mitigate => "mitigate",
+            ActionKind::Process => "process",
+        }
+    }
+}
+
+/// Formats of `triage postmortem --action-items`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ItemsFormat {
+    /// JSON: title, body, labels (and kind, owner, ticket, priority, source) per item.
+    Json,
 }
 
 /// `triage note`.
@@ -242,6 +318,13 @@ pub struct PostmortemArgs {
     /// headings), or a team's own NAME.md in STATE_DIR/postmortem or /etc/triage/postmortem.
     #[arg(long, value_name = "NAME")]
     pub template: Option<String>,
+    /// Print the action items for a tracker instead of the Markdown.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub action_items: Option<ItemsFormat>,
+    /// History recorded by `triage record`, for charts and the impact start
+    /// (default: STATE_DIR/history).
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
     /// Write to FILE (atomically) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,

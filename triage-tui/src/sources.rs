@@ -74,6 +74,7 @@ pub fn postmortem_preview(incident: &Incident, _state: &State, lang: &str) -> St
         library: &library,
         template: None,
         template_dirs: template_dirs(&triage_core::state::state_dir()),
+        history_dir: Some(triage_core::history::default_dir()),
     };
     match render(incident, &opts) {
         Ok(r) => r.markdown,

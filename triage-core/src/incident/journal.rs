@@ -174,6 +174,8 @@ pub struct ReadResult {
     pub events: Vec<Event>,
     /// `FILE:LINE: reason` for each skipped line.
     pub skipped: Vec<String>,
+    /// The 1-based line of each event in `events`, so a report can point at it.
+    pub lines: Vec<usize>,
 }
 
 impl Journal {
@@ -258,7 +260,10 @@ pub fn parse(text: &str, path: &Path) -> ReadResult {
             continue;
         }
         match serde_json::from_str::<Event>(line) {
-            Ok(ev) => out.events.push(ev),
+            Ok(ev) => {
+                out.events.push(ev);
+                out.lines.push(i + 1);
+            }
             Err(e) => {
                 let why = if i == last_index {
                     "torn last line (crash while writing?)"

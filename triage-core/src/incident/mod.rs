@@ -5,6 +5,7 @@
 //! a dropped SSH session resumes exactly where the journal ends.
 
 pub mod journal;
+pub mod search;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -62,6 +63,8 @@ pub struct State {
     pub reported: bool,
     /// Every event, in order.
     pub events: Vec<Event>,
+    /// The journal line of each event in `events` (1-based).
+    pub event_lines: Vec<usize>,
     /// Journal lines that could not be read.
     pub skipped: Vec<String>,
 }
@@ -108,6 +111,7 @@ impl State {
             s.opened_at = read.events.first().map(|e| e.time);
         }
         s.events = read.events;
+        s.event_lines = read.lines;
         s
     }
 }

@@ -5,7 +5,7 @@
 //! | name | what |
 //! |---|---|
 //! | `id`, `title`, `host`, `status`, `opened`, `closed`, `duration`, `summary`, `lang` | facts (strings, empty when unknown) |
-//! | `impact`, `timeline`, `detection`, `root_cause_hints`, `trigger_hints`, `resolution`, `action_items`, `supporting`, `problems`, `todos` | sections written by code (Markdown) |
+//! | `impact`, `impact_start`, `timeline`, `detection`, `root_cause_hints`, `trigger_hints`, `resolution`, `action_items`, `supporting`, `charts`, `problems`, `todos` | sections written by code (Markdown) |
 //! | `events` | every journal event: `time`, `by`, `kind`, `text` |
 //! | `findings` | every finding seen: `id`, `severity`, `title`, `evidence` (list) |
 //! | `commands` | every command run: `time`, `command`, `exit_code`, `duration_ms`, `output`, `mode`, `runbook`, `fix` |
@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use super::model::{Facts, What};
 use super::sections::{self, time};
+use super::window::{self, Window};
 use super::{text, Lang, Options};
 use crate::render::markdown::cell;
 
@@ -54,7 +55,7 @@ struct CommandView<'a> {
 
 /// The names and values a template renders with, `todos` given separately (it needs a
 /// first render to be known).
-pub fn build(facts: &Facts, opts: &Options, todos: &str) -> Value {
+pub fn build(facts: &Facts, window: &Window, opts: &Options, todos: &str) -> Value {
     let lang = opts.lang;
     let t = lang.text();
     let safe = Value::from_safe_string;
@@ -96,6 +97,8 @@ pub fn build(facts: &Facts, opts: &Options, todos: &str) -> Value {
     v.insert("supporting", safe(sections::supporting(facts, lang)));
     v.insert("problems", safe(sections::problems(facts, lang)));
     v.insert("todos", safe(todos.to_string()));
+    v.insert("charts", safe(window::charts_markdown(window)));
+    v.insert("impact_start", safe(window::impact_markdown(window, lang)));
     v.insert("events", Value::from(Serde(events(facts, lang))));
     let findings: Vec<FindingView> = facts
         .all_findings
@@ -159,6 +162,7 @@ fn events(facts: &Facts, lang: Lang) -> Vec<EventView> {
                         .join("; "),
                 ),
                 What::Closed(s) => ("closed", s.clone().unwrap_or_default()),
+                What::Action(a) => ("action", format!("[{}] {}", a.kind, a.text)),
                 What::Other { kind, fields } => (
                     kind.as_str(),
                     fields

@@ -8,12 +8,17 @@
 //! `TODO:` line; every `TODO:` line is listed again at the end and in
 //! [`Rendered::todos`].
 
+pub mod actions;
+pub mod charts;
 pub mod context;
+pub mod figures;
+pub mod impact;
 pub mod model;
 pub mod sections;
 pub mod supporting;
 pub mod template;
 pub mod text;
+pub mod window;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -80,6 +85,9 @@ pub struct Options<'a> {
     /// Directories searched for templates before the built-ins, first found wins
     /// (usually [`template_dirs`]).
     pub template_dirs: Vec<PathBuf>,
+    /// The recorded history (`triage record`'s directory), for charts and the impact
+    /// start; `None` for none.
+    pub history_dir: Option<PathBuf>,
 }
 
 /// A rendered postmortem.
@@ -89,6 +97,10 @@ pub struct Rendered {
     pub markdown: String,
     /// What is left for a human to fill: `Section: text` for each `TODO:` line.
     pub todos: Vec<String>,
+    /// The charts the Markdown links to, to be written next to it.
+    pub charts: Vec<charts::Chart>,
+    /// The action items, as issues to create in a tracker.
+    pub action_items: Vec<actions::TrackerIssue>,
 }
 
 /// Where a team's templates live, searched in this order: `STATE_DIR/postmortem`, then
@@ -105,7 +117,8 @@ pub fn render(incident: &Incident, opts: &Options) -> Result<Rendered> {
     let template = find_template(opts.template.as_deref(), opts.lang, &opts.template_dirs)?;
     let state = incident.state()?;
     let facts = Facts::gather(incident, &state, opts.redact);
-    render_facts(&facts, &template, opts)
+    let window = window::build(&facts, opts.history_dir.as_deref())?;
+    render_facts(&facts, &window, &template, opts)
 }
 
 /// The file names that hold template `name` in `lang`, most specific first: the default
@@ -177,13 +190,24 @@ fn read_template(path: &Path) -> Result<String> {
 }
 
 /// Render `facts` with `template`.
-pub fn render_facts(facts: &Facts, template: &Template, opts: &Options) -> Result<Rendered> {
+pub fn render_facts(
+    facts: &Facts,
+    window: &window::Window,
+    template: &Template,
+    opts: &Options,
+) -> Result<Rendered> {
     // First pass without the list, to find the TODO lines; then the real one.
-    let first = template.render(&context::build(facts, opts, ""))?;
+    let first = template.render(&context::build(facts, window, opts, ""))?;
     let todos = collect_todos(&first);
     let list: Vec<String> = todos.iter().map(|t| format!("- [ ] {t}")).collect();
-    let markdown = template.render(&context::build(facts, opts, &list.join("\n")))?;
-    Ok(Rendered { markdown, todos })
+    let markdown = template.render(&context::build(facts, window, opts, &list.join("\n")))?;
+    let items = sections::action_list(facts, opts.lang, opts.library);
+    Ok(Rendered {
+        markdown,
+        todos,
+        charts: window.charts.clone(),
+        action_items: actions::export(facts, &items, opts.lang),
+    })
 }
 
 /// `Section: text` (`Section / Subsection: text` under a `###`) for every line that

@@ -48,6 +48,8 @@ pub struct Facts {
     pub snapshot_files: Vec<String>,
     /// What could not be read: skipped journal lines, unreadable snapshots.
     pub problems: Vec<String>,
+    /// Action items recorded in the journal (`action` events), in order.
+    pub actions: Vec<super::actions::Recorded>,
 }
 
 /// One journal event, ready to list.
@@ -55,6 +57,8 @@ pub struct Facts {
 pub struct Entry {
     /// When.
     pub time: Time,
+    /// Its line in `journal.jsonl` (1-based; 0 when unknown).
+    pub line: usize,
     /// Who, when known.
     pub by: Option<String>,
     /// What.
@@ -92,6 +96,8 @@ pub enum What {
     Impact(BTreeMap<String, String>),
     /// Closed.
     Closed(Option<String>),
+    /// An action item recorded (see [`super::actions`]).
+    Action(super::actions::Recorded),
     /// A kind this version does not know, with its fields as `key=value`.
     Other {
         /// Its `kind`.
@@ -153,6 +159,7 @@ impl Facts {
             first_snapshot: None,
             last_snapshot: None,
             snapshot_files: Vec::new(),
+            actions: Vec::new(),
             problems: state
                 .skipped
                 .iter()
@@ -160,7 +167,7 @@ impl Facts {
                 .collect(),
         };
         let mut finding_events: Vec<Finding> = Vec::new();
-        for ev in &state.events {
+        for (i, ev) in state.events.iter().enumerate() {
             let what = match &ev.body {
                 EventBody::Opened { title, .. } => What::Opened(r(title)),
                 EventBody::Step { step, status } => What::Step {
@@ -213,9 +220,9 @@ impl Facts {
                     What::Impact(answers)
                 }
                 EventBody::Closed { summary } => What::Closed(summary.as_deref().map(r)),
-                EventBody::Other(map) => What::Other {
-                    kind: r(ev.body.kind()),
-                    fields: map
+                EventBody::Other(map) => {
+                    let kind = r(ev.body.kind());
+                    let fields: Vec<(String, String)> = map
                         .iter()
                         .filter(|(k, _)| k.as_str() != "kind")
                         .map(|(k, v)| {
@@ -225,11 +232,22 @@ impl Facts {
                             };
                             (r(k), r(&v))
                         })
-                        .collect(),
-                },
+                        .collect();
+                    let by = ev.by.as_deref().map(r);
+                    match super::actions::from_fields(&fields, by.as_deref())
+                        .filter(|_| kind == super::actions::KIND)
+                    {
+                        Some(a) => {
+                            facts.actions.push(a.clone());
+                            What::Action(a)
+                        }
+                        None => What::Other { kind, fields },
+                    }
+                }
             };
             facts.timeline.push(Entry {
                 time: ev.time,
+                line: state.event_lines.get(i).copied().unwrap_or(0),
                 by: ev.by.as_deref().map(r),
                 what,
             });

@@ -8,6 +8,7 @@ use super::text::{fill, one_line, Text};
 use super::Lang;
 use crate::render::markdown::cell;
 use crate::runbook::Library;
+use crate::sanitize::{md_code, md_fenced_line, md_inline, md_list_item};
 use crate::snapshot::{Finding, Time};
 
 /// Output lines kept per command in Resolution.
@@ -26,29 +27,21 @@ pub use super::supporting::supporting;
 
 /// `text` as an inline code span, fenced with enough backticks.
 pub fn code(text: &str) -> String {
-    let text = one_line(text);
-    let mut longest = 0;
-    let mut run = 0;
-    for c in text.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{text}{pad}{fence}")
+    md_code(&one_line(text))
+}
+
+/// Untrusted text (a title, a note's first line) as inline Markdown on one line.
+fn inline(text: &str) -> String {
+    md_inline(&one_line(text))
 }
 
 /// Lines after the first, indented to continue a list item.
 fn indent_rest(text: &str) -> String {
-    text.trim_end().lines().collect::<Vec<_>>().join("\n  ")
+    md_list_item(text.trim_end(), 2)
 }
 
 fn finding_line(f: &Finding) -> String {
-    format!("**{}** `{}` — {}", f.severity, f.id, one_line(&f.title))
+    format!("**{}** `{}` — {}", f.severity, f.id, inline(&f.title))
 }
 
 fn exit(t: &Text, exit_code: Option<i32>) -> String {
@@ -80,10 +73,10 @@ pub fn timeline(f: &Facts, lang: Lang) -> String {
     for e in &f.timeline {
         let by =
             e.by.as_deref()
-                .map(|b| format!(" ({b})"))
+                .map(|b| format!(" ({})", inline(b)))
                 .unwrap_or_default();
         let body = match &e.what {
-            What::Opened(title) => format!("**{}**{by}: {}", t.opened, one_line(title)),
+            What::Opened(title) => format!("**{}**{by}: {}", t.opened, inline(title)),
             What::Step { step, status } => {
                 let status = match status.as_str() {
                     "started" => t.started.to_string(),
@@ -101,9 +94,9 @@ pub fn timeline(f: &Facts, lang: Lang) -> String {
                 let list = if findings.is_empty() {
                     String::new()
                 } else {
-                    format!(" ({}: {})", t.findings, findings.join(", "))
+                    format!(" ({}: {})", t.findings, inline(&findings.join(", ")))
                 };
-                format!("{}{by}: `{file}`{list}", t.snapshot)
+                format!("{}{by}: {}{list}", t.snapshot, code(file))
             }
             What::Finding(finding) => format!("{}: {}", t.finding, finding_line(finding)),
             What::Command(i) => match f.commands.get(*i) {
@@ -127,7 +120,7 @@ pub fn timeline(f: &Facts, lang: Lang) -> String {
             What::Impact(answers) => {
                 let list: Vec<String> = answers
                     .iter()
-                    .map(|(q, a)| format!("{}: {}", one_line(q), one_line(a)))
+                    .map(|(q, a)| format!("{}: {}", inline(q), inline(a)))
                     .collect();
                 format!("{}{by}: {}", t.impact, list.join("; "))
             }
@@ -135,12 +128,32 @@ pub fn timeline(f: &Facts, lang: Lang) -> String {
                 Some(s) => format!("**{}**{by}: {}", t.closed_event, indent_rest(s)),
                 None => format!("**{}**{by}", t.closed_event),
             },
+            What::Action(a) => {
+                let mut extra = Vec::new();
+                if let Some(o) = &a.owner {
+                    extra.push(format!("{}: {}", t.owner, inline(o)));
+                }
+                if let Some(k) = &a.ticket {
+                    extra.push(format!("{}: {}", t.ticket, inline(k)));
+                }
+                let extra = if extra.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", extra.join(", "))
+                };
+                format!(
+                    "**{}** [{}]{by}: {}{extra}",
+                    t.action,
+                    a.kind,
+                    inline(&a.text)
+                )
+            }
             What::Other { kind, fields } => {
                 let list: Vec<String> = fields
                     .iter()
-                    .map(|(k, v)| format!("{k}={}", one_line(v)))
+                    .map(|(k, v)| format!("{}={}", inline(k), inline(v)))
                     .collect();
-                format!("{} `{kind}`{by}: {}", t.event, list.join(", "))
+                format!("{} {}{by}: {}", t.event, code(kind), list.join(", "))
             }
         };
         out.push(format!("- {} — {body}", time(&e.time)));
@@ -198,7 +211,7 @@ pub fn trigger_hints(f: &Facts, lang: Lang) -> String {
             "- {} — {}: {} ({})",
             time(&c.time),
             c.kind,
-            one_line(&c.summary),
+            inline(&c.summary),
             c.source
         ));
     }
@@ -230,7 +243,7 @@ fn command_block(t: &Text, c: &CommandRun) -> Vec<String> {
     out.push(String::new());
     out.push(format!("  {fence}text"));
     for l in lines.iter().take(OUTPUT_LINES) {
-        out.push(format!("  {l}").trim_end().to_string());
+        out.push(format!("  {}", md_fenced_line(l)).trim_end().to_string());
     }
     if lines.len() > OUTPUT_LINES {
         let n = (lines.len() - OUTPUT_LINES).to_string();
@@ -290,15 +303,26 @@ pub struct ActionItem {
     pub ticket: Option<String>,
     /// `P1`…`P3`.
     pub priority: &'static str,
-    /// `proposed` (by triage) in the postmortem's language.
+    /// `proposed` (by triage) or `recorded` (in the journal), in the postmortem's language.
     pub status: &'static str,
 }
 
-/// The action items triage proposes: one per finding, one per matched runbook, and a
-/// runbook to write when none matched the top finding.
+/// The action items: those recorded in the journal, then triage's proposals (one per
+/// finding, one per matched runbook, and a runbook to write when none matched the top
+/// finding).
 pub fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<ActionItem> {
     let t = lang.text();
     let mut rows = Vec::new();
+    for a in &f.actions {
+        rows.push(ActionItem {
+            kind: a.kind.clone(),
+            text: one_line(&a.text),
+            owner: a.owner.clone(),
+            ticket: a.ticket.clone(),
+            priority: "P2",
+            status: t.recorded,
+        });
+    }
     let mut push = |kind: &str, text: String, priority| {
         rows.push(ActionItem {
             kind: kind.to_string(),
@@ -339,8 +363,11 @@ pub fn action_items(items: &[ActionItem], lang: Lang) -> String {
     let mut out = vec![t.table_head.to_string()];
     for item in items {
         out.push(format!(
-            "| {} | | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             cell(&item.text),
+            cell(&item.kind),
+            cell(item.owner.as_deref().unwrap_or("")),
+            cell(item.ticket.as_deref().unwrap_or("")),
             item.priority,
             item.status
         ));
@@ -357,7 +384,7 @@ pub fn problems(f: &Facts, lang: Lang) -> String {
     }
     let mut out = vec![format!("> {}", lang.text().problems), ">".to_string()];
     for p in &f.problems {
-        out.push(format!("> - {}", one_line(p)));
+        out.push(format!("> - {}", inline(p)));
     }
     out.join("\n")
 }

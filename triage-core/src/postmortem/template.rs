@@ -6,8 +6,8 @@
 //! `{% if %}` lines leave no blank lines. Every value a template prints is escaped for
 //! Markdown unless code marked it safe: the sections code writes (`timeline`,
 //! `resolution`…) are safe, while raw strings (`title`, a note's `text`, a command's
-//! `output` in `commands`) are escaped on output, so a journal line cannot inject a link,
-//! a table cell or a heading. `{{ x | safe }}` prints a value as it is; `{{ x | code }}`
+//! `output` in `commands`) are escaped on output with the project's Markdown escaper
+//! ([`escape_markdown`]), so a journal line cannot inject a link, a table cell or a heading. `{{ x | safe }}` prints a value as it is; `{{ x | code }}`
 //! prints it as an inline code span. A syntax error or an unknown variable is an error
 //! naming `FILE:LINE`.
 
@@ -103,47 +103,21 @@ fn convert(path: &Path, e: &minijinja::Error) -> Error {
     Error::parse(path, e.line(), format!("{message}{near}"))
 }
 
-/// `text` made literal in Markdown: inline markup (`*`, `_`, backticks, links, HTML,
-/// table pipes) backslash-escaped anywhere, block markers (`#`, `>`, list bullets,
-/// `1.`) at the start of a line.
+/// `text` made literal in Markdown with the project's escaper
+/// ([`crate::sanitize::md_list_item`]: control bytes, code spans, HTML, table pipes, links,
+/// block markers on later lines), and the first line's block marker escaped too, since a
+/// template may print a value at the start of a line (`{{ title }}` as a heading's text is
+/// fine, `{{ note }}` alone on a line must not become one).
 pub fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let body = line.trim_start();
-        out.push_str(&line[..line.len() - body.len()]);
-        let digits = body.chars().take_while(char::is_ascii_digit).count();
-        let mut chars = body.char_indices().peekable();
-        if digits > 0 && matches!(body[digits..].chars().next(), Some('.' | ')')) {
-            out.push_str(&body[..digits]);
-            out.push('\\');
-            for _ in 0..digits {
-                chars.next();
-            }
-        } else if body.starts_with(['#', '>', '-', '+', '=']) {
-            out.push('\\');
-        }
-        let mut prev = None;
-        while let Some((_, c)) = chars.next() {
-            let next = chars.peek().map(|&(_, n)| n);
-            // `snake_case` is not emphasis (GFM): keep it readable.
-            let intraword = c == '_'
-                && prev.is_some_and(char::is_alphanumeric)
-                && next.is_some_and(char::is_alphanumeric);
-            if matches!(
-                c,
-                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~'
-            ) && !intraword
-            {
-                out.push('\\');
-            }
-            out.push(c);
-            prev = Some(c);
-        }
+    let body = crate::sanitize::md_list_item(text, 0);
+    let digits = body.len() - body.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if body.starts_with(['#', '>', '-', '+', '=', '*', '_', '~', '[']) {
+        format!("\\{body}")
+    } else if digits > 0 && matches!(body.as_bytes().get(digits), Some(b'.' | b')')) {
+        format!("{}\\{}", &body[..digits], &body[digits..])
+    } else {
+        body
     }
-    out
 }
 
 #[cfg(test)]
@@ -191,7 +165,7 @@ mod tests {
         let src = "{{ title }}\n{{ section }}\n{% for n in notes %}{{ n }}\n{% endfor %}{{ title | safe }}\n{{ 'a`b' | code }}";
         assert_eq!(
             render(src, ctx),
-            "\\*bold\\* \\[link\\](http://x) \\| cell \\<b\\>\n- **done**\n\\# not a heading\n1\\. not a list\n*bold* [link](http://x) | cell <b>\n``a`b``"
+            "\\*bold* [link\\](http://x) \\| cell \\<b>\n- **done**\n\\# not a heading\n1\\. not a list\n*bold* [link](http://x) | cell <b>\n``a`b``"
         );
     }
 

@@ -46,6 +46,7 @@ fn render_named(inc: &Incident, lang: Lang, redact: bool, template: Option<&str>
         library: &lib,
         template: template.map(String::from),
         template_dirs: vec![],
+        history_dir: None,
     };
     render(inc, &opts).unwrap()
 }
@@ -199,6 +200,7 @@ fn template_errors_name_file_and_line() {
         library: &lib,
         template: None,
         template_dirs: vec![tdir.clone()],
+        history_dir: None,
     };
     let err = render(&incident(&fixtures()), &opts)
         .unwrap_err()
@@ -368,8 +370,58 @@ fn a_team_template_loops_over_facts_and_escapes_them() {
         library: &lib,
         template: Some("brief".into()),
         template_dirs: vec![tdir],
+        history_dir: None,
     };
     let r = render(&incident(dir.path()), &opts).unwrap();
     insta::assert_snapshot!("team_template", r.markdown);
-    assert!(r.markdown.contains("\\| x \\| \\[click\\](http://evil)"));
+    assert!(r.markdown.contains("\\| x \\| [click\\](http://evil)"));
+}
+
+#[test]
+fn recorded_action_items_are_typed_listed_and_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("incidents"), &dir.path().join("incidents"));
+    let journal = dir.path().join("incidents").join(ID).join("journal.jsonl");
+    let mut text = std::fs::read_to_string(&journal).unwrap();
+    text.push_str(concat!(
+        r#"{"time":"2026-11-23T11:00:00+09:00","by":"bob","kind":"action","type":"detect","text":"Alert when /var passes 80%","owner":"carol","ticket":"OPS-12"}"#,
+        "\n",
+        r#"{"time":"2026-11-23T11:01:00+09:00","by":"bob","kind":"action","type":"celebrate","text":"Cake for alice"}"#,
+        "\n",
+    ));
+    std::fs::write(&journal, text).unwrap();
+    let r = render_with(&incident(dir.path()), Lang::En, true);
+    assert!(
+        r.markdown
+            .contains("| Alert when /var passes 80% | detect | carol | OPS-12 | P2 | recorded |"),
+        "{}",
+        r.markdown
+    );
+    // A type this version does not know is kept as written.
+    assert!(r
+        .markdown
+        .contains("| Cake for alice | celebrate |  |  | P2 | recorded |"));
+    assert!(r.markdown.contains(
+        "— **Action item** [detect] (bob): Alert when /var passes 80% (owner: carol, ticket: OPS-12)"
+    ));
+    let first = &r.action_items[0];
+    assert_eq!(first.title, "Alert when /var passes 80%");
+    assert_eq!(first.labels, ["postmortem", "action:detect", "priority:P2"]);
+    assert_eq!(first.owner.as_deref(), Some("carol"));
+    assert_eq!(first.ticket.as_deref(), Some("OPS-12"));
+    assert_eq!(first.source, "recorded");
+    assert!(
+        first.body.contains("incident `20261123-100000` on web-3"),
+        "{}",
+        first.body
+    );
+    let proposed = r
+        .action_items
+        .iter()
+        .find(|a| a.source == "proposed")
+        .unwrap();
+    assert_eq!(proposed.kind, "prevent");
+    assert!(proposed.body.contains("Proposed by triage"));
+    let json = serde_json::to_value(&r.action_items).unwrap();
+    assert_eq!(json[0]["labels"][1], "action:detect");
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use triage_core::collect::{self, Options};
 use triage_core::fmt::cut as clip;
-use triage_core::incident::{EventBody, Incident, State, Store, STEPS};
+use triage_core::incident::{search, EventBody, Incident, State, Store, STEPS};
 use triage_core::postmortem::sections::command_outcome;
 use triage_core::postmortem::Lang;
 use triage_core::redact::redact_if;
@@ -117,6 +117,19 @@ fn run_to(
             let st = inc.state()?;
             writeln!(out, "closed incident {} after {}", inc.id, elapsed(&st))?;
             Ok(ExitCode::SUCCESS)
+        }
+        IncidentCommand::Search {
+            text,
+            finding,
+            host,
+            json,
+        } => {
+            let query = search::Query {
+                text,
+                finding,
+                host,
+            };
+            search(global, store, query, json, out)
         }
         IncidentCommand::List => {
             let all = store.all()?;
@@ -235,4 +248,50 @@ pub fn status_text(inc: &Incident, st: &State) -> String {
         ));
     }
     s
+}
+
+/// `triage incident search`: past incidents matching all the criteria, newest first, each
+/// with its findings, what fixed it and the lines that matched. Exit 1 when none matched.
+fn search(
+    global: &Global,
+    store: &Store,
+    query: search::Query,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
+    if query.text.is_none() && query.finding.is_none() && query.host.is_none() {
+        anyhow::bail!("say what to look for: TEXT, --finding ID or --host H");
+    }
+    let hits = search::search(store, &query, global.redact)?;
+    if json {
+        triage_core::render::json::write(&hits, out)?;
+    } else if hits.is_empty() {
+        writeln!(out, "no incident matched in {}", store.dir().display())?;
+    } else {
+        for h in &hits {
+            let opened = h
+                .opened_at
+                .map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+            let state = if h.closed_at.is_some() {
+                "closed"
+            } else {
+                "open"
+            };
+            writeln!(out, "{}  {opened}  {}  {state}  {}", h.id, h.host, h.title)?;
+            if !h.findings.is_empty() {
+                writeln!(out, "  findings: {}", h.findings.join(", "))?;
+            }
+            if !h.fixed_by.is_empty() {
+                writeln!(out, "  fixed by: {}", h.fixed_by.join("; "))?;
+            }
+            for l in &h.lines {
+                writeln!(out, "  {}:{}: {}", l.file, l.line, l.text)?;
+            }
+        }
+    }
+    Ok(if hits.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

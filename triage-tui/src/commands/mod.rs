@@ -1,5 +1,6 @@
 //! One module per subcommand; [`dispatch`] routes parsed flags to them.
 
+mod action;
 mod check;
 mod diff;
 mod docs;
@@ -62,6 +63,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Incident(cmd)) => incident::run(&global, cmd),
         Some(Command::Note(args)) => note::run(args),
+        Some(Command::Action(cmd)) => action::run(cmd),
         Some(Command::Check(args)) => check::run(&global, args),
         Some(Command::Diff(args)) => diff::run(args),
         Some(Command::Completions { shell }) => docs::completions(shell),

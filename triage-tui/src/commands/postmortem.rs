@@ -2,6 +2,7 @@
 //! Which incident: `--incident ID`, else the open one, else the most recently closed one.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -37,13 +38,39 @@ pub fn run(global: &Global, args: PostmortemArgs) -> Result<ExitCode> {
         library: &library,
         template: args.template.clone(),
         template_dirs: postmortem::template_dirs(&state_dir),
+        history_dir: Some(
+            args.history
+                .clone()
+                .unwrap_or_else(triage_core::history::default_dir),
+        ),
     };
     let rendered = postmortem::render(&incident, &opts)
         .with_context(|| format!("postmortem of incident {}", incident.id))?;
+    if args.action_items.is_some() {
+        output::emit(args.output.as_deref(), |out| {
+            triage_core::render::json::write(&rendered.action_items, out)
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     output::emit(args.output.as_deref(), |out| {
         out.write_all(rendered.markdown.as_bytes())
     })?;
     if let Some(path) = &args.output {
+        eprintln!("wrote {}", path.display());
+    }
+    // Charts go next to the Markdown that links them: beside -o FILE, else into the
+    // incident directory (where the TUI writes postmortem.md).
+    let chart_dir = match &args.output {
+        Some(p) => p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| std::path::PathBuf::from("."), Path::to_path_buf),
+        None => incident.dir.clone(),
+    };
+    for chart in &rendered.charts {
+        let path = chart_dir.join(&chart.file);
+        triage_core::fsutil::write_atomic(&path, chart.svg.as_bytes(), 0o644)
+            .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     eprintln!("{}", todo_line(&rendered.todos));

@@ -160,3 +160,53 @@ fn a_team_template_in_the_state_dir_is_used_and_checked() {
         .stdout(format!("# PM {FIXTURE_ID}\nTODO: sign off\n"))
         .stderr(predicate::str::contains("1 TODO item left: sign off"));
 }
+
+#[test]
+fn action_items_are_added_exported_and_incidents_searched() {
+    let home = home();
+    let mut add = Command::cargo_bin("triage").unwrap();
+    add.env("TRIAGE_HOME", home.path())
+        .args([
+            "action", "add", "--kind", "detect", "--owner", "carol", "--ticket", "OPS-12",
+        ])
+        .args(["Alert", "when", "/var", "passes", "80%"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "detect action item saved to incident {FIXTURE_ID}"
+        )));
+    let out = triage(home.path())
+        .args(["--action-items", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(items[0]["title"], "Alert when /var passes 80%");
+    assert_eq!(
+        items[0]["labels"],
+        serde_json::json!(["postmortem", "action:detect", "priority:P2"])
+    );
+    assert_eq!(items[0]["owner"], "carol");
+    assert!(items[0]["body"]
+        .as_str()
+        .unwrap()
+        .contains("20261123-100000"));
+    // Search: by finding, then a text nobody wrote.
+    let mut search = Command::cargo_bin("triage").unwrap();
+    search
+        .env("TRIAGE_HOME", home.path())
+        .args(["incident", "search", "--finding", "disk_almost_full"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(format!(
+            "{FIXTURE_ID}  2026-11-23 10:00  web-3  closed"
+        )))
+        .stdout(predicate::str::contains("  fixed by: find /var/log/shop"))
+        .stdout(predicate::str::contains("  journal.jsonl:3: snapshot"));
+    let mut none = Command::cargo_bin("triage").unwrap();
+    none.env("TRIAGE_HOME", home.path())
+        .args(["incident", "search", "no such words"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("no incident matched"));
+}

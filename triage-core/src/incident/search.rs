@@ -1,0 +1,190 @@
+//! Past incidents as a database (`triage incident search TEXT | --finding ID | --host H`):
+//! every incident's journal and the postmortems written next to it (`postmortem*.md`),
+//! newest first, with the lines that matched. Criteria given together must all match.
+
+use serde::Serialize;
+
+use super::journal::EventBody;
+use super::{Incident, Store};
+use crate::error::Result;
+use crate::redact::redact_if;
+use crate::snapshot::Time;
+
+/// Matching lines kept per incident.
+pub const MAX_LINES: usize = 10;
+/// Bytes of a postmortem read for matching.
+const MAX_POSTMORTEM_BYTES: u64 = 1 << 20;
+
+/// What to look for.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Text anywhere in a journal event or a postmortem line (case-insensitive).
+    pub text: Option<String>,
+    /// A finding id recorded in the incident (a `finding` event or a snapshot's list).
+    pub finding: Option<String>,
+    /// The host the incident was opened on (case-insensitive).
+    pub host: Option<String>,
+}
+
+/// One incident that matched.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hit {
+    /// Incident id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its host.
+    pub host: String,
+    /// When it was opened.
+    pub opened_at: Option<Time>,
+    /// When it was closed; `None` while open.
+    pub closed_at: Option<Time>,
+    /// Every finding id recorded, first seen first.
+    pub findings: Vec<String>,
+    /// The fix commands run, in order.
+    pub fixed_by: Vec<String>,
+    /// The lines that matched, at most [`MAX_LINES`].
+    pub lines: Vec<Line>,
+}
+
+/// A line that matched.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Line {
+    /// The file, relative to the incident directory.
+    pub file: String,
+    /// 1-based line number.
+    pub line: usize,
+    /// The line's text (one line, redacted).
+    pub text: String,
+}
+
+/// Search every incident in `store`, newest first. Journals that cannot be read are
+/// skipped, never fatal.
+pub fn search(store: &Store, q: &Query, redact: bool) -> Result<Vec<Hit>> {
+    let text = q
+        .text
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|t| !t.is_empty());
+    let mut hits = Vec::new();
+    for inc in store.all()?.into_iter().rev() {
+        if let Some(hit) = matches(&inc, q, text.as_deref(), redact) {
+            hits.push(hit);
+        }
+    }
+    hits.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));
+    Ok(hits)
+}
+
+fn matches(inc: &Incident, q: &Query, text: Option<&str>, redact: bool) -> Option<Hit> {
+    let state = inc.state().ok()?;
+    if let Some(h) = &q.host {
+        if !state.host.eq_ignore_ascii_case(h.trim()) {
+            return None;
+        }
+    }
+    let r = |s: &str| redact_if(redact, &crate::postmortem::text::one_line(s)).into_owned();
+    let mut findings: Vec<String> = Vec::new();
+    let mut fixed_by = Vec::new();
+    let mut lines = Vec::new();
+    let mut finding_seen = q.finding.is_none();
+    let mut text_seen = text.is_none();
+    for (i, ev) in state.events.iter().enumerate() {
+        let line = state.event_lines.get(i).copied().unwrap_or(0);
+        let (ids, words): (Vec<&str>, String) = match &ev.body {
+            EventBody::Finding { id, title, .. } => {
+                (vec![id.as_str()], format!("finding {id}: {title}"))
+            }
+            EventBody::Snapshot { file, findings } => (
+                findings.iter().map(String::as_str).collect(),
+                format!("snapshot {file}: {}", findings.join(", ")),
+            ),
+            EventBody::Command {
+                command,
+                mode,
+                exit_code,
+                ..
+            } => {
+                if mode.as_deref() == Some("fix") {
+                    fixed_by.push(r(command));
+                }
+                let exit = exit_code.map_or("-".to_string(), |c| c.to_string());
+                (vec![], format!("command {command} (exit {exit})"))
+            }
+            EventBody::Note { text } => (vec![], format!("note: {text}")),
+            EventBody::Opened { title, host } => (vec![], format!("opened on {host}: {title}")),
+            EventBody::Closed { summary } => (
+                vec![],
+                format!("closed: {}", summary.as_deref().unwrap_or("")),
+            ),
+            EventBody::Reported { message } => (vec![], format!("reported: {message}")),
+            other => (vec![], serde_json::to_string(other).unwrap_or_default()),
+        };
+        for id in &ids {
+            if !findings.iter().any(|f| f == id) {
+                findings.push((*id).to_string());
+            }
+        }
+        let by_finding = q.finding.as_deref().is_some_and(|f| ids.contains(&f));
+        let by_text = text.is_some_and(|t| words.to_lowercase().contains(t));
+        finding_seen |= by_finding;
+        text_seen |= by_text;
+        if (by_finding || by_text) && lines.len() < MAX_LINES {
+            lines.push(Line {
+                file: "journal.jsonl".into(),
+                line,
+                text: r(&words),
+            });
+        }
+    }
+    if let Some(t) = text {
+        for (file, body) in postmortems(inc) {
+            for (n, l) in body.lines().enumerate() {
+                if l.to_lowercase().contains(t) {
+                    text_seen = true;
+                    if lines.len() < MAX_LINES {
+                        lines.push(Line {
+                            file: file.clone(),
+                            line: n + 1,
+                            text: r(l),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    (finding_seen && text_seen).then(|| Hit {
+        id: inc.id.clone(),
+        title: r(&state.title),
+        host: r(&state.host),
+        opened_at: state.opened_at,
+        closed_at: state.closed_at,
+        findings,
+        fixed_by,
+        lines,
+    })
+}
+
+/// The postmortems written into the incident directory (`postmortem*.md`), bounded.
+fn postmortems(inc: &Incident) -> Vec<(String, String)> {
+    use std::io::Read;
+    let Ok(entries) = std::fs::read_dir(&inc.dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .filter(|n| n.starts_with("postmortem") && n.ends_with(".md"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|n| {
+            let f = std::fs::File::open(inc.dir.join(&n)).ok()?;
+            let mut s = String::new();
+            f.take(MAX_POSTMORTEM_BYTES).read_to_string(&mut s).ok()?;
+            Some((n, s))
+        })
+        .collect()
+}
