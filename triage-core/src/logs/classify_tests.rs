@@ -110,6 +110,27 @@ fn kernel_formats() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
+/// The kernel's `%s error` names the kind ("I/O", "critical medium"): the title keeps
+/// it whole; a word class without `/` once cut "I/O error" down to "O error".
+#[test]
+fn io_error_titles_keep_the_kernel_error_kind() {
+    for (line, kind) in [
+        (
+            "blk_update_request: I/O error, dev sdk, sector 8 op 0x0:(READ)",
+            "(I/O error)",
+        ),
+        (
+            "blk_update_request: critical medium error, dev sdb, sector 77",
+            "(critical medium error)",
+        ),
+    ] {
+        let f = classify(&entries(line));
+        assert_eq!(f.len(), 1, "{line}");
+        assert!(f[0].title.contains(kind), "{line}: {}", f[0].title);
+        assert!(!f[0].title.contains("(O error)"), "{}", f[0].title);
+    }
+}
+
 #[test]
 fn harmless_lines_are_not_findings() {
     let text = "EXT4-fs (sda1): mounted filesystem with ordered data mode\n\

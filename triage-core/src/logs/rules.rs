@@ -138,7 +138,7 @@ pub(super) static RULES: [Rule; 22] = [
     rule!(
         "io_error",
         "error, dev ",
-        r"(\w[\w ]*?) error, dev ([\w-]+), sector (\d+)",
+        r"(\w[\w/ ]*?) error, dev ([\w-]+), sector (\d+)",
         |c| hit(cap(c, 2), Some(format!("{} error", cap(c, 1))))
     ),
     rule!(
