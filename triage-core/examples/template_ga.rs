@@ -8,7 +8,7 @@
 //! `<Name>_2k.log_structured_corrected.csv`). Each message is the `Content` column, which
 //! is what Drain.py sees after splitting the header with its per-dataset log format.
 //!
-//! `LOGHUB_2K=/path/to/loghub_2k_corrected cargo run --release -p triage-core --example loghub_ga`
+//! `LOGHUB_2K=/path/to/loghub_2k_corrected cargo run --release -p triage-core --example template_ga`
 
 use std::collections::HashMap;
 use std::path::PathBuf;
