@@ -42,7 +42,9 @@ pub fn reachability(targets: &[String], timeout: Duration) -> Vec<Reach> {
 /// Recorded history since `since`, oldest first: time, load1 and memory PSI some_avg10.
 /// Empty when the recorder has never run here.
 pub fn history_samples(since: Time) -> Vec<(Time, f64, Option<f64>)> {
-    let dir = triage_core::history::default_dir();
+    let Ok(dir) = triage_core::history::default_dir() else {
+        return Vec::new();
+    };
     if !triage_core::history::has_store(&dir) {
         return Vec::new();
     }
@@ -73,8 +75,10 @@ pub fn postmortem_preview(incident: &Incident, _state: &State, lang: &str) -> St
         redact: true,
         library: &library,
         template: None,
-        template_dirs: template_dirs(&triage_core::state::state_dir()),
-        history_dir: Some(triage_core::history::default_dir()),
+        template_dirs: triage_core::state::state_dir()
+            .map(|d| template_dirs(&d))
+            .unwrap_or_default(),
+        history_dir: triage_core::history::default_dir().ok(),
     };
     match render(incident, &opts) {
         Ok(r) => r.markdown,

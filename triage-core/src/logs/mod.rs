@@ -126,9 +126,8 @@ impl Report {
     /// Mask secrets in every free-text field (see [`crate::redact`]).
     pub fn redact(&mut self) {
         use crate::redact::redact_in_place as r;
-        for e in &mut self.entries {
-            r(true, &mut e.message);
-        }
+        // Line by line with state: a PEM body spans several log lines.
+        crate::redact::redact_lines(true, self.entries.iter_mut().map(|e| &mut e.message));
         for t in &mut self.templates {
             r(true, &mut t.template);
         }

@@ -35,10 +35,9 @@ pub fn builtin_inventory() -> Option<&'static str> {
 /// directory: root running `triage runbook run` in `/tmp` or a cloned repository would
 /// execute whatever check steps were planted there.
 pub fn source_dirs() -> Vec<PathBuf> {
-    vec![
-        PathBuf::from("/etc/triage/runbooks"),
-        crate::state::state_dir().join("runbooks"),
-    ]
+    let mut dirs = vec![PathBuf::from("/etc/triage/runbooks")];
+    dirs.extend(crate::state::state_dir().ok().map(|d| d.join("runbooks")));
+    dirs
 }
 
 /// The runbooks of one directory (or one file): valid ones in `runbooks`, every problem

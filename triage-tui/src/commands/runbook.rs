@@ -279,7 +279,8 @@ fn finding_for(global: &Global, rb: &Runbook, known: &BTreeMap<String, String>) 
 }
 
 fn open_incident() -> Option<Incident> {
-    match Store::new(&triage_core::state::state_dir()).open_incident() {
+    let store = triage_core::state::state_dir().map(|d| Store::new(&d));
+    match store.and_then(|s| s.open_incident()) {
         Ok(Some((inc, _))) => Some(inc),
         Ok(None) => None,
         Err(e) => {

@@ -46,7 +46,7 @@ pub fn run(root: HostRoot, opts: Options) -> Result<()> {
         signal_hook::flag::register(sig, Arc::clone(&terminate))
             .context("installing signal handlers")?;
     }
-    let store = Store::new(&triage_core::state::state_dir());
+    let store = Store::new(&triage_core::state::state_dir()?);
     let mut ctx = Ctx::new(store, theme::Theme::from_env());
     let (tx, rx) = mpsc::channel();
     ctx.jobs = Some(tx.clone());
