@@ -42,7 +42,7 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Mask secrets in `text`. Returns the input unchanged (borrowed) when there is nothing
 /// to mask.
-pub fn redact(text: &str) -> Cow<'_, str> {
+pub(crate) fn redact(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     if out.contains("-----BEGIN ") {
         out = Cow::Owned(

@@ -17,7 +17,7 @@ pub fn read_stat(root: &HostRoot) -> Result<KernelStats> {
 }
 
 /// Parse `/proc/stat` text.
-pub fn parse_stat(text: &str) -> std::result::Result<KernelStats, String> {
+pub(crate) fn parse_stat(text: &str) -> std::result::Result<KernelStats, String> {
     // Tick rate and page size only matter to procfs's *_ms helpers, which are not used.
     let info = ExplicitSystemInfo {
         boot_time_secs: 0,

@@ -234,7 +234,7 @@ fn one_word(text: &str, word: bool) -> Option<String> {
 }
 
 /// `PRETTY_NAME` from os-release text, else `NAME VERSION`.
-pub fn parse_os_release(text: &str) -> Option<String> {
+pub(crate) fn parse_os_release(text: &str) -> Option<String> {
     let mut name = None;
     let mut version = None;
     for line in text.lines() {
@@ -261,7 +261,7 @@ pub fn parse_os_release(text: &str) -> Option<String> {
 }
 
 /// Seconds since boot from `/proc/uptime` ("12345.67 54321.00").
-pub fn parse_uptime(text: &str) -> Option<f64> {
+pub(crate) fn parse_uptime(text: &str) -> Option<f64> {
     text.split_whitespace()
         .next()?
         .parse::<f64>()

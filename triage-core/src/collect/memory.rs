@@ -80,7 +80,7 @@ pub fn parse_free(text: &str, unit: u64) -> Option<Memory> {
 }
 
 /// Parse `/proc/meminfo`; the flag is true when available memory was estimated.
-pub fn parse(text: &str) -> std::result::Result<(Memory, bool), String> {
+pub(crate) fn parse(text: &str) -> std::result::Result<(Memory, bool), String> {
     // procfs-core cuts the last byte off each name (the `:`) by byte offset: a name ending
     // in a multi-byte character would panic there, so check the shape first.
     for (n, line) in text.lines().enumerate() {

@@ -23,7 +23,7 @@ pub const PS_AUX_FILES: &[&str] = &[
 /// one row per thread after it (`-` as PID, the thread's state in STAT): the threads are
 /// counted, and the process takes its main thread's state, or `D` when any thread waits
 /// in `D` (one thread stuck in I/O is what the D-state rules look for).
-pub fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
+pub(crate) fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
     let mut out: Vec<Process> = Vec::new();
     let mut skipped = 0;
     let mut seen_header = false;

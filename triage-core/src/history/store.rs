@@ -74,7 +74,7 @@ pub struct Scan<'a> {
 
 /// Split the bytes of one segment into record payloads. `Err` when the file is not a
 /// segment this build can read (bad magic, other version); an empty file is empty.
-pub fn scan(bytes: &[u8]) -> std::result::Result<Scan<'_>, String> {
+pub(crate) fn scan(bytes: &[u8]) -> std::result::Result<Scan<'_>, String> {
     let mut out = Scan::default();
     if bytes.is_empty() {
         return Ok(out);
@@ -144,7 +144,7 @@ fn find_sync(bytes: &[u8], from: usize) -> Option<usize> {
 
 /// Read one segment file: its record payloads and, when something was skipped or the
 /// file could not be used, one warning naming the file.
-pub fn read_segment(path: &Path) -> (Vec<Vec<u8>>, Option<String>) {
+pub(crate) fn read_segment(path: &Path) -> (Vec<Vec<u8>>, Option<String>) {
     let bytes = match HostRoot::read_path_limited(path, MAX_SEGMENT_BYTES) {
         Ok(b) => b,
         Err(e) => return (Vec::new(), Some(e.to_string())),

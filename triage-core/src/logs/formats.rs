@@ -449,7 +449,7 @@ fn local(naive: NaiveDateTime) -> Option<Time> {
 }
 
 /// RFC 3339, also with `,` as decimal mark, a space for `T` and `+0000` offsets.
-pub fn parse_rfc3339(text: &str) -> Option<Time> {
+pub(crate) fn parse_rfc3339(text: &str) -> Option<Time> {
     let t = text.replacen(',', ".", 1).replacen(' ', "T", 1);
     if let Ok(t) = DateTime::parse_from_rfc3339(&t) {
         return Some(t);

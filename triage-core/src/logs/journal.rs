@@ -19,7 +19,7 @@ use crate::snapshot::Time;
 
 /// One `journalctl -o json` line as an entry; `None` when it is not a JSON object.
 /// `MESSAGE` may be a string or, for non-UTF-8 payloads, an array of bytes.
-pub fn parse_json(line: &str, source: &str) -> Option<LogEntry> {
+pub(crate) fn parse_json(line: &str, source: &str) -> Option<LogEntry> {
     let v: Value = serde_json::from_str(line).ok()?;
     let obj = v.as_object()?;
     let s = |k: &str| obj.get(k).and_then(Value::as_str);

@@ -186,7 +186,7 @@ fn read_klogctl(boot: Option<Time>) -> std::io::Result<Read> {
 }
 
 /// Parse dmesg-like text (any format [`parse_line`] knows) into kernel entries.
-pub fn parse_text(text: &str, source: &str, boot: Option<Time>) -> Vec<LogEntry> {
+pub(crate) fn parse_text(text: &str, source: &str, boot: Option<Time>) -> Vec<LogEntry> {
     let ctx = ParseCtx {
         source: source.to_string(),
         reference: now(),

@@ -132,7 +132,7 @@ fn candidates(name: Option<&str>, lang: Lang) -> Vec<String> {
 
 /// Load template `name` (default: the language's default layout) for `lang`: the first
 /// of its [`candidates`] found in `dirs`, in order, else the built-in one.
-pub fn find_template(name: Option<&str>, lang: Lang, dirs: &[PathBuf]) -> Result<Template> {
+pub(crate) fn find_template(name: Option<&str>, lang: Lang, dirs: &[PathBuf]) -> Result<Template> {
     if let Some(n) = name {
         if n.is_empty() || n.contains(['/', '\\']) || n.starts_with('.') {
             return Err(Error::Invalid(format!(
@@ -212,7 +212,7 @@ pub fn render_facts(
 
 /// `Section: text` (`Section / Subsection: text` under a `###`) for every line that
 /// starts with `TODO:` (after list, quote or table markers), outside fenced code blocks.
-pub fn collect_todos(markdown: &str) -> Vec<String> {
+pub(crate) fn collect_todos(markdown: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut section = String::new();
     let mut heading = String::new();

@@ -126,7 +126,7 @@ fn match_options() -> glob::MatchOptions {
 }
 
 /// Split `host:port` (`[v6]:port` too); `None` when it is not that shape.
-pub fn split_target(target: &str) -> Option<(&str, u16)> {
+pub(crate) fn split_target(target: &str) -> Option<(&str, u16)> {
     let (host, port) = target.rsplit_once(':')?;
     let port: u16 = port.parse().ok().filter(|p| *p != 0)?;
     let host = host
@@ -137,7 +137,7 @@ pub fn split_target(target: &str) -> Option<(&str, u16)> {
 }
 
 /// Parse and validate an inventory; `file` names it in diagnostics.
-pub fn parse(text: &str, file: &str) -> Result<Inventory, Vec<Diagnostic>> {
+pub(crate) fn parse(text: &str, file: &str) -> Result<Inventory, Vec<Diagnostic>> {
     let mut sink = Sink::new(file, text);
     let Some(doc) = sink.parse_toml() else {
         return Err(sink.out);
@@ -201,7 +201,7 @@ pub fn parse(text: &str, file: &str) -> Result<Inventory, Vec<Diagnostic>> {
 }
 
 /// The problems in an inventory file (empty when it is valid).
-pub fn check_text(text: &str, file: &str) -> Vec<Diagnostic> {
+pub(crate) fn check_text(text: &str, file: &str) -> Vec<Diagnostic> {
     parse(text, file).err().unwrap_or_default()
 }
 

@@ -34,7 +34,7 @@ pub enum WtmpEvent {
 
 /// Parse wtmp records from `reader`; returns the events and how many records were
 /// unreadable.
-pub fn parse_wtmp(reader: impl std::io::Read) -> (Vec<WtmpEvent>, usize) {
+pub(crate) fn parse_wtmp(reader: impl std::io::Read) -> (Vec<WtmpEvent>, usize) {
     let mut events = Vec::new();
     let mut bad = 0;
     for entry in utmp_rs::UtmpParser::from_reader(reader) {
@@ -123,7 +123,7 @@ pub fn wtmp_changes(events: &[WtmpEvent], since: Time, source: &str) -> Vec<Chan
 }
 
 /// One sshd `Accepted METHOD for USER from ADDR` line.
-pub fn parse_auth_line(line: &str, now: Time) -> Option<(Time, String, String, String)> {
+pub(crate) fn parse_auth_line(line: &str, now: Time) -> Option<(Time, String, String, String)> {
     let (time, rest) = parse_syslog_time(line, now)?;
     let i = rest.find("Accepted ")?;
     let f: Vec<&str> = rest.get(i..)?.split_whitespace().collect();

@@ -218,7 +218,7 @@ fn read_maybe_gz(path: &std::path::Path) -> Result<String> {
 /// Parse a syslog-style timestamp at the start of `line`: RFC 3339 (`2026-11-23T10:15:42…`)
 /// or RFC 3164 (`Nov 23 10:15:42`, year inferred: the latest not after `now`). Returns
 /// the time and the rest of the line.
-pub fn parse_syslog_time(line: &str, now: Time) -> Option<(Time, &str)> {
+pub(crate) fn parse_syslog_time(line: &str, now: Time) -> Option<(Time, &str)> {
     let first = line.split_whitespace().next()?;
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(first) {
         return Some((t, line.get(first.len()..)?.trim_start()));

@@ -28,7 +28,8 @@ use crate::snapshot::{Connections, Listener};
 
 pub use listening::tcp_listeners;
 pub use owners::{Owner, Owners};
-pub use procnet::parse_line as parse_proc_net_line;
+#[cfg(test)]
+pub(crate) use procnet::parse_line as parse_proc_net_line;
 
 /// The kernel's `TCP_LISTEN` state.
 pub const TCP_LISTEN: u8 = 10;
