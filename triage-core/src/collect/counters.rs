@@ -59,7 +59,7 @@ pub(crate) fn parse_diskstats(
 
 /// Devices worth recording when `/sys/block` cannot be listed: no partitions of the
 /// usual kinds, no loop or RAM disks.
-pub fn looks_like_whole_disk(name: &str) -> bool {
+pub(crate) fn looks_like_whole_disk(name: &str) -> bool {
     if name.starts_with("loop") || name.starts_with("ram") || name.starts_with("zram") {
         return false;
     }

@@ -98,7 +98,7 @@ pub struct Mount {
 }
 
 /// True when filesystems of type `fs_type` are worth showing.
-pub fn is_interesting(fs_type: &str) -> bool {
+pub(crate) fn is_interesting(fs_type: &str) -> bool {
     !SKIPPED_TYPES.contains(&fs_type)
 }
 

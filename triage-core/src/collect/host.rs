@@ -184,7 +184,7 @@ fn uptime_seconds(root: &HostRoot) -> Result<u64> {
 }
 
 /// Where a sosreport keeps the `uptime` command's output.
-pub const UPTIME_OUTPUTS: &[&str] = &["sos_commands/host/uptime", "uptime"];
+pub(crate) const UPTIME_OUTPUTS: &[&str] = &["sos_commands/host/uptime", "uptime"];
 
 /// The value of the first of `sources` that reads and `parse`s to something non-empty. A
 /// source that exists (even as a dangling symlink) but cannot be used is named in one

@@ -46,7 +46,7 @@ fn from_free(ctx: &Ctx) -> Option<Memory> {
 
 /// `free` output (procps 3.3+: `total used free shared buff/cache available`; older:
 /// `total used free shared buffers cached`), figures in `unit` bytes.
-pub fn parse_free(text: &str, unit: u64) -> Option<Memory> {
+pub(crate) fn parse_free(text: &str, unit: u64) -> Option<Memory> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next()?.split_whitespace().collect();
     let col = |name: &str| header.iter().position(|h| *h == name);

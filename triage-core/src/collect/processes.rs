@@ -94,7 +94,7 @@ pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
 }
 
 /// [`sample`], reading each process's `/proc/PID/cgroup` too when `cgroups` is set.
-pub fn sample_with(root: &HostRoot, cgroups: bool) -> Result<(Vec<RawProc>, Vec<String>)> {
+pub(crate) fn sample_with(root: &HostRoot, cgroups: bool) -> Result<(Vec<RawProc>, Vec<String>)> {
     let dir = root.proc_dir();
     let entries = HostRoot::read_dir(&dir)?;
     let mut procs = Vec::with_capacity(512);
@@ -422,7 +422,7 @@ fn lifetime_cpu_percent(p: &RawProc, scale: &Scale) -> f64 {
 }
 
 /// Counts by state.
-pub fn summarize(processes: &[Process]) -> ProcessSummary {
+pub(crate) fn summarize(processes: &[Process]) -> ProcessSummary {
     let mut s = ProcessSummary {
         total: processes.len() as u64,
         ..Default::default()

@@ -25,7 +25,7 @@ pub(crate) fn parse_passwd(text: &str) -> HashMap<u32, String> {
 
 /// uid → name from the root's `/etc/passwd` (empty when unreadable; a passwd file that
 /// is there but unreadable or without a single entry is named in a warning).
-pub fn user_names(ctx: &Ctx) -> HashMap<u32, String> {
+pub(crate) fn user_names(ctx: &Ctx) -> HashMap<u32, String> {
     let path = ctx.root.path("etc/passwd");
     match ctx.root.read_string("etc/passwd").map(|t| parse_passwd(&t)) {
         Ok(names) if names.is_empty() => {

@@ -150,8 +150,7 @@ fn change_parsers_never_panic() {
     // utmp is read from a file by the users collector: write each input to run/utmp.
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("run")).unwrap();
-    let ctx =
-        crate::collect::Ctx::new(HostRoot::new(dir.path()).unwrap(), Default::default());
+    let ctx = crate::collect::Ctx::new(HostRoot::new(dir.path()).unwrap(), Default::default());
     let some: Vec<Input> = c.into_iter().step_by(3).collect();
     f.extend(run("users::collect (utmp)", &some, |b| {
         std::fs::write(dir.path().join("run/utmp"), b).unwrap();

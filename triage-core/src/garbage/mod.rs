@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use chrono::TimeZone;
 use crate::collect::counters;
 use crate::collect::network::{parse_proc_net_line, Table};
 use crate::collect::{
@@ -28,6 +27,7 @@ use crate::postmortem::template::Template;
 use crate::runbook::{inventory, validate, vars};
 use crate::snapshot::Time;
 use crate::{incident, redact, timespec, HostRoot, Snapshot};
+use chrono::TimeZone;
 
 mod errors;
 mod logs_changes;

@@ -20,12 +20,12 @@ use super::LogEntry;
 use crate::snapshot::Time;
 
 /// Syslog severity names, indexed by the severity number (RFC 5424 §6.2.1).
-pub const LEVELS: [&str; 8] = [
+pub(crate) const LEVELS: [&str; 8] = [
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 ];
 
 /// The level name of a syslog priority value (facility bits ignored).
-pub fn level_name(prio: u32) -> String {
+pub(crate) fn level_name(prio: u32) -> String {
     LEVELS[(prio & 7) as usize].to_string()
 }
 
@@ -475,7 +475,7 @@ fn local_year(t: Time) -> i32 {
 /// A timestamp without a year (`Nov 23 10:02:03`): the year of `reference`, or the year
 /// before when that would be more than a day in the future of `reference` (a December line
 /// read in January).
-pub fn infer_year(mon: &str, day: u32, hms: [u32; 3], reference: Time) -> Option<Time> {
+pub(crate) fn infer_year(mon: &str, day: u32, hms: [u32; 3], reference: Time) -> Option<Time> {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];

@@ -135,7 +135,7 @@ const MAX_OUTPUT: usize = 64 * 1024 * 1024;
 
 /// Run `program args` through [`run_command`] and parse its stdout as journal JSON lines,
 /// killing it at `timeout` (what it printed by then is kept).
-pub fn read_command(program: &str, args: &[String], timeout: Duration) -> Read {
+pub(crate) fn read_command(program: &str, args: &[String], timeout: Duration) -> Read {
     let mut out = Read::default();
     let cmd = Cmd::new(program)
         .args(args)

@@ -314,7 +314,7 @@ pub fn boot_time_live() -> Option<Time> {
 }
 
 /// Boot time from the `btime` line of the root's `proc/stat`.
-pub fn boot_time_from_stat(root: &HostRoot) -> Option<Time> {
+pub(crate) fn boot_time_from_stat(root: &HostRoot) -> Option<Time> {
     let stat = root.read_proc("stat").ok()?;
     let secs = stat
         .lines()

@@ -65,7 +65,7 @@ const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// The template names `--template` takes besides a team's own.
-pub const TEMPLATE_NAMES: &[&str] = &["default", "sre", "shogai"];
+pub(crate) const TEMPLATE_NAMES: &[&str] = &["default", "sre", "shogai"];
 
 /// A user template larger than this is refused (a template is a page, not a data file).
 const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
@@ -190,7 +190,7 @@ fn read_template(path: &Path) -> Result<String> {
 }
 
 /// Render `facts` with `template`.
-pub fn render_facts(
+pub(crate) fn render_facts(
     facts: &Facts,
     window: &window::Window,
     template: &Template,

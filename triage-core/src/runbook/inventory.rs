@@ -221,7 +221,7 @@ impl Inventory {
 
 /// Which inventory file [`load`] reads: `$TRIAGE_INVENTORY`, else the first existing
 /// candidate; `None` means the embedded example.
-pub fn inventory_path() -> Option<PathBuf> {
+pub(crate) fn inventory_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("TRIAGE_INVENTORY").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
@@ -246,7 +246,7 @@ pub fn load() -> (Option<Inventory>, Vec<String>) {
 }
 
 /// Load the inventory at `path`.
-pub fn load_path(path: &Path) -> (Option<Inventory>, Vec<String>) {
+pub(crate) fn load_path(path: &Path) -> (Option<Inventory>, Vec<String>) {
     let name = path.display().to_string();
     match read_text(path) {
         Ok(text) => from_result(parse(&text, &name)),

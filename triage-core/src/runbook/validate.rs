@@ -63,7 +63,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
 ];
 
 /// Longest `timeout_seconds` a step may ask for.
-pub const MAX_TIMEOUT_SECONDS: u64 = 3600;
+pub(crate) const MAX_TIMEOUT_SECONDS: u64 = 3600;
 
 const RUNBOOK_KEYS: &[&str] = &["id", "title", "triggers", "applies_to", "vars", "step"];
 const STEP_KEYS: &[&str] = &[

@@ -12,7 +12,7 @@ use crate::collect::Ctx;
 use crate::snapshot::{Change, Time};
 
 /// How far back due jobs are looked for, minutes.
-pub const WINDOW_MINUTES: i64 = 60;
+pub(crate) const WINDOW_MINUTES: i64 = 60;
 /// Occurrences counted per job at most (an every-minute job is due 60 times an hour).
 const MAX_OCCURRENCES: usize = 61;
 /// Crontab files read at most.

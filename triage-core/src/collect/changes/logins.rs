@@ -72,7 +72,7 @@ pub(crate) fn parse_wtmp(reader: impl std::io::Read) -> (Vec<WtmpEvent>, usize) 
 
 /// Changes from wtmp events since `since`: logins, boots, and a `kernel` change when a
 /// boot ran another kernel than the boot before it.
-pub fn wtmp_changes(events: &[WtmpEvent], since: Time, source: &str) -> Vec<Change> {
+pub(crate) fn wtmp_changes(events: &[WtmpEvent], since: Time, source: &str) -> Vec<Change> {
     let mut out = Vec::new();
     let mut prev_kernel: Option<&str> = None;
     for e in events {
@@ -135,7 +135,7 @@ pub(crate) fn parse_auth_line(line: &str, now: Time) -> Option<(Time, String, St
 }
 
 /// Changes from an auth log's accepted logins since `since`.
-pub fn auth_changes(text: &str, now: Time, since: Time, source: &Path) -> Vec<Change> {
+pub(crate) fn auth_changes(text: &str, now: Time, since: Time, source: &Path) -> Vec<Change> {
     text.lines()
         .filter_map(|l| parse_auth_line(l, now))
         .filter(|(t, ..)| *t >= since)

@@ -135,7 +135,7 @@ fn names_list(names: &[String]) -> String {
 }
 
 /// The change for one apt run.
-pub fn apt_change(run: &AptRun, source: &Path) -> Change {
+pub(crate) fn apt_change(run: &AptRun, source: &Path) -> Change {
     let acts = run
         .actions
         .iter()
@@ -168,7 +168,7 @@ pub fn apt_change(run: &AptRun, source: &Path) -> Change {
 }
 
 /// The change for one dpkg action outside any apt run.
-pub fn dpkg_change(a: &DpkgAction, source: &Path) -> Change {
+pub(crate) fn dpkg_change(a: &DpkgAction, source: &Path) -> Change {
     let what = match a.action.as_str() {
         "install" => format!("installed {} {}", a.package, a.to),
         "upgrade" => format!("upgraded {} {} → {}", a.package, a.from, a.to),

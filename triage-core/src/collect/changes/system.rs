@@ -12,11 +12,11 @@ use crate::error::{Error, Result};
 use crate::snapshot::{Change, Time};
 
 /// Deadline for each `systemctl` call.
-pub const SYSTEMCTL_TIMEOUT: Duration = Duration::from_millis(600);
+pub(crate) const SYSTEMCTL_TIMEOUT: Duration = Duration::from_millis(600);
 
 /// Run `program args` through [`run_command`] with `timeout`; kill it when it takes
 /// longer. Returns stdout (at most 4 MiB, as printed: the snapshot redacts later).
-pub fn run_with_timeout(program: &str, args: &[&str], timeout: Duration) -> Result<String> {
+pub(crate) fn run_with_timeout(program: &str, args: &[&str], timeout: Duration) -> Result<String> {
     let cmd = Cmd::new(program)
         .args(args)
         .env("SYSTEMD_PAGER", "")
