@@ -195,7 +195,6 @@ pub fn elapsed(st: &State) -> String {
     })
 }
 
-/// The `status` text.
 pub fn status_text(inc: &Incident, st: &State) -> String {
     let mut s = format!("incident {}: {}\n", inc.id, st.title);
     if let Some(o) = st.opened_at {

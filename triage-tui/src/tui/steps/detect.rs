@@ -16,7 +16,6 @@ use crate::tui::keys::Action;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{bar, bytes, missing, Scroll};
 
-/// The Detect step.
 #[derive(Debug, Default)]
 pub struct Detect {
     scroll: Scroll,

@@ -15,7 +15,6 @@ use crate::tui::effect::Effect;
 use crate::tui::keys::Action;
 use crate::tui::widgets::Scroll;
 
-/// The Postmortem step.
 #[derive(Debug, Default)]
 pub struct Postmortem {
     scroll: Scroll,
