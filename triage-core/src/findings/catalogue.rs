@@ -12,7 +12,7 @@
 //!    vars); a log event only needs a pattern in `logs/rules.rs` and a [`Decide::Event`].
 //! 4. `cargo test -p triage-core --lib findings` checks ids are unique and runbooks match.
 
-use super::{cgroups, clock, events, listeners, net, procs, rules, usual, Context};
+use super::{cgroups, clock, events, kernel, listeners, net, procs, rules, usual, Context};
 use crate::facts::LogEvent;
 use crate::snapshot::{Finding, Severity, Snapshot};
 
@@ -343,6 +343,45 @@ pub const CATALOGUE: &[Entry] = &[
         checks: &[],
         countermeasure: None,
         vars: &[],
+    },
+    Entry {
+        id: "netlink_drops",
+        about: "netlink sockets dropped kernel messages (/proc/net/netlink Drops): their holders missed events",
+        severity: "warning",
+        decide: Decide::One(kernel::netlink_drops),
+        checks: &["cat /proc/net/netlink", "ss -f netlink -p"],
+        countermeasure: Some(Countermeasure {
+            vars: &["process"],
+            en: "Raise the receive buffer of {} (SO_RCVBUF, net.core.rmem_max) or make it read its netlink socket faster",
+            ja: "{} の受信バッファ（SO_RCVBUF、net.core.rmem_max）を増やすか、netlink ソケットを速く読むようにする",
+        }),
+        vars: PROCESS_VARS,
+    },
+    Entry {
+        id: "socket_memory_high",
+        about: "TCP or UDP socket memory near or at net.ipv4.tcp_mem/udp_mem max: packets dropped on every socket",
+        severity: "critical: pages ≥ max; warning: ≥ SOCKET_MEM_WARNING_PERCENT % of max",
+        decide: Decide::Many(kernel::socket_memory_high),
+        checks: &["cat /proc/net/sockstat", "sysctl net.ipv4.tcp_mem net.ipv4.udp_mem", "ss -tmn | sort -k2 -n | tail"],
+        countermeasure: Some(Countermeasure {
+            vars: &["protocol"],
+            en: "Find the sockets holding {} memory (ss -m) and size net.ipv4.tcp_mem/udp_mem for the load",
+            ja: "{} のメモリを保持するソケットを特定し（ss -m）、負荷に合わせて net.ipv4.tcp_mem/udp_mem を見直す",
+        }),
+        vars: &["protocol"],
+    },
+    Entry {
+        id: "memory_fragmented",
+        about: "no free high-order pages in a zone (/proc/buddyinfo): large allocations stall or fail",
+        severity: "warning: the FRAGMENTED_EMPTY_TOP_ORDERS highest orders of Normal or DMA32 have no free block",
+        decide: Decide::One(kernel::memory_fragmented),
+        checks: &["cat /proc/buddyinfo", "grep -E 'compact_(stall|fail|success)' /proc/vmstat"],
+        countermeasure: Some(Countermeasure {
+            vars: &[],
+            en: "Reserve memory for large allocations (vm.min_free_kbytes, hugepages at boot) and watch compaction failures",
+            ja: "大きな割り当て用にメモリを確保し（vm.min_free_kbytes、起動時の hugepages）、コンパクション失敗を監視する",
+        }),
+        vars: &["zone"],
     },
     Entry {
         id: "oom_kill",
