@@ -14,10 +14,12 @@ pub mod context;
 pub mod figures;
 pub mod impact;
 pub mod model;
+pub mod phases;
 pub mod sections;
 pub mod supporting;
 pub mod template;
 pub mod text;
+pub mod timeline;
 pub mod window;
 
 use std::io::Read;
@@ -88,6 +90,10 @@ pub struct Options<'a> {
     /// The recorded history (`triage record`'s directory), for charts and the impact
     /// start; `None` for none.
     pub history_dir: Option<PathBuf>,
+    /// Put before the timeline's links to the incident's files (journal, snapshots):
+    /// empty when the Markdown goes into the incident directory, else that directory
+    /// followed by `/` (see [`link_base`]).
+    pub link_base: String,
 }
 
 /// A rendered postmortem.
@@ -110,6 +116,26 @@ pub fn template_dirs(state_dir: &Path) -> Vec<PathBuf> {
         state_dir.join("postmortem"),
         PathBuf::from("/etc/triage/postmortem"),
     ]
+}
+
+/// The [`Options::link_base`] for a postmortem written to `output` (`None`: stdout or the
+/// incident directory, where the TUI writes it): empty when `output` is in the incident
+/// directory, else the incident directory's absolute path and `/`.
+pub fn link_base(incident: &Incident, output: Option<&Path>) -> String {
+    let Some(out) = output else {
+        return String::new();
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let out_dir = match out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => canonical(d),
+        None => canonical(Path::new(".")),
+    };
+    let dir = canonical(&incident.dir);
+    if out_dir == dir {
+        String::new()
+    } else {
+        format!("{}/", timeline::encode(&dir.to_string_lossy()))
+    }
 }
 
 /// Render the postmortem of `incident`.

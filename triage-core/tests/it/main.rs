@@ -17,6 +17,7 @@ mod logs;
 mod network;
 mod postmortem;
 mod postmortem_charts;
+mod postmortem_timeline;
 mod runbooks;
 mod scenarios;
 mod snapshot_fixtures;
