@@ -63,7 +63,7 @@ pub fn collect(ctx: &Ctx) -> Result<KernelState> {
 
 /// `/proc/net/netlink` (net/netlink/af_netlink.c `netlink_seq_show`): `sk Eth Pid Groups
 /// Rmem Wmem Dump Locks Drops Inode`. Rows of another shape are skipped.
-pub fn parse_netlink(text: &str) -> Vec<NetlinkSock> {
+pub(crate) fn parse_netlink(text: &str) -> Vec<NetlinkSock> {
     let mut lines = text.lines();
     let Some(header) = lines.next() else {
         return Vec::new();
@@ -90,7 +90,7 @@ pub fn parse_netlink(text: &str) -> Vec<NetlinkSock> {
 }
 
 /// `/proc/net/sockstat`: the `mem` pages of the `TCP:` and `UDP:` lines.
-pub fn parse_sockstat(text: &str) -> Vec<(String, u64)> {
+pub(crate) fn parse_sockstat(text: &str) -> Vec<(String, u64)> {
     text.lines()
         .filter_map(|l| {
             let (proto, rest) = l.split_once(':')?;
@@ -152,7 +152,7 @@ fn triple(text: &str) -> Option<[u64; 3]> {
 
 /// `/proc/buddyinfo` (mm/vmstat.c `frag_show_print`): `Node 0, zone Normal  n0 … n10`,
 /// free blocks of 2^order pages.
-pub fn parse_buddyinfo(text: &str) -> Vec<Buddy> {
+pub(crate) fn parse_buddyinfo(text: &str) -> Vec<Buddy> {
     text.lines()
         .filter_map(|l| {
             let rest = l.strip_prefix("Node ")?;
@@ -190,7 +190,7 @@ fn name_owners(ctx: &Ctx, socks: &mut [NetlinkSock]) {
 
 /// `lsof` rows (`COMMAND PID USER FD TYPE DEVICE SIZE/OFF NODE NAME`) whose NODE is
 /// `inode` (a netlink row has no DEVICE: its NODE is one column earlier), one per process.
-pub fn lsof_holders(text: &str, inode: u64) -> Vec<(String, i32)> {
+pub(crate) fn lsof_holders(text: &str, inode: u64) -> Vec<(String, i32)> {
     let inode = inode.to_string();
     let mut out: Vec<(String, i32)> = Vec::new();
     for line in text.lines() {
