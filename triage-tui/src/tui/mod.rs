@@ -18,6 +18,8 @@ pub mod widgets;
 mod fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_incident;
 
 use std::io::Write;
 use std::sync::atomic::AtomicBool;

@@ -1,0 +1,125 @@
+//! Frame and key tests of the incident workflow's details: the Detect list at 80×24
+//! (one line per finding, evidence on Enter/→), the title prompt of `s`, the Scope step's
+//! "seen before" and the postmortem preview's sparklines. Same fixtures as `tests.rs`.
+
+use ratatui::crossterm::event::KeyCode;
+use triage_core::incident::Step;
+use triage_core::snapshot::{Finding, Severity, Snapshot};
+
+use super::app::App;
+use super::fixture::fixture_snapshot;
+use super::tests::{code, ctx, draw};
+
+/// The fixture snapshot with seven findings, two of them with evidence longer than a
+/// line at 80 columns.
+fn many_findings() -> Snapshot {
+    let mut s = fixture_snapshot();
+    let mut add = |id: &str, severity, title: &str, evidence: &[&str]| {
+        let mut f = Finding::new(id, severity, title);
+        f.evidence = evidence.iter().map(|e| e.to_string()).collect();
+        s.findings.push(f);
+    };
+    add(
+        "listen_queue_overflow",
+        Severity::Warning,
+        "listen queue of :8080 (java) overflowed 1200 times in the last minute",
+        &[
+            "TcpExtListenOverflows 18233 → 19433 in 60 s; ListenDrops 19433; the listener on [::]:8080 has backlog 100 and 100 connections waiting in its accept queue",
+            "ss -ltn: LISTEN 100 100 [::]:8080",
+        ],
+    );
+    add(
+        "swap_heavy",
+        Severity::Warning,
+        "swapping: 2.0G of 2.0G swap used, 1800 pages/s swapped in",
+        &["pswpin 108000 in 60 s (1800/s)"],
+    );
+    add(
+        "io_error",
+        Severity::Critical,
+        "I/O error on vdb",
+        &["blk_update_request: I/O error, dev vdb, sector 2048 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0 — the same sector failed 12 times since 10:01:55"],
+    );
+    add("zombies", Severity::Info, "1 zombie process", &[]);
+    s
+}
+
+fn detect_app(dir: &std::path::Path) -> App {
+    let mut c = ctx(dir, true);
+    c.snap = Some(many_findings());
+    let mut app = App::new(c);
+    app.current = Step::Detect;
+    app
+}
+
+#[test]
+fn detect_lists_one_line_per_finding_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = detect_app(dir.path());
+    let frame = draw(&app, 80, 24);
+    let text = format!("{frame}");
+    for f in &many_findings().findings {
+        assert!(
+            text.contains(&format!("[{}]", f.id)),
+            "{} missing:\n{text}",
+            f.id
+        );
+    }
+    assert!(
+        !text.contains("kernel: Out of memory"),
+        "collapsed: no evidence"
+    );
+    insta::assert_snapshot!("detect_list_80x24", frame);
+}
+
+#[test]
+fn enter_or_right_expands_the_selected_finding_with_indented_wrapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = detect_app(dir.path());
+    let collapsed = format!("{}", draw(&app, 80, 24));
+    for _ in 0..3 {
+        app.handle(code(KeyCode::Down));
+    }
+    app.handle(code(KeyCode::Right));
+    let frame = draw(&app, 80, 24);
+    let text = format!("{frame}");
+    assert!(text.contains("• TcpExtListenOverflows 18233"), "{text}");
+    // Every evidence line, first or wrapped, starts at its indentation, never at column 0.
+    let evidence: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.contains("TcpExtListenOverflows"))
+        .take_while(|l| !l.contains("[swap_heavy]"))
+        .collect();
+    assert!(evidence.len() >= 3, "wraps: {evidence:?}");
+    for l in &evidence {
+        let inner = l.trim_matches('"').trim_start_matches('│');
+        assert!(
+            inner.starts_with("     • ") || inner.starts_with("       "),
+            "{l}"
+        );
+    }
+    insta::assert_snapshot!("detect_expanded_80x24", frame);
+    // ← hides it again; Enter shows it and Esc hides it.
+    app.handle(code(KeyCode::Left));
+    let again = format!("{}", draw(&app, 80, 24));
+    assert_eq!(again.replace('>', " "), collapsed.replace('>', " "));
+    app.handle(code(KeyCode::Enter));
+    assert!(format!("{}", draw(&app, 80, 24)).contains("ss -ltn"));
+    app.handle(code(KeyCode::Esc));
+    assert!(!format!("{}", draw(&app, 80, 24)).contains("ss -ltn"));
+    assert!(!app.quit);
+}
+
+#[test]
+fn the_selection_stays_in_view_with_evidence_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = detect_app(dir.path());
+    app.handle(code(KeyCode::End));
+    app.handle(code(KeyCode::Enter));
+    let text = format!("{}", draw(&app, 80, 24));
+    assert!(text.contains(">▾ INFO     1 zombie process"), "{text}");
+    assert!(text.contains("(no evidence recorded)"), "{text}");
+    app.handle(code(KeyCode::Home));
+    let text = format!("{}", draw(&app, 80, 24));
+    assert!(text.contains(">▸ CRITICAL OOM kill of java"), "{text}");
+}
