@@ -294,7 +294,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(ch('s'), A::Start)],
         label: "s",
         on: On::All,
-        help: "start an incident (State: sort by CPU)",
+        help: "start an incident, title to edit (State: sort by CPU)",
         hints: &[],
     },
     Binding {

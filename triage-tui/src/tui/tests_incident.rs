@@ -123,3 +123,66 @@ fn the_selection_stays_in_view_with_evidence_open() {
     let text = format!("{}", draw(&app, 80, 24));
     assert!(text.contains(">▸ CRITICAL OOM kill of java"), "{text}");
 }
+
+#[test]
+fn s_asks_for_the_title_prefilled_with_the_top_finding() {
+    use super::tests::key;
+    use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+    use triage_core::incident::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    app.handle(key('s'));
+    assert!(app.ctx.incident.is_none(), "nothing started before Enter");
+    let frame = draw(&app, 80, 24);
+    let text = format!("{frame}");
+    assert!(
+        text.contains("> OOM kill of java (pid 2101) at 10:02█"),
+        "{text}"
+    );
+    insta::assert_snapshot!("title_prompt_80x24", frame);
+    // Edit it: "at 10:02" → "on web-3", a word inserted in the middle, `q` is text.
+    for _ in 0..8 {
+        app.handle(code(KeyCode::Backspace));
+    }
+    for c in "on web-3".chars() {
+        app.handle(key(c));
+    }
+    app.handle(code(KeyCode::Home));
+    for _ in 0..9 {
+        app.handle(code(KeyCode::Right));
+    }
+    for c in "q ".chars() {
+        app.handle(key(c));
+    }
+    assert!(!app.quit);
+    app.handle(code(KeyCode::Enter));
+    let (inc, st) = Store::new(dir.path()).open_incident().unwrap().unwrap();
+    assert_eq!(st.title, "OOM kill q of java (pid 2101) on web-3");
+    assert_eq!(
+        app.out.flash.as_deref().map(|f| f.contains(&inc.id)),
+        Some(true),
+        "{:?}",
+        app.out.flash
+    );
+    // Once open, `s` says so instead of asking.
+    app.handle(key('s'));
+    assert_eq!(
+        app.out.flash.as_deref(),
+        Some(format!("incident {} is open", inc.id).as_str())
+    );
+    assert!(matches!(app.popup, super::app::Popup::None));
+
+    // Esc cancels; Ctrl-U then Enter keeps the default title.
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    app.handle(key('s'));
+    app.handle(code(KeyCode::Esc));
+    assert_eq!(app.out.flash.as_deref(), Some("no incident started"));
+    assert!(Store::new(dir.path()).open_incident().unwrap().is_none());
+    app.handle(key('s'));
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    app.handle(super::event::Event::Key(ctrl_u));
+    app.handle(code(KeyCode::Enter));
+    let (_, st) = Store::new(dir.path()).open_incident().unwrap().unwrap();
+    assert_eq!(st.title, "OOM kill of java (pid 2101) at 10:02");
+}

@@ -179,6 +179,9 @@ fn a_dropped_session_sighup_journals_the_step_and_exits() {
     tmux.wait_for("Impact")
         .unwrap_or_else(|s| panic!("no Scope step:\n{s}"));
     tmux.keys(&["s"]);
+    tmux.wait_for("Start an incident: title")
+        .unwrap_or_else(|s| panic!("no title prompt:\n{s}"));
+    tmux.keys(&["Enter"]);
     tmux.wait_for("incident 2")
         .unwrap_or_else(|s| panic!("no incident:\n{s}"));
     let pid: i32 = String::from_utf8_lossy(
