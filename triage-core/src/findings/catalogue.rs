@@ -444,7 +444,7 @@ pub fn event_findings(events: &[LogEvent]) -> Vec<Finding> {
 }
 
 /// The postmortem action item for `f`, in English and Japanese.
-pub fn countermeasure(f: &Finding) -> (String, String) {
+pub(crate) fn countermeasure(f: &Finding) -> (String, String) {
     let Some(c) = get(&f.id).and_then(|e| e.countermeasure) else {
         return (
             format!("Prevent a recurrence of: {}", f.title),

@@ -11,7 +11,7 @@ use crate::redact::redact_if;
 use crate::snapshot::Time;
 
 /// Matching lines kept per incident.
-pub const MAX_LINES: usize = 10;
+pub(crate) const MAX_LINES: usize = 10;
 /// Bytes of a postmortem read for matching.
 const MAX_POSTMORTEM_BYTES: u64 = 1 << 20;
 

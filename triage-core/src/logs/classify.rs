@@ -36,7 +36,7 @@ static NEEDLES: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
 
 /// Most lines kept per event (the first ones and the last one); the finding adds a
 /// count line before them.
-pub const MAX_EVIDENCE: usize = 5;
+pub(crate) const MAX_EVIDENCE: usize = 5;
 
 #[derive(Debug, Clone)]
 struct Group {

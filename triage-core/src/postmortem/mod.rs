@@ -67,7 +67,7 @@ const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// The template names `--template` takes besides a team's own.
-pub const TEMPLATE_NAMES: &[&str] = &["default", "sre", "shogai"];
+pub(crate) const TEMPLATE_NAMES: &[&str] = &["default", "sre", "shogai"];
 
 /// A user template larger than this is refused (a template is a page, not a data file).
 const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
@@ -158,7 +158,7 @@ fn candidates(name: Option<&str>, lang: Lang) -> Vec<String> {
 
 /// Load template `name` (default: the language's default layout) for `lang`: the first
 /// of its [`candidates`] found in `dirs`, in order, else the built-in one.
-pub fn find_template(name: Option<&str>, lang: Lang, dirs: &[PathBuf]) -> Result<Template> {
+pub(crate) fn find_template(name: Option<&str>, lang: Lang, dirs: &[PathBuf]) -> Result<Template> {
     if let Some(n) = name {
         if n.is_empty() || n.contains(['/', '\\']) || n.starts_with('.') {
             return Err(Error::Invalid(format!(
@@ -216,7 +216,7 @@ fn read_template(path: &Path) -> Result<String> {
 }
 
 /// Render `facts` with `template`.
-pub fn render_facts(
+pub(crate) fn render_facts(
     facts: &Facts,
     window: &window::Window,
     template: &Template,
@@ -238,7 +238,7 @@ pub fn render_facts(
 
 /// `Section: text` (`Section / Subsection: text` under a `###`) for every line that
 /// starts with `TODO:` (after list, quote or table markers), outside fenced code blocks.
-pub fn collect_todos(markdown: &str) -> Vec<String> {
+pub(crate) fn collect_todos(markdown: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut section = String::new();
     let mut heading = String::new();

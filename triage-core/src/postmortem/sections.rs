@@ -12,11 +12,11 @@ use crate::sanitize::{md_code, md_fenced_line, md_inline, md_list_item};
 use crate::snapshot::{Finding, Time};
 
 /// Output lines kept per command in Resolution.
-pub const OUTPUT_LINES: usize = 20;
+pub(crate) const OUTPUT_LINES: usize = 20;
 /// Changes listed as trigger hints.
 pub const MAX_CHANGES: usize = 10;
 /// Findings listed as root-cause hints.
-pub const MAX_HINTS: usize = 3;
+pub(crate) const MAX_HINTS: usize = 3;
 
 /// `2026-11-23 10:02:13 +09:00`.
 pub fn time(t: &Time) -> String {
@@ -93,7 +93,7 @@ pub fn detection(f: &Facts, lang: Lang) -> String {
 }
 
 /// The top findings, as hints for the root cause.
-pub fn root_cause_hints(f: &Facts, lang: Lang) -> String {
+pub(crate) fn root_cause_hints(f: &Facts, lang: Lang) -> String {
     if f.all_findings.is_empty() {
         return String::new();
     }
@@ -105,7 +105,7 @@ pub fn root_cause_hints(f: &Facts, lang: Lang) -> String {
 }
 
 /// The changes before the incident opened, as hints for the trigger.
-pub fn trigger_hints(f: &Facts, lang: Lang) -> String {
+pub(crate) fn trigger_hints(f: &Facts, lang: Lang) -> String {
     let t = lang.text();
     if f.changes_before.is_empty() {
         return String::new();
@@ -215,7 +215,7 @@ pub struct ActionItem {
 /// The action items: those recorded in the journal, then triage's proposals (one per
 /// finding, one per matched runbook, and a runbook to write when none matched the top
 /// finding).
-pub fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<ActionItem> {
+pub(crate) fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<ActionItem> {
     let t = lang.text();
     let mut rows = Vec::new();
     for a in &f.actions {

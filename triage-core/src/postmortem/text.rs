@@ -66,7 +66,7 @@ pub struct Text {
 }
 
 /// English.
-pub const EN: Text = Text {
+pub(crate) const EN: Text = Text {
     open: "open",
     closed: "closed",
     closed_event: "Incident closed",
@@ -123,7 +123,7 @@ pub const EN: Text = Text {
 };
 
 /// Japanese.
-pub const JA: Text = Text {
+pub(crate) const JA: Text = Text {
     open: "対応中",
     closed: "終了",
     closed_event: "障碍対応終了",
@@ -269,6 +269,6 @@ pub fn answers(map: &BTreeMap<String, String>) -> String {
 }
 
 /// Newlines folded into spaces.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -9,7 +9,6 @@ mod drain_ga;
 mod field;
 mod findings;
 mod fleet;
-mod garbage;
 mod history;
 mod incident_search;
 mod listener_gone;

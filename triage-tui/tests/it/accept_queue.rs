@@ -6,7 +6,7 @@ use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use crate::tui_tmux::Tmux;
+use crate::tui_tmux::{Exec, Tmux};
 
 /// A listener on 127.0.0.1 with backlog 1 and connections it never accepts (the kernel
 /// queues backlog + 1, then drops SYNs), kept open while the value lives.
@@ -55,7 +55,7 @@ fn a_full_accept_queue_is_one_finding_everywhere() {
         assert!(title.contains(&format!("127.0.0.1:{port} ")), "{title}");
     }
 
-    let Some(tmux) = Tmux::triage(home.path(), 250, 80) else {
+    let Some(tmux) = Tmux::triage(home.path(), 250, 80, Exec::No) else {
         return;
     };
     let title = format!("listen queue full on 127.0.0.1:{port} ");
