@@ -86,27 +86,38 @@ pub fn gauges(snap: &Snapshot, width: u16, t: &Theme) -> Vec<Line<'static>> {
         ));
     }
     if let Some(p) = &snap.pressure {
-        let f = |l: &Option<triage_core::snapshot::PressureLine>| {
-            l.as_ref()
-                .map_or("-".to_string(), |l| format!("{:.1}", l.some_avg10))
-        };
-        let worst = [&p.cpu, &p.memory, &p.io]
-            .iter()
-            .filter_map(|l| l.as_ref().map(|l| l.some_avg10))
-            .fold(0.0, f64::max);
-        out.push(gauge(
-            "psi",
-            worst / 100.0,
-            format!(
-                "some avg10: cpu {} mem {} io {}",
-                f(&p.cpu),
-                f(&p.memory),
-                f(&p.io)
-            ),
-            w,
-            t,
-        ));
+        out.push(psi_gauge(p, w, t));
     }
+    out.extend(disk_gauges(snap, w, t));
+    out
+}
+
+/// Pressure stall: the bar is the worst `some avg10`, the figure all three.
+fn psi_gauge(p: &triage_core::snapshot::Pressure, w: usize, t: &Theme) -> Line<'static> {
+    let f = |l: &Option<triage_core::snapshot::PressureLine>| {
+        l.as_ref()
+            .map_or("-".to_string(), |l| format!("{:.1}", l.some_avg10))
+    };
+    let worst = [&p.cpu, &p.memory, &p.io]
+        .iter()
+        .filter_map(|l| l.as_ref().map(|l| l.some_avg10))
+        .fold(0.0, f64::max);
+    gauge(
+        "psi",
+        worst / 100.0,
+        format!(
+            "some avg10: cpu {} mem {} io {}",
+            f(&p.cpu),
+            f(&p.memory),
+            f(&p.io)
+        ),
+        w,
+        t,
+    )
+}
+
+/// The two fullest filesystems.
+fn disk_gauges(snap: &Snapshot, w: usize, t: &Theme) -> Vec<Line<'static>> {
     let mut fs: Vec<_> = snap
         .filesystems
         .iter()
@@ -117,22 +128,24 @@ pub fn gauges(snap: &Snapshot, width: u16, t: &Theme) -> Vec<Line<'static>> {
         let r = |f: &&triage_core::snapshot::Filesystem| f.used_bytes as f64 / f.size_bytes as f64;
         r(b).total_cmp(&r(a))
     });
-    for f in fs.iter().take(2) {
-        let r = f.used_bytes as f64 / f.size_bytes as f64;
-        out.push(gauge(
-            "disk",
-            r,
-            format!(
-                "{:.0}% {} ({} free)",
-                r * 100.0,
-                f.mount_point,
-                bytes(f.available_bytes)
-            ),
-            w,
-            t,
-        ));
-    }
-    out
+    fs.iter()
+        .take(2)
+        .map(|f| {
+            let r = f.used_bytes as f64 / f.size_bytes as f64;
+            gauge(
+                "disk",
+                r,
+                format!(
+                    "{:.0}% {} ({} free)",
+                    r * 100.0,
+                    f.mount_point,
+                    bytes(f.available_bytes)
+                ),
+                w,
+                t,
+            )
+        })
+        .collect()
 }
 
 /// The finding list: one line per finding (severity, title, id), the expanded one
