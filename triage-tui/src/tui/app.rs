@@ -94,6 +94,7 @@ impl App {
                 if let Some(said) = self.ctx.on_snapshot() {
                     self.out.flash = Some(said);
                 }
+                self.ctx.refresh_seen_before();
             }
             Event::History(h) => self.ctx.history = h,
             Event::Reach(r) => self.ctx.reach = Some(r),

@@ -47,6 +47,8 @@ pub struct Ctx {
     seen: BTreeSet<String>,
     /// Whether a snapshot was saved for this incident in this session.
     snapshot_saved: bool,
+    /// Current findings an earlier incident recorded (see `seen.rs`).
+    pub seen_before: super::seen::SeenCache,
 }
 
 impl Ctx {
@@ -68,6 +70,7 @@ impl Ctx {
             clock: None,
             seen: BTreeSet::new(),
             snapshot_saved: false,
+            seen_before: Default::default(),
         };
         ctx.set_incident(incident);
         ctx

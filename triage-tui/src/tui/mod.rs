@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod effect;
 pub mod event;
 pub mod keys;
+mod seen;
 pub mod steps;
 pub mod theme;
 pub mod widgets;

@@ -186,3 +186,59 @@ fn s_asks_for_the_title_prefilled_with_the_top_finding() {
     let (_, st) = Store::new(dir.path()).open_incident().unwrap().unwrap();
     assert_eq!(st.title, "OOM kill of java (pid 2101) at 10:02");
 }
+
+/// Two earlier incidents in the state dir: an OOM kill of java on this host (web-3) in
+/// October, fixed with a restart, and a full disk on another host.
+fn past_incidents(state_dir: &std::path::Path) {
+    let write = |id: &str, lines: &[&str]| {
+        let dir = state_dir.join("incidents").join(id);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("journal.jsonl"), lines.join("\n") + "\n").unwrap();
+    };
+    write(
+        "20261003-041200",
+        &[
+            r#"{"time":"2026-10-03T04:12:00+00:00","kind":"opened","title":"java OOM","host":"web-3"}"#,
+            r#"{"time":"2026-10-03T04:12:05+00:00","kind":"finding","id":"oom_kill","severity":"critical","title":"OOM kill of java (pid 900)"}"#,
+            r#"{"time":"2026-10-03T04:20:00+00:00","kind":"command","command":"systemctl restart shop","exit_code":0,"duration_ms":900,"output":"","mode":"fix"}"#,
+            r#"{"time":"2026-10-03T04:30:00+00:00","kind":"closed","summary":"heap raised to 6g"}"#,
+        ],
+    );
+    write(
+        "20261101-090000",
+        &[
+            r#"{"time":"2026-11-01T09:00:00+00:00","kind":"opened","title":"/ full","host":"db-1"}"#,
+            r#"{"time":"2026-11-01T09:00:05+00:00","kind":"snapshot","file":"snapshots/a.json","findings":["disk_almost_full"]}"#,
+            r#"{"time":"2026-11-01T09:30:00+00:00","kind":"closed"}"#,
+        ],
+    );
+}
+
+#[test]
+fn scope_says_which_findings_were_seen_before_and_how_they_were_fixed() {
+    use super::event::Event;
+    let dir = tempfile::tempdir().unwrap();
+    past_incidents(dir.path());
+    let mut app = App::new(ctx(dir.path(), true));
+    app.handle(Event::Snapshot(Box::new(fixture_snapshot())));
+    app.current = Step::Scope;
+    let frame = draw(&app, 80, 24);
+    let text = format!("{frame}");
+    assert!(
+        text.contains("seen before: incident 20261003-041200 (oom_kill on this host, fixed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("│  systemctl restart shop)"),
+        "wrapped, indented: {text}"
+    );
+    assert!(
+        text.contains("seen before: incident 20261101-090000 (disk_almost_full on db-1,"),
+        "{text}"
+    );
+    assert!(!text.contains("load_high on"), "never seen: {text}");
+    insta::assert_snapshot!("scope_seen_before_80x24", frame);
+    // The open incident itself is not "before".
+    let hits = &app.ctx.seen_before.hits;
+    assert!(hits.iter().all(|h| h.incident.id != "20261123-100300"));
+}
