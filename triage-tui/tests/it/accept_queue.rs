@@ -63,6 +63,19 @@ fn a_full_accept_queue_is_one_finding_everywhere() {
         .wait_for(&title)
         .unwrap_or_else(|s| panic!("no {title:?} on the Detect step:\n{s}"));
     assert_eq!(screen.matches(&title).count(), 1, "{screen}");
+    // Detect lists one line per finding: select this one and open its evidence.
+    let row = screen
+        .lines()
+        .filter(|l| l.contains("▸ ") || l.contains("▾ "))
+        .position(|l| l.contains(&title))
+        .unwrap();
+    let mut keys = vec!["send-keys", "-t", "e2e", "Home"];
+    keys.extend(std::iter::repeat_n("Down", row));
+    keys.push("Right");
+    assert!(tmux.cmd(&keys).status.success());
+    let screen = tmux
+        .wait_for(&format!("▾ CRITICAL {title}"))
+        .unwrap_or_else(|s| panic!("{title:?} not expanded:\n{s}"));
     let addr = format!("127.0.0.1:{port}");
     assert_eq!(
         screen.lines().filter(|l| l.contains(&addr)).count(),

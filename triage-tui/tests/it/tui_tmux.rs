@@ -182,7 +182,8 @@ fn a_dropped_session_sighup_journals_the_step_and_exits() {
     tmux.wait_for("Detect")
         .unwrap_or_else(|s| panic!("no first frame:\n{s}"));
     tmux.press(&["3"], "Impact");
-    tmux.press(&["s"], "incident 2");
+    tmux.press(&["s"], "Start an incident: title");
+    tmux.press(&["Enter"], "incident 2");
     let pid = tmux.pane_pid();
     // Closing the pane is what a dropped SSH session does: SIGHUP.
     assert!(tmux.cmd(&["kill-session", "-t", "e2e"]).status.success());

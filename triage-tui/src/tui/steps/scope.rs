@@ -71,11 +71,18 @@ fn usual_lines(snap: Option<&Snapshot>, count: usize) -> Option<Vec<String>> {
     Some(lines.collect())
 }
 
-/// What changed recently, newest first.
+/// Current findings seen in an earlier incident, then what changed recently, newest first.
 fn changes(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = &ctx.theme;
     let w = area.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
+    for hit in &ctx.seen_before.hits {
+        let opts = textwrap::Options::new(w.max(16)).subsequent_indent("  ");
+        let line = triage_core::sanitize::terminal_line(&hit.line()).into_owned();
+        for l in textwrap::wrap(&line, opts) {
+            lines.push(Line::styled(l.into_owned(), t.warning()));
+        }
+    }
     match ctx.snap.as_ref().and_then(|s| s.recent_changes.as_ref()) {
         Some(ch) if !ch.is_empty() => {
             for c in ch.iter().rev() {
