@@ -71,6 +71,8 @@ pub mod collector {
     pub const NETWORK: &str = "network";
     /// Kernel ring buffer.
     pub const KERNEL_LOG: &str = "kernel_log";
+    /// Kernel tables: netlink drops, socket memory, free pages per order (facts only).
+    pub const KERNEL_STATE: &str = "kernel_state";
     /// Syslog/journal tail.
     pub const LOG_TAIL: &str = "log_tail";
     /// What changed recently.
@@ -79,7 +81,7 @@ pub mod collector {
     pub const FINDINGS: &str = "findings";
 
     /// Every collector, in the order they appear in a snapshot.
-    pub const ALL: [&str; 15] = [
+    pub const ALL: [&str; 16] = [
         CAPTURE,
         HOST,
         LOAD,
@@ -92,6 +94,7 @@ pub mod collector {
         USERS,
         NETWORK,
         KERNEL_LOG,
+        KERNEL_STATE,
         LOG_TAIL,
         RECENT_CHANGES,
         FINDINGS,

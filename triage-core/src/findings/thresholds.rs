@@ -163,3 +163,13 @@ pub(crate) const CGROUP_MEMORY_WARNING: f64 = 90.0;
 /// PSI memory `some avg10` of the cgroup that makes a cgroup near its limit critical:
 /// its tasks stall on reclaim, so the cache is not freeing fast enough.
 pub(crate) const CGROUP_MEMORY_PSI_CRITICAL: f64 = 10.0;
+
+/// Socket memory in use, percent of `net.ipv4.{tcp,udp}_mem` max, from which
+/// `socket_memory_high` warns (hotsos's value): past max the kernel drops that protocol's
+/// packets on every socket, and under pressure TCP already shrinks its buffers.
+pub(crate) const SOCKET_MEM_WARNING_PERCENT: f64 = 85.0;
+/// Highest orders of a zone with no free block, counted down from order 10, from which
+/// `memory_fragmented` warns: 6 means nothing of 128 KiB or more (4 KiB pages) is free, so
+/// order-5+ allocations (jumbo-frame buffers, THP, some drivers) need compaction or fail.
+/// hotsos warns past 5 too.
+pub(crate) const FRAGMENTED_EMPTY_TOP_ORDERS: usize = 6;

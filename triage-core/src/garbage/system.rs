@@ -13,6 +13,30 @@ fn procfs_parsers_never_panic() {
     ));
     f.extend(run_text("memory::parse", &c, |t| eat(memory::parse(t))));
     let c = corpus(&samples(
+        &[
+            "kernel_tables/proc/net/netlink",
+            "kernel_tables/proc/net/sockstat",
+            "kernel_tables/proc/buddyinfo",
+            "kernel_tables/sos_commands/process/lsof_M_-n_-l_-c",
+        ],
+        &["procfs/proc/net/sockstat", "insights-core/lsof.txt"],
+    ));
+    {
+        use crate::collect::kernel_state as k;
+        f.extend(run_text("kernel_state::parse_netlink", &c, |t| {
+            eat(k::parse_netlink(t))
+        }));
+        f.extend(run_text("kernel_state::parse_sockstat", &c, |t| {
+            eat(k::parse_sockstat(t))
+        }));
+        f.extend(run_text("kernel_state::parse_buddyinfo", &c, |t| {
+            eat(k::parse_buddyinfo(t))
+        }));
+        f.extend(run_text("kernel_state::lsof_holders", &c, |t| {
+            eat(k::lsof_holders(t, 33580))
+        }));
+    }
+    let c = corpus(&samples(
         &["healthy/proc/loadavg"],
         &["procfs/proc/loadavg"],
     ));

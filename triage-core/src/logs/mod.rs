@@ -23,6 +23,7 @@ mod rules;
 pub mod stream;
 pub mod tail;
 
+pub use classify::SYSRQ_MARK;
 #[cfg(test)]
 pub(crate) use rules::pattern_ids;
 
