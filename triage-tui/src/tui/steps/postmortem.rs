@@ -55,9 +55,12 @@ fn preview(cache: &RefCell<Option<Cache>>, ctx: &Ctx) -> Option<Rendered> {
 const LABEL: u16 = 16;
 const MAX: u16 = 11;
 
-/// One row per series of every figure, in the charts' order: label, points, the figure's
-/// y-axis top (one scale per figure, as in its chart), unit.
-fn series(figures: &[Figure]) -> Vec<(String, &[(i64, f64)], f64, &'static str)> {
+/// One sparkline: label, points, the figure's y-axis top (one scale per figure, as in
+/// its chart), unit of the peak shown.
+type Row<'a> = (String, &'a [(i64, f64)], f64, &'static str);
+
+/// One row per series of every figure, in the charts' order.
+fn series(figures: &[Figure]) -> Vec<Row<'_>> {
     figures
         .iter()
         .flat_map(|f| {
