@@ -27,10 +27,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-pub use names::is_secret_name;
-
 /// The mask that replaces a secret.
-pub const MASK: &str = "***";
+pub(crate) const MASK: &str = "***";
 
 /// Words without which neither a secret name nor a password flag can be in a line: a
 /// cheap first look that keeps clean lines fast.

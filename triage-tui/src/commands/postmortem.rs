@@ -42,6 +42,7 @@ pub fn run(global: &Global, args: PostmortemArgs) -> Result<ExitCode> {
             Some(d) => Some(d),
             None => triage_core::history::default_dir().ok(),
         },
+        link_base: postmortem::link_base(&incident, args.output.as_deref()),
     };
     let rendered = postmortem::render(&incident, &opts)
         .with_context(|| format!("postmortem of incident {}", incident.id))?;
