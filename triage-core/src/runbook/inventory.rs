@@ -227,6 +227,7 @@ pub(crate) fn inventory_path() -> Option<PathBuf> {
     }
     let state = crate::state::state_dir().ok();
     [
+        crate::runbook::load::explicit_dir().map(|d| d.join("inventory.toml")),
         state.map(|d| d.join("runbooks/inventory.toml")),
         Some(PathBuf::from("/etc/triage/runbooks/inventory.toml")),
     ]

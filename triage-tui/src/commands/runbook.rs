@@ -335,6 +335,9 @@ fn run_book(
     for (i, step) in rb.steps.iter().enumerate() {
         let mode = step.mode();
         writeln!(out, "\n── {}/{total} [{mode}] {}", i + 1, step.title)?;
+        // Before anything of the step runs: the file it comes from, so a surprise source
+        // is seen before its command is.
+        writeln!(out, "   from {}", rb.origin)?;
         for line in step.explain.lines() {
             writeln!(out, "   {line}")?;
         }

@@ -6,6 +6,7 @@
 
 pub mod app;
 mod chrome;
+pub mod clean;
 pub mod ctx;
 pub mod effect;
 pub mod event;
@@ -21,6 +22,8 @@ mod fixture;
 mod tests;
 #[cfg(test)]
 mod tests_incident;
+#[cfg(test)]
+mod tests_sanitize;
 
 use std::io::Write;
 use std::sync::atomic::AtomicBool;

@@ -12,6 +12,7 @@ mod garbage_cli;
 mod incident_cli;
 mod logs_cli;
 mod logs_follow;
+mod memory;
 mod postmortem;
 mod record;
 mod redaction;

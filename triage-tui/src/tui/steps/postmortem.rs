@@ -236,7 +236,7 @@ impl View for Postmortem {
         let lines: Vec<Line> = text
             .lines()
             .skip(self.scroll.pos)
-            .map(|l| Line::raw(l.to_string()))
+            .map(|l| Line::raw(crate::tui::clean::line(l).into_owned()))
             .collect();
         frame.render_widget(
             Paragraph::new(lines)
