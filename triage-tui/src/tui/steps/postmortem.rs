@@ -21,7 +21,6 @@ use crate::tui::effect::Effect;
 use crate::tui::keys::Action;
 use crate::tui::widgets::{clip, Scroll};
 
-/// The Postmortem step.
 #[derive(Debug, Default)]
 pub struct Postmortem {
     scroll: Scroll,
