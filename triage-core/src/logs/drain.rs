@@ -12,7 +12,6 @@
 //! Two tokens where one extends the other around a mask (`(uid=<*>)`, `LOGIN(uid=<*>)`)
 //! never join: they are different message formats.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -62,6 +61,7 @@ pub struct Drain {
     max_children: usize,
     roots: HashMap<usize, Node>,
     clusters: Vec<Cluster>,
+    scratch: Tokens,
 }
 
 impl Default for Drain {
@@ -87,16 +87,17 @@ fn is_delimiter(c: char) -> bool {
     )
 }
 
-/// `token` with its variables masked. A token without digits is kept (a date word
-/// becomes `<*>`); otherwise each part between delimiters that holds a digit becomes
-/// `<*>`, so `uid=0` → `uid=<*>` and `LOGIN(uid=0)` → `LOGIN(uid=<*>)` stay apart, and a
-/// token left with no letters (`10.0.0.1:22`, `(42),`) is `<*>` as a whole.
-fn mask(token: &str) -> Cow<'_, str> {
+/// `token` with its variables masked, appended to `out`. A token without digits is kept
+/// (a date word becomes `<*>`); otherwise each part between delimiters that holds a digit
+/// becomes `<*>`, so `uid=0` → `uid=<*>` and `LOGIN(uid=0)` → `LOGIN(uid=<*>)` stay apart,
+/// and a token left with no letters (`10.0.0.1:22`, `(42),`) is `<*>` as a whole.
+fn mask_into(token: &str, out: &mut String) {
     if !token.bytes().any(|b| b.is_ascii_digit()) {
         let date = token.len() == 3 && DATE_WORDS.contains(&token);
-        return Cow::Borrowed(if date { WILD } else { token });
+        out.push_str(if date { WILD } else { token });
+        return;
     }
-    let mut out = String::with_capacity(token.len());
+    let start = out.len();
     let mut letters = false;
     for part in token.split_inclusive(is_delimiter) {
         let (body, delim) = match part.char_indices().last() {
@@ -111,23 +112,57 @@ fn mask(token: &str) -> Cow<'_, str> {
         }
         out.push_str(delim);
     }
-    if letters {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(WILD)
+    if !letters {
+        out.truncate(start);
+        out.push_str(WILD);
     }
 }
 
-/// `message` split on whitespace, variables masked. ASCII messages (nearly all) are split
-/// on ASCII whitespace, which is cheaper than the Unicode rules.
-fn tokens(message: &str) -> Vec<Cow<'_, str>> {
-    let mut out = Vec::with_capacity(16);
-    if message.is_ascii() {
-        out.extend(message.split_ascii_whitespace().map(mask));
-    } else {
-        out.extend(message.split_whitespace().map(mask));
-    }
+#[cfg(test)]
+fn mask(token: &str) -> String {
+    let mut out = String::new();
+    mask_into(token, &mut out);
     out
+}
+
+/// A message's masked tokens, in one reused string (no allocation per token or line).
+#[derive(Debug, Default)]
+struct Tokens {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Tokens {
+    /// `message` split on whitespace, variables masked. ASCII messages (nearly all) are
+    /// split on ASCII whitespace, which is cheaper than the Unicode rules.
+    fn fill(&mut self, message: &str) {
+        self.text.clear();
+        self.ends.clear();
+        if message.is_ascii() {
+            for t in message.split_ascii_whitespace() {
+                mask_into(t, &mut self.text);
+                self.ends.push(self.text.len());
+            }
+        } else {
+            for t in message.split_whitespace() {
+                mask_into(t, &mut self.text);
+                self.ends.push(self.text.len());
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let t = &self.text[start..end];
+            start = end;
+            t
+        })
+    }
 }
 
 /// Two different tokens, one partly masked, where one extends the other
@@ -150,17 +185,19 @@ impl Drain {
             max_children: max_children.max(2),
             roots: HashMap::new(),
             clusters: Vec::new(),
+            scratch: Tokens::default(),
         }
     }
 
     /// Add one message seen at `time`; returns its template id.
     pub fn add(&mut self, message: &str, time: Option<Time>) -> u32 {
-        let tokens = tokens(message);
+        let mut tokens = std::mem::take(&mut self.scratch);
+        tokens.fill(message);
         let idx = match self.search(&tokens) {
             Some(idx) => {
                 let c = &mut self.clusters[idx];
-                for (tpl, tok) in c.tokens.iter_mut().zip(&tokens) {
-                    if tpl != tok.as_ref() && tpl != WILD {
+                for (tpl, tok) in c.tokens.iter_mut().zip(tokens.iter()) {
+                    if tpl != tok && tpl != WILD {
                         *tpl = WILD.to_string();
                     }
                 }
@@ -169,7 +206,7 @@ impl Drain {
             None => {
                 let idx = self.clusters.len();
                 self.clusters.push(Cluster {
-                    tokens: tokens.iter().map(|t| t.to_string()).collect(),
+                    tokens: tokens.iter().map(str::to_string).collect(),
                     count: 0,
                     first: None,
                     last: None,
@@ -178,6 +215,7 @@ impl Drain {
                 idx
             }
         };
+        self.scratch = tokens;
         let c = &mut self.clusters[idx];
         c.count += 1;
         if let Some(t) = time {
@@ -187,10 +225,10 @@ impl Drain {
         idx as u32 + 1
     }
 
-    fn search(&self, tokens: &[Cow<'_, str>]) -> Option<usize> {
+    fn search(&self, tokens: &Tokens) -> Option<usize> {
         let mut node = self.roots.get(&tokens.len())?;
         for tok in tokens.iter().take(self.prefix_tokens) {
-            node = match node.children.get(tok.as_ref()) {
+            node = match node.children.get(tok) {
                 Some(n) => n,
                 None => node.children.get(WILD)?,
             };
@@ -199,10 +237,10 @@ impl Drain {
         for &ci in &node.clusters {
             let c = &self.clusters[ci as usize];
             let (mut same, mut wild, mut apart) = (0usize, 0usize, false);
-            for (tpl, tok) in c.tokens.iter().zip(tokens) {
+            for (tpl, tok) in c.tokens.iter().zip(tokens.iter()) {
                 if tpl == WILD {
                     wild += 1;
-                } else if tpl == tok.as_ref() {
+                } else if tpl == tok {
                     same += 1;
                 } else {
                     apart |= structural(tpl, tok);
@@ -227,11 +265,10 @@ impl Drain {
         best.filter(|(_, s, _)| *s >= self.threshold).map(|b| b.0)
     }
 
-    fn insert(&mut self, tokens: &[Cow<'_, str>], id: u32) {
+    fn insert(&mut self, tokens: &Tokens, id: u32) {
         let max = self.max_children;
         let mut node = self.roots.entry(tokens.len()).or_default();
         for tok in tokens.iter().take(self.prefix_tokens) {
-            let tok: &str = tok.as_ref();
             let key = if node.children.contains_key(tok) {
                 tok
             } else if tok == WILD {
