@@ -75,6 +75,8 @@ pub fn postmortem_preview(incident: &Incident, _state: &State, lang: &str) -> St
         template: None,
         template_dirs: template_dirs(&triage_core::state::state_dir()),
         history_dir: Some(triage_core::history::default_dir()),
+        // `w` writes the preview into the incident directory, beside the journal.
+        link_base: String::new(),
     };
     match render(incident, &opts) {
         Ok(r) => r.markdown,

@@ -98,13 +98,13 @@ pub struct Mount {
 }
 
 /// True when filesystems of type `fs_type` are worth showing.
-pub fn is_interesting(fs_type: &str) -> bool {
+pub(crate) fn is_interesting(fs_type: &str) -> bool {
     !SKIPPED_TYPES.contains(&fs_type)
 }
 
 /// Parse `/proc/self/mountinfo` into the interesting mounts, one per mount point (the
 /// last one mounted wins, as in the kernel's view).
-pub fn parse_mountinfo(text: &str) -> std::result::Result<Vec<Mount>, String> {
+pub(crate) fn parse_mountinfo(text: &str) -> std::result::Result<Vec<Mount>, String> {
     let infos =
         procfs_core::process::MountInfos::from_read(text.as_bytes()).map_err(|e| e.to_string())?;
     let mounts = infos
@@ -121,7 +121,7 @@ pub fn parse_mountinfo(text: &str) -> std::result::Result<Vec<Mount>, String> {
 }
 
 /// Parse `/proc/mounts` (fstab format) into the interesting mounts.
-pub fn parse_mounts(text: &str) -> std::result::Result<Vec<Mount>, String> {
+pub(crate) fn parse_mounts(text: &str) -> std::result::Result<Vec<Mount>, String> {
     let entries =
         Vec::<procfs_core::MountEntry>::from_read(text.as_bytes()).map_err(|e| e.to_string())?;
     let mounts = entries
@@ -182,7 +182,7 @@ fn statvfs_usage(path: &str) -> std::result::Result<Usage, String> {
 
 /// Parse `df -al` (1K blocks) or `df -ali` (inodes) output: mount point → (total, used,
 /// available). Lines that do not have the df shape are skipped.
-pub fn parse_df(text: &str) -> HashMap<String, (u64, u64, u64)> {
+pub(crate) fn parse_df(text: &str) -> HashMap<String, (u64, u64, u64)> {
     let mut out = HashMap::new();
     let mut pending: Option<String> = None;
     for line in text.lines().skip(1) {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use procfs_core::FromRead;
 
-pub use super::cmdline::{cmdline_from_bytes, read_cmdline};
+pub use super::cmdline::read_cmdline;
 use super::cmdline::{CmdlineReader, ReadFn};
 use super::Ctx;
 use crate::error::{Error, Result};
@@ -52,7 +52,7 @@ pub struct RawProc {
 }
 
 /// Parse one `/proc/PID/stat` line.
-pub fn parse_stat(text: &str) -> std::result::Result<RawProc, String> {
+pub(crate) fn parse_stat(text: &str) -> std::result::Result<RawProc, String> {
     // procfs-core slices around `(comm)` by byte offsets without checking them: make sure
     // the line is `PID (COMM) REST` (the characters sliced at are ASCII) before handing
     // it over.
@@ -94,7 +94,7 @@ pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
 }
 
 /// [`sample`], reading each process's `/proc/PID/cgroup` too when `cgroups` is set.
-pub fn sample_with(root: &HostRoot, cgroups: bool) -> Result<(Vec<RawProc>, Vec<String>)> {
+pub(crate) fn sample_with(root: &HostRoot, cgroups: bool) -> Result<(Vec<RawProc>, Vec<String>)> {
     let dir = root.proc_dir();
     let entries = HostRoot::read_dir(&dir)?;
     let mut procs = Vec::with_capacity(512);
@@ -158,7 +158,7 @@ fn read_cgroups(pdir: &std::path::Path) -> Option<super::cgroups::ProcCgroups> {
 }
 
 /// The real uid from a `/proc/PID/status` text (`Uid:\treal\teffective\t…`).
-pub fn parse_status_uid(text: &str) -> Option<u32> {
+pub(crate) fn parse_status_uid(text: &str) -> Option<u32> {
     text.lines()
         .find_map(|l| l.strip_prefix("Uid:"))
         .and_then(|rest| rest.split_whitespace().next())
@@ -422,7 +422,7 @@ fn lifetime_cpu_percent(p: &RawProc, scale: &Scale) -> f64 {
 }
 
 /// Counts by state.
-pub fn summarize(processes: &[Process]) -> ProcessSummary {
+pub(crate) fn summarize(processes: &[Process]) -> ProcessSummary {
     let mut s = ProcessSummary {
         total: processes.len() as u64,
         ..Default::default()

@@ -11,6 +11,7 @@ pub mod catalogue;
 mod cgroups;
 mod clock;
 mod events;
+mod kernel;
 mod listeners;
 mod net;
 mod procs;

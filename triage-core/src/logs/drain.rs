@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::snapshot::Time;
 
 /// The wildcard token.
-pub const WILD: &str = "<*>";
+pub(crate) const WILD: &str = "<*>";
 
 /// One template and how often it was seen.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -26,7 +26,7 @@ pub struct Window {
 
 /// Detection (the first snapshot, else the opening), the first fix command, and the close
 /// (else the last event).
-pub fn markers(facts: &Facts) -> Option<Markers> {
+pub(crate) fn markers(facts: &Facts) -> Option<Markers> {
     let detection = facts
         .first_snapshot
         .as_ref()
@@ -79,7 +79,7 @@ pub fn build(facts: &Facts, history_dir: Option<&Path>) -> Result<Window> {
 }
 
 /// `![title](file)` for each chart, one paragraph each.
-pub fn charts_markdown(w: &Window) -> String {
+pub(crate) fn charts_markdown(w: &Window) -> String {
     w.charts
         .iter()
         .map(|c| format!("![{}]({})", c.title, c.file))
@@ -88,7 +88,7 @@ pub fn charts_markdown(w: &Window) -> String {
 }
 
 /// One sentence on when the impact started and how that is known; empty when unknown.
-pub fn impact_markdown(w: &Window, lang: Lang) -> String {
+pub(crate) fn impact_markdown(w: &Window, lang: Lang) -> String {
     let (Some(i), Some(m)) = (&w.impact, &w.markers) else {
         return String::new();
     };

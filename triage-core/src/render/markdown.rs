@@ -8,7 +8,7 @@ use crate::sanitize::{md_cell, md_code, md_fenced_line, md_inline, md_list_item}
 use crate::snapshot::{Process, Snapshot};
 
 /// How many processes each top table shows.
-pub const TOP_PROCESSES: usize = 10;
+pub(crate) const TOP_PROCESSES: usize = 10;
 
 /// Write the whole snapshot report.
 pub fn write(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
@@ -27,7 +27,7 @@ pub fn write(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// How many log lines each log section shows (the JSON has them all).
-pub const LOG_LINES: usize = 15;
+pub(crate) const LOG_LINES: usize = 15;
 
 fn log_time(t: &Option<crate::snapshot::Time>) -> String {
     t.map(|t| t.format("%m-%d %H:%M:%S").to_string())
@@ -93,7 +93,7 @@ fn logs(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// How many recent changes the report lists (the JSON has them all).
-pub const CHANGES: usize = 15;
+pub(crate) const CHANGES: usize = 15;
 
 /// What changed recently, newest first.
 fn recent_changes(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {

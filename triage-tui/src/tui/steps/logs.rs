@@ -13,9 +13,9 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 use triage_core::snapshot::{Snapshot, Time};
 
-use super::{Outcome, Step};
+use super::{Outcome, View};
 use crate::tui::ctx::Ctx;
-use crate::tui::keys::{self, Action};
+use crate::tui::keys::Action;
 use crate::tui::widgets::{clip, InputResult, LineInput, Scroll};
 
 /// Kernel messages that are incidents by themselves.
@@ -84,6 +84,32 @@ fn template(message: &str) -> String {
     out
 }
 
+/// The pane of lines seen more than once, as templates with counts, most frequent first.
+fn repeated(frame: &mut Frame, area: Rect, lines: &[LogLine], ctx: &Ctx) {
+    let t = &ctx.theme;
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for l in lines {
+        *counts.entry(template(&l.message)).or_default() += 1;
+    }
+    let mut top: Vec<_> = counts.into_iter().filter(|(_, n)| *n > 1).collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let sw = area.width.saturating_sub(9) as usize;
+    let tl: Vec<Line> = top
+        .iter()
+        .take(super::page(area))
+        .map(|(tpl, n)| {
+            Line::from(vec![
+                Span::styled(format!("{n:>6} "), t.heading()),
+                Span::raw(clip(tpl, sw)),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(tl).block(Block::bordered().title(" Repeated lines ")),
+        area,
+    );
+}
+
 /// The Logs step.
 #[derive(Debug, Default)]
 pub struct Logs {
@@ -109,7 +135,7 @@ impl Logs {
     }
 }
 
-impl Step for Logs {
+impl View for Logs {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = &ctx.theme;
         let (main, side) = if area.width >= 130 {
@@ -179,31 +205,11 @@ impl Step for Logs {
             frame.render_widget(Paragraph::new(input.line("/", t.key())), prompt);
         }
         if let Some(side) = side {
-            let mut counts: HashMap<String, usize> = HashMap::new();
-            for l in &lines {
-                *counts.entry(template(&l.message)).or_default() += 1;
-            }
-            let mut top: Vec<_> = counts.into_iter().filter(|(_, n)| *n > 1).collect();
-            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            let sw = side.width.saturating_sub(9) as usize;
-            let tl: Vec<Line> = top
-                .iter()
-                .take(super::page(side))
-                .map(|(tpl, n)| {
-                    Line::from(vec![
-                        Span::styled(format!("{n:>6} "), t.heading()),
-                        Span::raw(clip(tpl, sw)),
-                    ])
-                })
-                .collect();
-            frame.render_widget(
-                Paragraph::new(tl).block(Block::bordered().title(" Repeated lines ")),
-                side,
-            );
+            repeated(frame, side, &lines, ctx);
         }
     }
 
-    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
+    fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Outcome {
         if let Some(input) = &mut self.input {
             match input.key(key) {
                 InputResult::Editing => {}
@@ -214,10 +220,10 @@ impl Step for Logs {
                 }
                 InputResult::Cancel => self.input = None,
             }
-            return Outcome::Consumed;
+            return Outcome::done();
         }
         let len = self.lines(ctx).len();
-        match keys::action(3, key) {
+        match action {
             Some(Action::Search) => self.input = Some(LineInput::default()),
             Some(Action::Follow) => {
                 self.follow = !self.follow;
@@ -229,20 +235,13 @@ impl Step for Logs {
             Some(a) if self.scroll.apply(a, len, self.page.get()) => self.follow = false,
             _ => return Outcome::NotConsumed,
         }
-        Outcome::Consumed
+        Outcome::done()
     }
 
-    fn hints(&self) -> Vec<(String, &'static str)> {
-        if self.input.is_some() {
-            return vec![("Enter".into(), "filter"), ("Esc".into(), "cancel")];
-        }
-        let mut h = keys::local_hints(3);
-        h.push(("j/k".into(), "scroll"));
-        h
-    }
-
-    fn capturing(&self) -> bool {
-        self.input.is_some()
+    fn input_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        self.input
+            .as_ref()
+            .map(|_| vec![("Enter", "filter"), ("Esc", "cancel")])
     }
 }
 
