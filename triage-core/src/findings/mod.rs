@@ -96,7 +96,6 @@ pub fn worst(findings: &[Finding]) -> Option<Severity> {
     findings.iter().map(|f| f.severity).max()
 }
 
-/// A finding.
 pub(crate) fn finding(
     id: &str,
     severity: Severity,

@@ -107,6 +107,10 @@ pub struct Rendered {
     pub charts: Vec<charts::Chart>,
     /// The action items, as issues to create in a tracker.
     pub action_items: Vec<actions::TrackerIssue>,
+    /// The figures the charts draw (for the TUI's sparklines); empty without history.
+    pub figures: Vec<figures::Figure>,
+    /// The incident's moments the charts mark; `None` when the journal has no time.
+    pub markers: Option<figures::Markers>,
 }
 
 /// Where a team's templates live, searched in this order: `STATE_DIR/postmortem`, then
@@ -233,6 +237,8 @@ pub(crate) fn render_facts(
         todos,
         charts: window.charts.clone(),
         action_items: actions::export(facts, &items, opts.lang),
+        figures: window.figures.clone(),
+        markers: window.markers,
     })
 }
 

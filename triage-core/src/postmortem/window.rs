@@ -45,6 +45,14 @@ pub(crate) fn markers(facts: &Facts) -> Option<Markers> {
     })
 }
 
+/// Where the charts start (unix seconds): an hour before detection, earlier when the
+/// impact started before that.
+pub fn start(m: &Markers) -> i64 {
+    (m.detection - figures::LEAD)
+        .timestamp()
+        .min(m.impact_start.map_or(i64::MAX, |t| t.timestamp()))
+}
+
 /// Read the history in `dir` (when given) for the window of `facts`, find the impact
 /// start, and draw the charts.
 pub fn build(facts: &Facts, history_dir: Option<&Path>) -> Result<Window> {
@@ -63,9 +71,7 @@ pub fn build(facts: &Facts, history_dir: Option<&Path>) -> Result<Window> {
     };
     let impact = impact::find(facts, &figures, m.detection);
     m.impact_start = impact.as_ref().map(|i| i.at);
-    let from = (m.detection - figures::LEAD)
-        .timestamp()
-        .min(m.impact_start.map_or(i64::MAX, |t| t.timestamp()));
+    let from = start(&m);
     let charts = figures
         .iter()
         .map(|f| charts::draw(&facts.id, f, from, &m))

@@ -219,6 +219,13 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     } else {
         writeln!(out, "| CPU | not collected |")?;
     }
+    memory_rows(s, out)?;
+    pressure_row(s, out)?;
+    process_and_user_rows(s, out)?;
+    writeln!(out)
+}
+
+fn memory_rows(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     if let Some(m) = &s.memory {
         writeln!(
             out,
@@ -243,6 +250,10 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     } else {
         writeln!(out, "| memory | not collected |")?;
     }
+    Ok(())
+}
+
+fn pressure_row(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     match &s.pressure {
         Some(p) => {
             let f = |l: &Option<crate::snapshot::PressureLine>| {
@@ -256,10 +267,14 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
                 f(&p.cpu),
                 f(&p.memory),
                 f(&p.io)
-            )?;
+            )
         }
-        None => writeln!(out, "| pressure | not available |")?,
+        None => writeln!(out, "| pressure | not available |"),
     }
+}
+
+/// The process counts and who is logged in, closing the "Now" table.
+fn process_and_user_rows(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     if let Some(ps) = &s.process_summary {
         writeln!(
             out,
@@ -285,7 +300,7 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
             md_cell(&names.join(", "))
         )?;
     }
-    writeln!(out)
+    Ok(())
 }
 
 fn process_table(out: &mut impl Write, procs: &[&Process]) -> io::Result<()> {

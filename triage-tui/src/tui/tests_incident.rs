@@ -242,3 +242,97 @@ fn scope_says_which_findings_were_seen_before_and_how_they_were_fixed() {
     let hits = &app.ctx.seen_before.hits;
     assert!(hits.iter().all(|h| h.incident.id != "20261123-100300"));
 }
+
+/// One sample a minute from 09:00 to 10:10 UTC in `STATE_DIR/history`: ordinary until
+/// 09:40, then load, CPU, memory and pressure climbing until the OOM kill at 10:02.
+fn history(state_dir: &std::path::Path) {
+    use triage_core::history::sample::{CpuUse, LoadAvg, MemUse, Psi, TopProcess};
+    use triage_core::history::{self, store::SegmentWriter, Sample};
+    std::fs::create_dir_all(state_dir.join("history")).unwrap();
+    let mut w = SegmentWriter::new(state_dir.join("history"));
+    let start = super::fixture::t("2026-11-23T09:00:00+00:00");
+    for m in 0..=70i64 {
+        let t = start + chrono::Duration::minutes(m);
+        let bad = ((m - 40) as f64 / 22.0).clamp(0.0, 1.0);
+        let gib = 1024.0 * 1024.0 * 1024.0;
+        let s = Sample {
+            time: t.timestamp(),
+            interval_s: 60.0,
+            load: Some(LoadAvg {
+                one: (0.6 + 13.0 * bad) as f32,
+                five: 0.6,
+                fifteen: 0.6,
+            }),
+            cpu: Some(CpuUse {
+                usage_percent: (15.0 + 80.0 * bad) as f32,
+                iowait_percent: (1.0 + 4.0 * bad) as f32,
+                steal_percent: 0.0,
+            }),
+            memory: Some(MemUse {
+                total_bytes: (8.0 * gib) as u64,
+                available_bytes: ((5.0 - 4.8 * bad) * gib) as u64,
+                swap_total_bytes: 2 << 30,
+                swap_used_bytes: ((2.0 * bad) * gib) as u64,
+            }),
+            pressure: Psi {
+                cpu: Some((1.0 + 60.0 * bad) as f32),
+                memory: Some((0.2 + 35.0 * bad) as f32),
+                io: Some(0.5),
+                ..Psi::default()
+            },
+            top: vec![TopProcess {
+                pid: 2101,
+                command: "java -jar shop.jar".into(),
+                cpu_percent: (20.0 + 170.0 * bad) as f32,
+                rss_bytes: 6 << 30,
+            }],
+            ..Sample::default()
+        };
+        w.append(t.naive_utc().date(), &history::encode(&s).unwrap())
+            .unwrap();
+    }
+}
+
+#[test]
+fn postmortem_preview_draws_the_charts_series_as_sparklines() {
+    let dir = tempfile::tempdir().unwrap();
+    history(dir.path());
+    let mut app = App::new(ctx(dir.path(), true));
+    app.current = Step::Postmortem;
+    let frame = draw(&app, 160, 48);
+    let text = format!("{frame}");
+    assert!(
+        text.contains("History 09:03–10:04 (I impact, D detection, F first fix, C close)"),
+        "{text}"
+    );
+    for label in [
+        "load ",
+        "cpu busy",
+        "cpu iowait",
+        "memory ",
+        "pressure memory",
+        "top java -jar",
+    ] {
+        assert!(text.contains(&format!("│{label}")), "{label}:\n{text}");
+    }
+    // Flat, then climbing: the load row starts with the lowest bar and ends with the highest.
+    let load = text.lines().find(|l| l.contains("│load ")).unwrap();
+    let bars: Vec<char> = load.chars().filter(|c| ('▁'..='█').contains(c)).collect();
+    assert!(bars.len() > 60, "no gaps at one sample a minute: {load}");
+    assert_eq!(bars.first(), Some(&'▁'), "{load}");
+    assert!(bars.last() >= Some(&'▇'), "{load}");
+    assert!(
+        text.contains("max 13.6"),
+        "the load's peak, per CPU: {text}"
+    );
+    assert!(
+        text.contains("# Postmortem: OOM kill of java"),
+        "the preview stays: {text}"
+    );
+    insta::assert_snapshot!("postmortem_sparklines_160x48", frame);
+    // No history, no sparklines.
+    let bare = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(bare.path(), true));
+    app.current = Step::Postmortem;
+    assert!(!format!("{}", draw(&app, 160, 48)).contains("History "));
+}

@@ -63,7 +63,6 @@ pub mod kind {
     pub const DEPLOY: &str = "deploy";
 }
 
-/// A change.
 pub(crate) fn change(
     time: Time,
     kind: &str,

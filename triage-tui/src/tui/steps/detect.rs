@@ -17,7 +17,6 @@ use crate::tui::keys::Action;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{bar, bytes, clip, missing, Scroll};
 
-/// The Detect step.
 #[derive(Debug, Default)]
 pub struct Detect {
     /// The selected finding (index into the snapshot's findings).

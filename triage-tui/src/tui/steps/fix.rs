@@ -23,7 +23,6 @@ use crate::tui::keys::Action;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{InputResult, LineInput};
 
-/// The Fix step.
 #[derive(Debug, Default)]
 pub struct Fix {
     selected: usize,

@@ -110,7 +110,6 @@ fn repeated(frame: &mut Frame, area: Rect, lines: &[LogLine], ctx: &Ctx) {
     );
 }
 
-/// The Logs step.
 #[derive(Debug, Default)]
 pub struct Logs {
     scroll: Scroll,

@@ -28,7 +28,6 @@ pub const QUESTIONS: [(&str, &str); 4] = [
     ("can_detach", "Redundant, so this host can be detached?"),
 ];
 
-/// The Scope step.
 #[derive(Debug, Default)]
 pub struct Scope {
     selected: usize,
