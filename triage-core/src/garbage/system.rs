@@ -21,6 +21,21 @@ fn procfs_parsers_never_panic() {
         ],
         &["procfs/proc/net/sockstat", "insights-core/lsof.txt"],
     ));
+    {
+        use crate::collect::kernel_state as k;
+        f.extend(run_text("kernel_state::parse_netlink", &c, |t| {
+            eat(k::parse_netlink(t))
+        }));
+        f.extend(run_text("kernel_state::parse_sockstat", &c, |t| {
+            eat(k::parse_sockstat(t))
+        }));
+        f.extend(run_text("kernel_state::parse_buddyinfo", &c, |t| {
+            eat(k::parse_buddyinfo(t))
+        }));
+        f.extend(run_text("kernel_state::lsof_holders", &c, |t| {
+            eat(k::lsof_holders(t, 33580))
+        }));
+    }
     let c = corpus(&samples(
         &["hotsos-vault/sos_commands/networking/netstat_-W_-neopa"],
         &[
@@ -38,21 +53,6 @@ fn procfs_parsers_never_panic() {
         }));
         f.extend(run_text("units::parse_list_units", &c, |t| {
             eat(crate::collect::units::parse_list_units(t))
-        }));
-    }
-    {
-        use crate::collect::kernel_state as k;
-        f.extend(run_text("kernel_state::parse_netlink", &c, |t| {
-            eat(k::parse_netlink(t))
-        }));
-        f.extend(run_text("kernel_state::parse_sockstat", &c, |t| {
-            eat(k::parse_sockstat(t))
-        }));
-        f.extend(run_text("kernel_state::parse_buddyinfo", &c, |t| {
-            eat(k::parse_buddyinfo(t))
-        }));
-        f.extend(run_text("kernel_state::lsof_holders", &c, |t| {
-            eat(k::lsof_holders(t, 33580))
         }));
     }
     let c = corpus(&samples(
