@@ -1,5 +1,6 @@
 //! Step 7, Postmortem: a preview of the postmortem generated from the journal; `w`
-//! writes it atomically to `postmortem.md` in the incident's directory. When recorded
+//! writes it atomically to `postmortem.md` in the incident's directory, with the SVG
+//! charts it links beside it. When recorded
 //! history covers the incident, the series the postmortem's SVG charts draw are shown
 //! above it as sparklines, with the incident's moments marked under them.
 
@@ -249,14 +250,24 @@ impl View for Postmortem {
         let len = preview(&self.cache, ctx).map_or(0, |p| p.markdown.lines().count());
         match action {
             Some(Action::Write) => {
-                let effect = match (preview(&self.cache, ctx), &ctx.incident) {
-                    (Some(r), Some((inc, _))) => Effect::Write {
-                        path: inc.dir.join("postmortem.md"),
-                        text: r.markdown,
-                    },
-                    _ => Effect::Flash("no incident open".into()),
+                let effects = match (preview(&self.cache, ctx), &ctx.incident) {
+                    // The charts the Markdown links go beside it, then the Markdown (whose
+                    // path the footer then shows).
+                    (Some(r), Some((inc, _))) => r
+                        .charts
+                        .into_iter()
+                        .map(|c| Effect::Write {
+                            path: inc.dir.join(&c.file),
+                            text: c.svg,
+                        })
+                        .chain([Effect::Write {
+                            path: inc.dir.join("postmortem.md"),
+                            text: r.markdown,
+                        }])
+                        .collect(),
+                    _ => vec![Effect::Flash("no incident open".into())],
                 };
-                Outcome::Consumed(vec![effect])
+                Outcome::Consumed(effects)
             }
             Some(a) if self.scroll.apply(a, len, self.page.get()) => Outcome::done(),
             _ => Outcome::NotConsumed,
