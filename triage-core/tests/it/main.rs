@@ -11,6 +11,7 @@ mod findings;
 mod fleet;
 mod garbage;
 mod history;
+mod history_cgroups;
 mod incident_search;
 mod listener_gone;
 mod logs;

@@ -14,6 +14,7 @@
 pub mod naming;
 pub mod parse;
 mod read;
+pub mod sample;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
