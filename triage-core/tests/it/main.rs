@@ -2,6 +2,7 @@
 
 mod cgroups;
 mod cgroups_live;
+mod cgroups_v2_live;
 mod changes;
 mod common;
 mod diff;
