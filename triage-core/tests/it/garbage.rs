@@ -78,8 +78,48 @@ fn preview(bytes: &[u8]) -> String {
     format!("{:?}{more}", String::from_utf8_lossy(shown))
 }
 
+/// CPU a call may burn on one input: the biggest input is 1 MB, which a linear parser
+/// eats in milliseconds; a quadratic one takes minutes.
+const SLOW_CPU: Duration = Duration::from_secs(2);
+/// Wall time a call may take: catches a call that blocks or sleeps (its CPU stays low).
+/// Even at a load of 20 on 2 cores a thread gets ~1/10 of a core, so a call working
+/// that long has burnt well over [`SLOW_CPU`] already: load alone does not reach it.
+const SLOW_WALL: Duration = Duration::from_secs(60);
+
+/// CPU time (user + system) of the calling thread. Unlike wall time it does not grow
+/// when other processes load the machine, so "SLOW" means the parser, not the neighbours.
+fn thread_cpu() -> Duration {
+    use nix::sys::resource::{getrusage, UsageWho};
+    let tv = |t: nix::sys::time::TimeVal| {
+        Duration::from_secs(t.tv_sec().max(0) as u64)
+            + Duration::from_micros(t.tv_usec().max(0) as u64)
+    };
+    getrusage(UsageWho::RUSAGE_THREAD)
+        .map(|u| tv(u.user_time()) + tv(u.system_time()))
+        .unwrap_or_default()
+}
+
+/// The SLOW check can fire: work shows in [`thread_cpu`], sleeping (or a neighbour's
+/// load) does not.
+#[test]
+fn thread_cpu_counts_work_not_waiting() {
+    let t0 = thread_cpu();
+    std::thread::sleep(Duration::from_millis(200));
+    let slept = thread_cpu().saturating_sub(t0);
+    assert!(
+        slept < Duration::from_millis(50),
+        "{slept:?} while sleeping"
+    );
+    let t0 = thread_cpu();
+    let mut x = 0u64;
+    while thread_cpu().saturating_sub(t0) < Duration::from_millis(100) {
+        x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+    }
+    assert!(thread_cpu().saturating_sub(t0) >= Duration::from_millis(100));
+}
+
 /// Calls `f` on every input; returns one line per panic (first 3 per entry point and
-/// message, then a count) and per call slower than 2 s.
+/// message, then a count) and per call over [`SLOW_CPU`] of CPU or [`SLOW_WALL`].
 fn run(entry: &str, inputs: &[Input], f: impl Fn(&[u8])) -> Vec<String> {
     install_hook();
     let mut out = Vec::new();
@@ -87,8 +127,9 @@ fn run(entry: &str, inputs: &[Input], f: impl Fn(&[u8])) -> Vec<String> {
     let started = Instant::now();
     for input in inputs {
         CAPTURING.with(|c| c.set(true));
-        let t = Instant::now();
+        let (t, cpu) = (Instant::now(), thread_cpu());
         let r = catch_unwind(AssertUnwindSafe(|| f(&input.bytes)));
+        let (took, burnt) = (t.elapsed(), thread_cpu().saturating_sub(cpu));
         CAPTURING.with(|c| c.set(false));
         if r.is_err() {
             let msg = LAST_PANIC.with(|p| p.borrow().clone());
@@ -105,10 +146,10 @@ fn run(entry: &str, inputs: &[Input], f: impl Fn(&[u8])) -> Vec<String> {
                 ));
             }
         }
-        let took = t.elapsed();
-        if took > Duration::from_secs(2) {
+        if burnt > SLOW_CPU || took > SLOW_WALL {
             out.push(format!(
-                "{entry}: SLOW {} ms on input {}: {}",
+                "{entry}: SLOW {} ms CPU, {} ms wall on input {}: {}",
+                burnt.as_millis(),
                 took.as_millis(),
                 input.label,
                 preview(&input.bytes)

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use triage_core::collect::{self, Options};
 use triage_core::fmt::cut as clip;
-use triage_core::incident::{search, EventBody, Incident, State, Store, STEPS};
+use triage_core::incident::{search, EventBody, Incident, State, Step, Store};
 use triage_core::postmortem::sections::command_outcome;
 use triage_core::postmortem::Lang;
 use triage_core::redact::redact_if;
@@ -194,12 +194,13 @@ pub fn status_text(inc: &Incident, st: &State) -> String {
             elapsed(st)
         ));
     }
-    let marks: Vec<String> = STEPS
+    let marks: Vec<String> = Step::ALL
         .iter()
-        .map(|x| {
+        .map(|s| {
+            let x = s.name();
             format!(
                 "{}{x}",
-                if st.steps_done.contains(*x) {
+                if st.steps_done.contains(x) {
                     "✓"
                 } else {
                     "·"

@@ -3,18 +3,18 @@
 
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::Frame;
-use triage_core::incident::{EventBody, STEPS};
+use triage_core::incident::{EventBody, Step};
 
 use super::ctx::Ctx;
+use super::effect::{self, Effect, Outbox};
 use super::event::Event;
 use super::keys::{self, Action};
-use super::steps::{self, Outcome, Step};
+use super::steps::{self, Outcome, View};
 use super::widgets::{InputResult, LineInput};
 
 /// A popup over the steps.
 #[derive(Debug, Default)]
 pub enum Popup {
-    /// None.
     #[default]
     None,
     /// The key help.
@@ -25,33 +25,32 @@ pub enum Popup {
 
 /// The TUI.
 pub struct App {
-    pub(super) steps: Vec<Box<dyn Step>>,
-    /// The current step (0-based).
-    pub current: usize,
-    /// The open popup.
+    /// One per step, in [`Step::ALL`] order.
+    views: Vec<Box<dyn View>>,
+    /// The step on screen.
+    pub current: Step,
     pub popup: Popup,
     /// Shared state.
     pub ctx: Ctx,
+    /// What the UI loop still has to show, copy or ask for.
+    pub out: Outbox,
     /// Set when the loop should end.
     pub quit: bool,
 }
 
 /// The step to resume on: the last one the journal entered, or the first not done after
 /// it when it was marked done.
-pub fn resume_step(ctx: &Ctx) -> usize {
-    let Some(st) = ctx.state() else { return 0 };
-    let Some(cur) = st
-        .current_step
-        .as_deref()
-        .and_then(|s| STEPS.iter().position(|x| *x == s))
-    else {
-        return 0;
+pub fn resume_step(ctx: &Ctx) -> Step {
+    let Some(st) = ctx.state() else {
+        return Step::Detect;
     };
-    if !st.steps_done.contains(STEPS[cur]) {
-        return cur;
-    }
-    (cur..STEPS.len())
-        .find(|i| !st.steps_done.contains(STEPS[*i]))
+    let Some(cur) = st.current_step.as_deref().and_then(Step::from_name) else {
+        return Step::Detect;
+    };
+    Step::ALL[cur as usize..]
+        .iter()
+        .copied()
+        .find(|s| !st.steps_done.contains(s.name()))
         .unwrap_or(cur)
 }
 
@@ -60,10 +59,11 @@ impl App {
     pub fn new(ctx: Ctx) -> App {
         let current = resume_step(&ctx);
         App {
-            steps: steps::all(),
+            views: Step::ALL.into_iter().map(steps::view).collect(),
             current,
             popup: Popup::None,
             ctx,
+            out: Outbox::default(),
             quit: false,
         }
     }
@@ -73,9 +73,14 @@ impl App {
         super::chrome::draw(frame, self);
     }
 
-    /// The current step component.
-    pub fn step(&self) -> &dyn Step {
-        self.steps[self.current].as_ref()
+    /// The view of the current step.
+    pub fn view(&self) -> &dyn View {
+        self.views[self.current as usize].as_ref()
+    }
+
+    /// Carry out what a step or a global key asked for.
+    pub fn apply(&mut self, effects: Vec<Effect>) {
+        effect::apply(&mut self.ctx, &mut self.out, effects);
     }
 
     /// React to one event.
@@ -84,7 +89,9 @@ impl App {
             Event::Key(k) => self.key(&k),
             Event::Snapshot(s) => {
                 self.ctx.snap = Some(*s);
-                self.ctx.on_snapshot();
+                if let Some(said) = self.ctx.on_snapshot() {
+                    self.out.flash = Some(said);
+                }
             }
             Event::History(h) => self.ctx.history = h,
             Event::Reach(r) => self.ctx.reach = Some(r),
@@ -96,24 +103,25 @@ impl App {
             }
             Event::Terminate => self.leave(),
             e @ Event::CommandDone { .. } => {
-                for s in &mut self.steps {
-                    s.on_event(&e, &mut self.ctx);
+                let mut effects = Vec::new();
+                for v in &mut self.views {
+                    effects.extend(v.on_event(&e, &self.ctx));
                 }
+                self.apply(effects);
             }
             Event::Tick | Event::Resize => {}
         }
     }
 
-    fn go(&mut self, step: usize) {
-        if step < self.steps.len() {
-            self.current = step;
-            self.steps[step].on_enter(&mut self.ctx);
-        }
+    fn go(&mut self, step: Step) {
+        self.current = step;
+        let effects = self.views[step as usize].on_enter(&self.ctx);
+        self.apply(effects);
     }
 
     /// Quit, journaling the step the responder is on so a restart resumes there.
     pub fn leave(&mut self) {
-        let step = STEPS[self.current];
+        let step = self.current.name();
         if let Some(st) = self.ctx.state() {
             if st.current_step.as_deref() != Some(step) {
                 let _ = self.ctx.journal(EventBody::Step {
@@ -126,7 +134,7 @@ impl App {
     }
 
     fn key(&mut self, key: &KeyEvent) {
-        self.ctx.flash = None;
+        self.out.flash = None;
         match &mut self.popup {
             Popup::Note(input) => {
                 match input.key(key) {
@@ -134,7 +142,7 @@ impl App {
                     InputResult::Cancel => self.popup = Popup::None,
                     InputResult::Submit(text) => {
                         self.popup = Popup::None;
-                        self.ctx.save_note(&text);
+                        self.apply(Ctx::note(&text).into_iter().collect());
                     }
                 }
                 return;
@@ -145,35 +153,36 @@ impl App {
             }
             Popup::None => {}
         }
-        if self.steps[self.current].handle_key(key, &mut self.ctx) == Outcome::Consumed {
+        let action = keys::action(self.current, key);
+        let view = &mut self.views[self.current as usize];
+        if let Outcome::Consumed(effects) = view.handle_key(key, action, &self.ctx) {
+            self.apply(effects);
             return;
         }
-        let Some(action) = keys::action(self.current, key) else {
+        let Some(action) = action else {
             return;
         };
-        let n = self.steps.len();
         match action {
-            Action::NextStep => self.go((self.current + 1) % n),
-            Action::PrevStep => self.go((self.current + n - 1) % n),
-            Action::Jump(i) => self.go(i),
+            Action::NextStep => self.go(self.current.next()),
+            Action::PrevStep => self.go(self.current.prev()),
+            Action::Jump(step) => self.go(step),
             Action::Note => self.popup = Popup::Note(LineInput::default()),
             Action::Help => self.popup = Popup::Help,
             Action::Quit => self.leave(),
             Action::Refresh => {
-                self.ctx.refresh_requested = true;
-                if self.current == 2 {
-                    self.ctx.reach = None;
-                    self.ctx.spawn_reach();
+                let mut effects = vec![Effect::Refresh];
+                if self.current == Step::Scope {
+                    effects.push(Effect::Reach);
                 }
-                self.ctx.flash = Some("refreshing…".into());
+                effects.push(Effect::Flash("refreshing…".into()));
+                self.apply(effects);
             }
-            Action::Start => {
-                if let Err(e) = self.ctx.start_incident() {
-                    self.ctx.flash = Some(format!("could not start: {e:#}"));
-                }
-            }
-            Action::Copy => self.ctx.copy_status(),
-            Action::Done => self.ctx.toggle_done(self.current),
+            Action::Start => match self.ctx.start_incident() {
+                Ok(said) => self.out.flash = said,
+                Err(e) => self.out.flash = Some(format!("could not start: {e:#}")),
+            },
+            Action::Copy => self.apply(self.ctx.copy_status()),
+            Action::Done => self.apply(vec![self.ctx.toggle_done(self.current)]),
             _ => {}
         }
     }

@@ -6,11 +6,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table};
 use ratatui::Frame;
-use triage_core::incident::{EventBody, STEPS};
+use triage_core::incident::{EventBody, Step};
 
 use super::app::{App, Popup};
 use super::keys;
-use super::steps::NAMES;
 use super::widgets::{clip, duration};
 
 /// Width from which the step list is a column on the left.
@@ -57,7 +56,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         body
     };
-    app.step().render(frame, step_area, &app.ctx);
+    app.view().render(frame, step_area, &app.ctx);
     footer_bar(frame, footer, app);
     match &app.popup {
         Popup::None => {}
@@ -85,12 +84,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
-fn mark(app: &App, i: usize) -> &'static str {
+fn mark(app: &App, step: Step) -> &'static str {
     let done = app
         .ctx
         .state()
-        .is_some_and(|s| s.steps_done.contains(STEPS[i]));
-    match (i == app.current, done) {
+        .is_some_and(|s| s.steps_done.contains(step.name()));
+    match (step == app.current, done) {
         (true, _) => "▶",
         (false, true) => "✓",
         (false, false) => " ",
@@ -139,18 +138,18 @@ fn status_bar(frame: &mut Frame, area: Rect, app: &App) {
 
 fn step_list(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.ctx.theme;
-    let lines: Vec<Line> = NAMES
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let style = if i == app.current {
+    let lines: Vec<Line> = Step::ALL
+        .into_iter()
+        .map(|s| {
+            let style = if s == app.current {
                 t.heading()
-            } else if mark(app, i) == "✓" {
+            } else if mark(app, s) == "✓" {
                 t.ok()
             } else {
                 t.text()
             };
-            Line::styled(format!("{} {} {name}", mark(app, i), i + 1), style)
+            let (m, i, name) = (mark(app, s), s.number(), s.title());
+            Line::styled(format!("{m} {i} {name}"), style)
         })
         .collect();
     frame.render_widget(
@@ -162,14 +161,14 @@ fn step_list(frame: &mut Frame, area: Rect, app: &App) {
 fn tab_bar(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.ctx.theme;
     let mut spans = Vec::new();
-    for (i, name) in NAMES.iter().enumerate() {
-        let m = mark(app, i);
-        let text = if i == app.current {
-            format!("{m}{} {name} ", i + 1)
+    for s in Step::ALL {
+        let (m, i, name) = (mark(app, s), s.number(), s.title());
+        let text = if s == app.current {
+            format!("{m}{i} {name} ")
         } else {
-            format!("{m}{} {} ", i + 1, &name[..4.min(name.len())])
+            format!("{m}{i} {} ", &name[..4.min(name.len())])
         };
-        let style = if i == app.current {
+        let style = if s == app.current {
             t.selected()
         } else if m == "✓" {
             t.ok()
@@ -237,14 +236,14 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App) {
 fn footer_bar(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.ctx.theme;
     let mut spans = Vec::new();
-    if let Some(f) = &app.ctx.flash {
+    if let Some(f) = &app.out.flash {
         spans.push(Span::styled(format!(" {f} "), t.selected()));
         spans.push(Span::raw(" "));
     }
-    let mut hints = app.step().hints();
-    if !app.step().capturing() {
-        hints.extend(keys::GLOBAL_HINTS.iter().map(|(k, h)| (k.to_string(), *h)));
-    }
+    let hints = app
+        .view()
+        .input_hints()
+        .unwrap_or_else(|| keys::hints(app.current));
     for (k, h) in hints {
         spans.push(Span::styled(k, t.key()));
         spans.push(Span::raw(format!(" {h}  ")));
@@ -254,8 +253,8 @@ fn footer_bar(frame: &mut Frame, area: Rect, app: &App) {
 
 fn help(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.ctx.theme;
-    let h = (keys::HELP.len() as u16 + 2).min(area.height);
-    let w = area.width.min(78);
+    let h = (keys::help().count() as u16 + 2).min(area.height);
+    let w = area.width.min(90);
     let r = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
@@ -263,9 +262,7 @@ fn help(frame: &mut Frame, area: Rect, app: &App) {
         height: h,
     };
     frame.render_widget(Clear, r);
-    let rows = keys::HELP
-        .iter()
-        .map(|(k, d)| Row::new([Span::styled(*k, t.key()), Span::raw(*d)]));
+    let rows = keys::help().map(|(k, d)| Row::new([Span::styled(k, t.key()), Span::raw(d)]));
     let table = Table::new(rows, [Constraint::Length(26), Constraint::Min(20)])
         .block(Block::bordered().title(" Keys (any key closes) "));
     frame.render_widget(table, r);

@@ -1,7 +1,7 @@
-//! What every step reads and the few things it may ask for: the latest snapshot, the
-//! incident and its journal-derived state, the theme, and side effects the UI loop
-//! carries out (an OSC 52 copy, a refresh, background jobs). Steps write to the journal
-//! only through [`Ctx::journal`], which shows "saved" only after the fsync returned.
+//! What every step reads: the latest snapshot, the incident and its journal-derived
+//! state, the runbooks, inventory and theme. Steps get it read-only and return effects
+//! (`effect.rs`); the app writes the journal through [`Ctx::journal`], which returns
+//! only after the fsync, so "saved" is never shown for a line that is not on disk.
 
 use std::collections::BTreeSet;
 use std::sync::mpsc::Sender;
@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use anyhow::Result;
 use triage_core::incident::journal::pick_responder;
-use triage_core::incident::{EventBody, Incident, State, Store, STEPS};
+use triage_core::incident::{EventBody, Incident, State, Step, Store};
 use triage_core::runbook::inventory::{HostEntry, Reach};
 use triage_core::snapshot::{Severity, Snapshot, Time};
 
+use super::effect::Effect;
 use super::event::{self, Event};
 use super::theme::Theme;
 
@@ -38,12 +39,6 @@ pub struct Ctx {
     pub user: String,
     /// `$TRIAGE_RESPONDER`: who the status message names, before the inventory and `user`.
     pub named_responder: Option<String>,
-    /// One-line message for the footer ("saved", errors).
-    pub flash: Option<String>,
-    /// Text to copy with OSC 52, taken by the UI loop.
-    pub clipboard: Option<String>,
-    /// Set to ask the collection thread for a snapshot now.
-    pub refresh_requested: bool,
     /// Where background jobs send their results (None in tests: jobs are not started).
     pub jobs: Option<Sender<Event>>,
     /// A fixed clock (tests); None: the real one.
@@ -69,9 +64,6 @@ impl Ctx {
             theme,
             user: triage_core::incident::journal::current_user().unwrap_or_else(|| "me".into()),
             named_responder: std::env::var("TRIAGE_RESPONDER").ok(),
-            flash: None,
-            clipboard: None,
-            refresh_requested: false,
             jobs: None,
             clock: None,
             seen: BTreeSet::new(),
@@ -123,20 +115,20 @@ impl Ctx {
     }
 
     /// Start an incident (or pick up the one already open) titled from the top finding.
-    pub fn start_incident(&mut self) -> Result<()> {
+    /// Returns what to tell the responder; nothing when this session already had one.
+    pub fn start_incident(&mut self) -> Result<Option<String>> {
         if self.incident.is_some() {
-            return Ok(());
+            return Ok(None);
         }
         let (inc, created) = self.store.start(&self.default_title(), &self.hostname())?;
         let state = inc.state()?;
-        self.flash = Some(if created {
+        let said = if created {
             format!("incident {} started", inc.id)
         } else {
             format!("incident {} was already open", inc.id)
-        });
+        };
         self.set_incident(Some((inc, state)));
-        self.on_snapshot();
-        Ok(())
+        Ok(Some(self.on_snapshot().unwrap_or(said)))
     }
 
     /// Append `body` to the journal (starting an incident when none is open) and reload
@@ -150,52 +142,53 @@ impl Ctx {
         Ok(())
     }
 
-    /// Journal a note (starting an incident if needed); "note saved" only after the fsync.
-    pub fn save_note(&mut self, text: &str) {
+    /// Journal a note (starting an incident if needed); nothing for an empty one.
+    pub fn note(text: &str) -> Option<Effect> {
         let text = text.trim();
-        if text.is_empty() {
-            return;
-        }
-        let r = self.journal(EventBody::Note {
-            text: text.to_string(),
-        });
-        self.flash = Some(match r {
-            Ok(()) => "note saved".into(),
-            Err(e) => format!("note NOT saved: {e:#}"),
-        });
+        (!text.is_empty()).then(|| Effect::Journal {
+            body: EventBody::Note {
+                text: text.to_string(),
+            },
+            saved: "note saved".into(),
+            failed: "note NOT saved: ",
+        })
     }
 
     /// Copy the status message (the UI loop sends it with OSC 52) and journal `reported`.
-    pub fn copy_status(&mut self) {
+    pub fn copy_status(&self) -> Vec<Effect> {
         let message = self.status_message();
-        self.clipboard = Some(message.clone());
-        self.flash = Some(match self.journal(EventBody::Reported { message }) {
-            Ok(()) => "status message copied (OSC 52), recorded as reported".into(),
-            Err(e) => format!("copied, but not recorded: {e:#}"),
-        });
+        vec![
+            Effect::Copy(message.clone()),
+            Effect::Journal {
+                body: EventBody::Reported { message },
+                saved: "status message copied (OSC 52), recorded as reported".into(),
+                failed: "copied, but not recorded: ",
+            },
+        ]
     }
 
-    /// Mark step `step` (0-based) done, or not done when it was.
-    pub fn toggle_done(&mut self, step: usize) {
-        let Some(name) = STEPS.get(step) else { return };
-        let done = self.state().is_some_and(|s| s.steps_done.contains(*name));
+    /// Mark `step` done, or not done when it was.
+    pub fn toggle_done(&self, step: Step) -> Effect {
+        let done = self
+            .state()
+            .is_some_and(|s| s.steps_done.contains(step.name()));
         let status = if done { "undone" } else { "done" };
-        let r = self.journal(EventBody::Step {
-            step: name.to_string(),
-            status: status.into(),
-        });
-        let shown = super::steps::NAMES.get(step).copied().unwrap_or(name);
-        self.flash = Some(match r {
-            Ok(()) => format!("{shown} marked {status}"),
-            Err(e) => format!("not saved: {e:#}"),
-        });
+        Effect::Journal {
+            body: EventBody::Step {
+                step: step.name().to_string(),
+                status: status.into(),
+            },
+            saved: format!("{} marked {status}", step.title()),
+            failed: "not saved: ",
+        }
     }
 
     /// After a new snapshot: save the first one of the incident, journal new findings.
-    pub fn on_snapshot(&mut self) {
-        self.sync();
+    /// Returns a message for the footer when something changed or failed.
+    pub fn on_snapshot(&mut self) -> Option<String> {
+        let mut said = self.sync();
         let (Some(snap), Some((inc, _))) = (&self.snap, &self.incident) else {
-            return;
+            return said;
         };
         let mut err = None;
         let mut appended = false;
@@ -234,13 +227,15 @@ impl Ctx {
             }
         }
         if let Some(e) = err {
-            self.flash = Some(format!("journal: {e}"));
+            said = Some(format!("journal: {e}"));
         }
+        said
     }
 
     /// Pick up what other responders did meanwhile (a second `triage`, `triage note`,
     /// `triage incident start|close`): their events, an incident opened or closed.
-    pub fn sync(&mut self) {
+    /// Returns a message for the footer when the incident changed or the journal failed.
+    pub fn sync(&mut self) -> Option<String> {
         match &self.incident {
             None => {
                 // Only the newest can have been started elsewhere: one journal read.
@@ -249,22 +244,24 @@ impl Ctx {
                     let st = inc.state().ok()?;
                     st.is_open().then_some((inc, st))
                 });
-                if let Some(open) = open {
-                    self.flash = Some(format!("incident {} was started elsewhere", open.0.id));
-                    self.set_incident(Some(open));
-                }
+                let open = open?;
+                let said = format!("incident {} was started elsewhere", open.0.id);
+                self.set_incident(Some(open));
+                Some(said)
             }
             Some((inc, _)) => match inc.state() {
                 Ok(st) if !st.is_open() => {
-                    self.flash = Some(format!("incident {} was closed", inc.id));
+                    let said = format!("incident {} was closed", inc.id);
                     self.set_incident(None);
+                    Some(said)
                 }
                 Ok(st) => {
                     if let Some((_, s)) = &mut self.incident {
                         *s = st;
                     }
+                    None
                 }
-                Err(e) => self.flash = Some(format!("journal: {e}")),
+                Err(e) => Some(format!("journal: {e}")),
             },
         }
     }
@@ -329,6 +326,11 @@ impl Ctx {
             )
             .unwrap_or_else(|| "me".into())
         )
+    }
+
+    /// Whether commands can run (not in tests without a job channel).
+    pub fn can_spawn(&self) -> bool {
+        self.jobs.is_some()
     }
 
     /// Run `cmd` in the background as job `job` (no-op without a job channel).

@@ -1,154 +1,338 @@
-//! Every key binding, in one table: the DESIGN.md contract (`Tab`, `1`–`7`, `n`, `c`,
-//! `r`, `?`, `q`) plus htop/less-like movement. Steps ask [`action`] what a key means on
-//! their step; the help overlay and the footer read the same table.
+//! Every key binding, in one table ([`BINDINGS`]): the DESIGN.md contract (`Tab`, `1`–`7`,
+//! `n`, `c`, `r`, `?`, `q`) plus htop/less-like movement. [`action`] reads it to say what
+//! a key means on a step, the help overlay lists its rows and the footer shows its hints,
+//! so a key cannot work without being documented, nor be advertised where it does nothing.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use triage_core::incident::Step;
 
-/// What a key does.
+/// What a key does. Steps get it from the app with the key; the app carries out the
+/// global ones a step leaves alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Next step.
     NextStep,
-    /// Previous step.
     PrevStep,
-    /// Jump to step N (0-based).
-    Jump(usize),
-    /// Write a note.
+    Jump(Step),
     Note,
-    /// Copy the status message.
+    /// Copy the status message and journal it as reported.
     Copy,
-    /// Refresh now.
     Refresh,
-    /// Help overlay.
     Help,
-    /// Quit (the incident stays open).
+    /// Quit; the incident stays open.
     Quit,
     /// Start an incident.
     Start,
     /// Mark the current step done (again: undone).
     Done,
-    /// Move up one line.
     Up,
-    /// Move down one line.
     Down,
-    /// Up one page.
     PageUp,
-    /// Down one page.
     PageDown,
-    /// To the top.
     Home,
-    /// To the bottom.
     End,
-    /// Search (Logs).
+    /// Filter the lines (Logs).
     Search,
     /// Follow new lines (Logs).
     Follow,
-    /// Sort processes by CPU (State).
     SortCpu,
-    /// Sort processes by memory (State).
     SortMem,
-    /// Sort processes by pid (State).
     SortPid,
-    /// Run / confirm / toggle the selected item.
+    /// Run or confirm the selected item.
     Enter,
-    /// Toggle the selected item.
+    /// Cycle the selected answer (Scope).
     Toggle,
-    /// Close a popup, cancel input.
+    /// Close a popup, cancel input, clear a filter.
     Escape,
-    /// Write to a file (Postmortem).
+    /// Write the postmortem to a file.
     Write,
 }
 
-/// Step-local bindings: (step index, key, action, help text). Looked up before the
-/// global ones, so `s` sorts in State and starts an incident elsewhere.
-const LOCAL: &[(usize, char, Action, &str)] = &[
-    (3, '/', Action::Search, "search"),
-    (3, 'F', Action::Follow, "follow"),
-    (4, 's', Action::SortCpu, "sort CPU"),
-    (4, 'm', Action::SortMem, "sort mem"),
-    (4, 'p', Action::SortPid, "sort pid"),
-    (6, 'w', Action::Write, "write file"),
-];
-
-/// The help overlay: key, what it does.
-pub const HELP: &[(&str, &str)] = &[
-    ("Tab / Shift-Tab", "next / previous step"),
-    ("1-7", "jump to a step"),
-    ("n", "write a note (Enter saves it to the journal)"),
-    (
-        "c",
-        "copy the status message (OSC 52), record it as reported",
-    ),
-    ("d", "mark the step done (again: not done)"),
-    ("s", "start an incident (State: sort by CPU)"),
-    ("r", "refresh now"),
-    ("j/k ↑/↓ PgUp/PgDn Home/End", "scroll, select"),
-    ("Enter / Space", "run a check (Fix), tick an answer (Scope)"),
-    ("/  F", "search, follow (Logs)"),
-    ("s m p", "sort by CPU, memory, pid (State)"),
-    ("w", "write the postmortem to a file (Postmortem)"),
-    ("Esc", "close a popup, cancel"),
-    ("?", "this help"),
-    ("q", "quit (the incident stays open)"),
-];
-
-/// What `key` means on step `step` (0-based).
-pub fn action(step: usize, key: &KeyEvent) -> Option<Action> {
-    if let KeyCode::Char(c) = key.code {
-        if key.modifiers.contains(KeyModifiers::CONTROL) {
-            return match c {
-                'c' => Some(Action::Quit),
-                'l' => Some(Action::Refresh),
-                'f' => Some(Action::PageDown),
-                'b' => Some(Action::PageUp),
-                _ => None,
-            };
-        }
-        if let Some((_, _, a, _)) = LOCAL.iter().find(|(s, k, _, _)| *s == step && *k == c) {
-            return Some(*a);
-        }
-    }
-    Some(match key.code {
-        KeyCode::Tab => Action::NextStep,
-        KeyCode::BackTab => Action::PrevStep,
-        KeyCode::Char(c @ '1'..='7') => Action::Jump(c as usize - '1' as usize),
-        KeyCode::Char('n') => Action::Note,
-        KeyCode::Char('c') => Action::Copy,
-        KeyCode::Char('r') => Action::Refresh,
-        KeyCode::Char('?') => Action::Help,
-        KeyCode::Char('q') => Action::Quit,
-        KeyCode::Char('s') => Action::Start,
-        KeyCode::Char('d') => Action::Done,
-        KeyCode::Char('k') | KeyCode::Up => Action::Up,
-        KeyCode::Char('j') | KeyCode::Down => Action::Down,
-        KeyCode::PageUp => Action::PageUp,
-        KeyCode::PageDown | KeyCode::Char(' ') if step != 2 => Action::PageDown,
-        KeyCode::Char(' ') => Action::Toggle,
-        KeyCode::Home | KeyCode::Char('g') => Action::Home,
-        KeyCode::End | KeyCode::Char('G') => Action::End,
-        KeyCode::Enter => Action::Enter,
-        KeyCode::Esc => Action::Escape,
-        _ => return None,
-    })
+/// A key as the table matches it. A letter with Ctrl is another key than without; other
+/// modifiers (Shift on `F`/`G`, Alt) are ignored, as terminals report them unevenly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    code: KeyCode,
+    ctrl: bool,
 }
 
-/// Footer hints every step shares, after the step's own.
-pub const GLOBAL_HINTS: &[(&str, &str)] = &[
-    ("Tab", "step"),
-    ("n", "note"),
-    ("d", "done"),
-    ("c", "copy status"),
-    ("?", "help"),
-    ("q", "quit"),
+const fn ch(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: false,
+    }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+impl Key {
+    fn matches(&self, key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char(_) => self.code == key.code && self.ctrl == ctrl,
+            _ => self.code == key.code,
+        }
+    }
+}
+
+/// The steps a binding or hint applies to.
+#[derive(Debug, Clone, Copy)]
+pub enum On {
+    All,
+    Only(&'static [Step]),
+    Except(&'static [Step]),
+}
+
+impl On {
+    fn includes(self, step: Step) -> bool {
+        match self {
+            On::All => true,
+            On::Only(s) => s.contains(&step),
+            On::Except(s) => !s.contains(&step),
+        }
+    }
+}
+
+/// A footer hint of a binding: where it shows, the key as shown, what it does there.
+#[derive(Debug, Clone, Copy)]
+pub struct Hint {
+    pub on: On,
+    pub key: &'static str,
+    pub text: &'static str,
+}
+
+/// One row of the table: one line of help.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// The keys and what each does.
+    pub keys: &'static [(Key, Action)],
+    /// The keys as help shows them.
+    pub label: &'static str,
+    /// Where the keys work.
+    pub on: On,
+    /// The help line.
+    pub help: &'static str,
+    /// Footer hints. Step-specific ones show first, then those [`On::All`], each group
+    /// in table order.
+    pub hints: &'static [Hint],
+}
+
+const fn hint(on: On, key: &'static str, text: &'static str) -> Hint {
+    Hint { on, key, text }
+}
+
+use Action as A;
+use Step as S;
+
+/// Scrolling panes, where `j/k` hints "scroll".
+const SCROLLING: On = On::Only(&[S::Detect, S::Logs, S::State, S::Postmortem]);
+
+/// The bindings. The first row whose keys hold the key and whose steps hold the current
+/// step wins: step-only rows come before the rows whose keys they shadow (`s` sorts in
+/// State and starts an incident elsewhere; Space answers in Scope and pages elsewhere).
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[
+            (code(KeyCode::Tab), A::NextStep),
+            (code(KeyCode::BackTab), A::PrevStep),
+        ],
+        label: "Tab / Shift-Tab",
+        on: On::All,
+        help: "next / previous step",
+        hints: &[hint(On::All, "Tab", "step")],
+    },
+    Binding {
+        keys: &[
+            (ch('1'), A::Jump(S::Detect)),
+            (ch('2'), A::Jump(S::Report)),
+            (ch('3'), A::Jump(S::Scope)),
+            (ch('4'), A::Jump(S::Logs)),
+            (ch('5'), A::Jump(S::State)),
+            (ch('6'), A::Jump(S::Fix)),
+            (ch('7'), A::Jump(S::Postmortem)),
+        ],
+        label: "1-7",
+        on: On::All,
+        help: "jump to a step",
+        hints: &[],
+    },
+    Binding {
+        keys: &[(ch('/'), A::Search), (ch('F'), A::Follow)],
+        label: "/  F",
+        on: On::Only(&[S::Logs]),
+        help: "search, follow (Logs)",
+        hints: &[
+            hint(On::Only(&[S::Logs]), "/", "search"),
+            hint(On::Only(&[S::Logs]), "F", "follow"),
+        ],
+    },
+    Binding {
+        keys: &[
+            (ch('s'), A::SortCpu),
+            (ch('m'), A::SortMem),
+            (ch('p'), A::SortPid),
+        ],
+        label: "s m p",
+        on: On::Only(&[S::State]),
+        help: "sort by CPU, memory, pid (State)",
+        hints: &[
+            hint(On::Only(&[S::State]), "s", "sort CPU"),
+            hint(On::Only(&[S::State]), "m", "sort mem"),
+            hint(On::Only(&[S::State]), "p", "sort pid"),
+        ],
+    },
+    Binding {
+        keys: &[(ch('w'), A::Write)],
+        label: "w",
+        on: On::Only(&[S::Postmortem]),
+        help: "write the postmortem to a file (Postmortem)",
+        hints: &[hint(On::Only(&[S::Postmortem]), "w", "write file")],
+    },
+    Binding {
+        keys: &[
+            (ch('k'), A::Up),
+            (code(KeyCode::Up), A::Up),
+            (ch('j'), A::Down),
+            (code(KeyCode::Down), A::Down),
+        ],
+        label: "j/k ↑/↓",
+        on: On::All,
+        help: "scroll, select",
+        hints: &[
+            hint(SCROLLING, "j/k", "scroll"),
+            hint(On::Only(&[S::Scope]), "↑/↓", "question"),
+            hint(On::Only(&[S::Fix]), "↑/↓", "select"),
+        ],
+    },
+    Binding {
+        keys: &[(ch(' '), A::Toggle)],
+        label: "Space",
+        on: On::Only(&[S::Scope]),
+        help: "tick an answer: ? → yes → no (Scope)",
+        hints: &[hint(On::Only(&[S::Scope]), "Space", "answer")],
+    },
+    Binding {
+        keys: &[
+            (code(KeyCode::PageUp), A::PageUp),
+            (ctrl('b'), A::PageUp),
+            (code(KeyCode::PageDown), A::PageDown),
+            (ctrl('f'), A::PageDown),
+            (ch(' '), A::PageDown),
+        ],
+        label: "PgUp/PgDn Ctrl-B/F Space",
+        on: On::Except(&[S::Scope]),
+        help: "page up / down",
+        hints: &[],
+    },
+    Binding {
+        keys: &[
+            (code(KeyCode::Home), A::Home),
+            (ch('g'), A::Home),
+            (code(KeyCode::End), A::End),
+            (ch('G'), A::End),
+        ],
+        label: "g/G Home/End",
+        on: On::All,
+        help: "to the top / bottom",
+        hints: &[],
+    },
+    Binding {
+        keys: &[(code(KeyCode::Enter), A::Enter)],
+        label: "Enter",
+        on: On::All,
+        help: "run a check (Fix), tick an answer (Scope)",
+        hints: &[hint(On::Only(&[S::Fix]), "Enter", "run")],
+    },
+    Binding {
+        keys: &[(ch('n'), A::Note)],
+        label: "n",
+        on: On::All,
+        help: "write a note (Enter saves it to the journal)",
+        hints: &[hint(On::All, "n", "note")],
+    },
+    Binding {
+        keys: &[(ch('d'), A::Done)],
+        label: "d",
+        on: On::All,
+        help: "mark the step done (again: not done)",
+        hints: &[hint(On::All, "d", "done")],
+    },
+    Binding {
+        keys: &[(ch('c'), A::Copy)],
+        label: "c",
+        on: On::All,
+        help: "copy the status message (OSC 52), record it as reported",
+        hints: &[
+            hint(On::Only(&[S::Report]), "c", "copy + mark reported"),
+            hint(On::All, "c", "copy status"),
+        ],
+    },
+    Binding {
+        keys: &[(ch('s'), A::Start)],
+        label: "s",
+        on: On::All,
+        help: "start an incident (State: sort by CPU)",
+        hints: &[],
+    },
+    Binding {
+        keys: &[(ch('r'), A::Refresh), (ctrl('l'), A::Refresh)],
+        label: "r / Ctrl-L",
+        on: On::All,
+        help: "refresh now",
+        hints: &[],
+    },
+    Binding {
+        keys: &[(code(KeyCode::Esc), A::Escape)],
+        label: "Esc",
+        on: On::All,
+        help: "close a popup, cancel, clear the Logs filter",
+        hints: &[],
+    },
+    Binding {
+        keys: &[(ch('?'), A::Help)],
+        label: "?",
+        on: On::All,
+        help: "this help",
+        hints: &[hint(On::All, "?", "help")],
+    },
+    Binding {
+        keys: &[(ch('q'), A::Quit), (ctrl('c'), A::Quit)],
+        label: "q / Ctrl-C",
+        on: On::All,
+        help: "quit (the incident stays open)",
+        hints: &[hint(On::All, "q", "quit")],
+    },
 ];
 
-/// The footer hints of step `step`'s local keys.
-pub fn local_hints(step: usize) -> Vec<(String, &'static str)> {
-    LOCAL
+/// What `key` means on `step`.
+pub fn action(step: Step, key: &KeyEvent) -> Option<Action> {
+    BINDINGS
         .iter()
-        .filter(|(s, ..)| *s == step)
-        .map(|(_, k, _, h)| (k.to_string(), *h))
-        .collect()
+        .filter(|b| b.on.includes(step))
+        .flat_map(|b| b.keys)
+        .find(|(k, _)| k.matches(key))
+        .map(|(_, a)| *a)
+}
+
+/// The help overlay: keys, what they do; one line per binding.
+pub fn help() -> impl Iterator<Item = (&'static str, &'static str)> {
+    BINDINGS.iter().map(|b| (b.label, b.help))
+}
+
+/// The footer hints of `step`: its own first, then those of every step.
+pub fn hints(step: Step) -> Vec<(&'static str, &'static str)> {
+    let all = || BINDINGS.iter().flat_map(|b| b.hints);
+    let own = all().filter(|h| !matches!(h.on, On::All) && h.on.includes(step));
+    let shared = all().filter(|h| matches!(h.on, On::All));
+    own.chain(shared).map(|h| (h.key, h.text)).collect()
 }
 
 #[cfg(test)]
@@ -161,11 +345,83 @@ mod tests {
 
     #[test]
     fn local_keys_win_on_their_step_only() {
-        assert_eq!(action(4, &k('s')), Some(Action::SortCpu));
-        assert_eq!(action(0, &k('s')), Some(Action::Start));
-        assert_eq!(action(3, &k('/')), Some(Action::Search));
-        assert_eq!(action(0, &k('/')), None);
-        assert_eq!(action(0, &k('7')), Some(Action::Jump(6)));
-        assert_eq!(action(2, &k(' ')), Some(Action::Toggle));
+        assert_eq!(action(S::State, &k('s')), Some(A::SortCpu));
+        assert_eq!(action(S::Detect, &k('s')), Some(A::Start));
+        assert_eq!(action(S::Logs, &k('/')), Some(A::Search));
+        assert_eq!(action(S::Detect, &k('/')), None);
+        assert_eq!(action(S::Detect, &k('7')), Some(A::Jump(S::Postmortem)));
+        assert_eq!(action(S::Scope, &k(' ')), Some(A::Toggle));
+        assert_eq!(action(S::Logs, &k(' ')), Some(A::PageDown));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(action(S::Report, &ctrl_c), Some(A::Quit));
+        let ctrl_x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL);
+        assert_eq!(action(S::Report, &ctrl_x), None, "Ctrl-X is not x");
+        let shift_f = KeyEvent::new(KeyCode::Char('F'), KeyModifiers::SHIFT);
+        assert_eq!(action(S::Logs, &shift_f), Some(A::Follow));
+    }
+
+    /// Every key in the table is reachable on some step (not shadowed everywhere by an
+    /// earlier row) and its row is a help line.
+    #[test]
+    fn every_binding_works_somewhere_and_is_in_help() {
+        let help: Vec<_> = help().collect();
+        for b in BINDINGS {
+            assert!(help.contains(&(b.label, b.help)), "{} not in help", b.label);
+            assert!(!b.help.is_empty(), "{} has no help text", b.label);
+            for (key, act) in b.keys {
+                let ev = KeyEvent::new(
+                    key.code,
+                    if key.ctrl {
+                        KeyModifiers::CONTROL
+                    } else {
+                        KeyModifiers::NONE
+                    },
+                );
+                assert!(
+                    S::ALL
+                        .iter()
+                        .any(|s| b.on.includes(*s) && action(*s, &ev) == Some(*act)),
+                    "{:?} ({}) never does {act:?}",
+                    key.code,
+                    b.label
+                );
+            }
+        }
+    }
+
+    /// A hint shown on a step advertises a key of its row that does that row's thing there.
+    #[test]
+    fn hints_come_from_the_table_and_tell_the_truth() {
+        for step in S::ALL {
+            for (label, text) in hints(step) {
+                let row = BINDINGS
+                    .iter()
+                    .find(|b| b.hints.iter().any(|h| h.key == label && h.text == text))
+                    .expect("hint from the table");
+                assert!(
+                    row.keys.iter().any(|(key, act)| {
+                        let ev = KeyEvent::new(key.code, KeyModifiers::NONE);
+                        !key.ctrl && action(step, &ev) == Some(*act)
+                    }),
+                    "{label} {text} does nothing on {step:?}"
+                );
+            }
+        }
+        assert_eq!(
+            hints(S::State),
+            [
+                ("s", "sort CPU"),
+                ("m", "sort mem"),
+                ("p", "sort pid"),
+                ("j/k", "scroll"),
+                ("Tab", "step"),
+                ("n", "note"),
+                ("d", "done"),
+                ("c", "copy status"),
+                ("?", "help"),
+                ("q", "quit"),
+            ]
+        );
+        assert_eq!(hints(S::Fix)[..2], [("↑/↓", "select"), ("Enter", "run")]);
     }
 }

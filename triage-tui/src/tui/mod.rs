@@ -7,6 +7,7 @@
 pub mod app;
 mod chrome;
 pub mod ctx;
+pub mod effect;
 pub mod event;
 pub mod keys;
 pub mod steps;
@@ -71,11 +72,11 @@ pub fn run(root: HostRoot, opts: Options) -> Result<()> {
             while let Ok(ev) = rx.try_recv() {
                 app.handle(ev);
             }
-            if std::mem::take(&mut app.ctx.refresh_requested) {
+            if std::mem::take(&mut app.out.refresh) {
                 let _ = refresh_tx.send(());
             }
             terminal.draw(|f| app.render(f))?;
-            if let Some(text) = app.ctx.clipboard.take() {
+            if let Some(text) = app.out.clipboard.take() {
                 let mut out = std::io::stdout();
                 out.write_all(osc52(&text, std::env::var_os("TMUX").is_some()).as_bytes())?;
                 out.flush()?;

@@ -9,6 +9,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use triage_core::incident::{EventBody, Store};
 
+use triage_core::incident::Step;
+
 use super::app::App;
 use super::ctx::Ctx;
 use super::event::Event;
@@ -64,8 +66,9 @@ fn status_message_names_the_responder_then_the_inventory_then_the_login() {
 fn every_step_at_80x24_and_160x48() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = App::new(ctx(dir.path(), true));
-    for (i, name) in super::steps::NAMES.iter().enumerate() {
-        app.current = i;
+    for step in Step::ALL {
+        let name = step.title();
+        app.current = step;
         for (w, h) in [(80, 24), (160, 48)] {
             let backend = draw(&app, w, h);
             let text = format!("{backend}");
@@ -90,22 +93,22 @@ fn first_frame_before_any_snapshot_says_collecting() {
 fn resumes_on_the_step_after_the_last_one_done() {
     let dir = tempfile::tempdir().unwrap();
     let app = App::new(ctx(dir.path(), true));
-    assert_eq!(app.current, 1, "detect done → report");
+    assert_eq!(app.current, Step::Report, "detect done → report");
 }
 
 #[test]
 fn tab_cycles_and_digits_jump() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = App::new(ctx(dir.path(), false));
-    assert_eq!(app.current, 0);
+    assert_eq!(app.current, Step::Detect);
     for expected in [1, 2, 3, 4, 5, 6, 0] {
         app.handle(code(KeyCode::Tab));
-        assert_eq!(app.current, expected);
+        assert_eq!(app.current, Step::ALL[expected]);
     }
     app.handle(code(KeyCode::BackTab));
-    assert_eq!(app.current, 6);
+    assert_eq!(app.current, Step::Postmortem);
     app.handle(key('4'));
-    assert_eq!(app.current, 3);
+    assert_eq!(app.current, Step::Logs);
 }
 
 #[test]
@@ -119,7 +122,7 @@ fn note_key_text_enter_appends_a_note_and_starts_an_incident() {
     }
     assert!(!app.quit, "q inside the editor is text");
     app.handle(code(KeyCode::Enter));
-    assert_eq!(app.ctx.flash.as_deref(), Some("note saved"));
+    assert_eq!(app.out.flash.as_deref(), Some("note saved"));
     let (inc, st) = Store::new(dir.path())
         .open_incident()
         .unwrap()
@@ -163,7 +166,7 @@ fn done_copy_and_impact_are_journaled_and_survive_a_restart() {
     let mut app = App::new(ctx(dir.path(), true));
     app.handle(key('c'));
     assert!(app
-        .ctx
+        .out
         .clipboard
         .as_deref()
         .unwrap()
@@ -178,7 +181,11 @@ fn done_copy_and_impact_are_journaled_and_survive_a_restart() {
     let st = again.ctx.state().unwrap();
     assert!(st.reported);
     assert!(st.steps_done.contains("report") && st.steps_done.contains("detect"));
-    assert_eq!(again.current, 2, "resumes on Scope, where it quit");
+    assert_eq!(
+        again.current,
+        Step::Scope,
+        "resumes on Scope, where it quit"
+    );
     assert!(st.events.iter().any(|e| matches!(&e.body, EventBody::Impact { answers } if answers.get("whole_service").map(String::as_str) == Some("yes"))));
     assert!(st
         .events
@@ -259,7 +266,7 @@ fn incidents_started_or_closed_elsewhere_are_picked_up_on_refresh() {
     inc.append(EventBody::Closed { summary: None }).unwrap();
     app.handle(Event::Snapshot(Box::new(fixture_snapshot())));
     assert!(app.ctx.incident.is_none(), "closed elsewhere");
-    let flash = app.ctx.flash.clone().unwrap();
+    let flash = app.out.flash.clone().unwrap();
     assert!(flash.contains("was closed"), "{flash}");
 }
 
@@ -274,6 +281,21 @@ fn help_overlay_opens_and_any_key_closes_it() {
     assert!(!app.quit, "the key closing help does nothing else");
     let text = format!("{}", draw(&app, 80, 24));
     assert!(!text.contains("incident stays open"), "{text}");
+}
+
+/// The help screen is the key table: each binding's keys and text, whole, on one line.
+#[test]
+fn help_lists_every_binding() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(ctx(dir.path(), false));
+    app.handle(key('?'));
+    let text = format!("{}", draw(&app, 160, 48));
+    for (keys, what) in super::keys::help() {
+        assert!(
+            text.lines().any(|l| l.contains(keys) && l.contains(what)),
+            "{keys}: {what}\n{text}"
+        );
+    }
 }
 
 #[test]
@@ -332,8 +354,8 @@ fn tiny_terminals_do_not_panic() {
             app.handle(code(KeyCode::Esc));
             app.handle(key(popup));
         }
-        for i in 0..7 {
-            app.current = i;
+        for step in Step::ALL {
+            app.current = step;
             for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (79, 23), (200, 60)] {
                 draw(&app, w, h);
             }
@@ -386,7 +408,7 @@ fn now_vs_usual_agrees_in_findings_history_compare_and_scope() {
     assert!(higher[0].starts_with("load1 "), "{text}");
 
     let mut app = App::new(ctx);
-    app.current = 2;
+    app.current = Step::Scope;
     let screen = format!("{}", draw(&app, 160, 48));
     let marked: Vec<&str> = screen.lines().filter(|l| l.contains("HIGHER")).collect();
     assert_eq!(marked.len(), 1, "{screen}");
@@ -419,7 +441,7 @@ fn state_names_pods_and_shows_cgroups() {
         "{msg}"
     );
     let mut app = App::new(c);
-    app.current = 4;
+    app.current = Step::State;
     let backend = draw(&app, 160, 48);
     let text = format!("{backend}");
     assert!(text.contains("UNIT/CONTAINER"), "{text}");

@@ -10,9 +10,9 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 use triage_core::snapshot::Snapshot;
 
-use super::{Outcome, Step};
+use super::{Outcome, View};
 use crate::tui::ctx::Ctx;
-use crate::tui::keys;
+use crate::tui::keys::Action;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{bar, bytes, missing, Scroll};
 
@@ -128,7 +128,7 @@ pub fn gauges(snap: &Snapshot, width: u16, t: &Theme) -> Vec<Line<'static>> {
     out
 }
 
-impl Step for Detect {
+impl View for Detect {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = &ctx.theme;
         let Some(snap) = &ctx.snap else {
@@ -194,7 +194,7 @@ impl Step for Detect {
         frame.render_widget(p, body);
     }
 
-    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
+    fn handle_key(&mut self, _key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Outcome {
         let len = ctx.snap.as_ref().map_or(0, |s| {
             s.findings
                 .iter()
@@ -203,13 +203,9 @@ impl Step for Detect {
                 + s.warnings.len()
                 + 2
         });
-        match keys::action(0, key) {
-            Some(a) if self.scroll.apply(a, len, self.page.get()) => Outcome::Consumed,
+        match action {
+            Some(a) if self.scroll.apply(a, len, self.page.get()) => Outcome::done(),
             _ => Outcome::NotConsumed,
         }
-    }
-
-    fn hints(&self) -> Vec<(String, &'static str)> {
-        vec![("j/k".into(), "scroll")]
     }
 }

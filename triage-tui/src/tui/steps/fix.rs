@@ -15,10 +15,11 @@ use ratatui::Frame;
 use triage_core::runbook::exec::{self, CommandResult};
 
 use super::checks::{items, Item};
-use super::{Outcome, Step};
+use super::{Outcome, View};
 use crate::tui::ctx::Ctx;
+use crate::tui::effect::Effect;
 use crate::tui::event::Event;
-use crate::tui::keys::{self, Action};
+use crate::tui::keys::Action;
 use crate::tui::widgets::{InputResult, LineInput};
 
 /// The Fix step.
@@ -32,18 +33,25 @@ pub struct Fix {
 }
 
 impl Fix {
-    fn run(&mut self, item: Item, ctx: &mut Ctx) {
-        self.next_job += 1;
-        if ctx.spawn_command(self.next_job, item.command.clone(), item.timeout) {
-            ctx.flash = Some(format!("running: {}", item.command));
-            self.running.insert(self.next_job, item);
-        } else {
-            ctx.flash = Some("commands cannot run here".into());
+    fn run(&mut self, item: Item, ctx: &Ctx) -> Vec<Effect> {
+        if !ctx.can_spawn() {
+            return vec![Effect::Flash("commands cannot run here".into())];
         }
+        self.next_job += 1;
+        let effects = vec![
+            Effect::Spawn {
+                job: self.next_job,
+                command: item.command.clone(),
+                timeout: item.timeout,
+            },
+            Effect::Flash(format!("running: {}", item.command)),
+        ];
+        self.running.insert(self.next_job, item);
+        effects
     }
 }
 
-impl Step for Fix {
+impl View for Fix {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = &ctx.theme;
         let items = items(ctx);
@@ -150,62 +158,56 @@ impl Step for Fix {
         );
     }
 
-    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
+    fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Outcome {
         if let Some((item, input)) = &mut self.confirm {
+            let mut effects = Vec::new();
             match input.key(key) {
                 InputResult::Editing => {}
                 InputResult::Submit(word) => {
                     let item = item.clone();
                     self.confirm = None;
-                    if word.trim() == "yes" || word.trim() == item.runbook {
-                        self.run(item, ctx);
+                    effects = if word.trim() == "yes" || word.trim() == item.runbook {
+                        self.run(item, ctx)
                     } else {
-                        ctx.flash = Some("not confirmed: nothing run".into());
-                    }
+                        vec![Effect::Flash("not confirmed: nothing run".into())]
+                    };
                 }
                 InputResult::Cancel => self.confirm = None,
             }
-            return Outcome::Consumed;
+            return Outcome::Consumed(effects);
         }
         let items = items(ctx);
-        match keys::action(5, key) {
+        match action {
             Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Some(Action::Down) => {
                 self.selected = (self.selected + 1).min(items.len().saturating_sub(1))
             }
             Some(Action::Enter) => match items.get(self.selected) {
                 Some(it) if it.blocked.is_some() => {
-                    ctx.flash = Some(format!(
-                        "cannot run: {}",
-                        it.blocked.as_deref().unwrap_or_default()
-                    ));
+                    let why = it.blocked.as_deref().unwrap_or_default();
+                    return Outcome::Consumed(vec![Effect::Flash(format!("cannot run: {why}"))]);
                 }
                 Some(it) if it.fix => self.confirm = Some((it.clone(), LineInput::default())),
-                Some(it) => self.run(it.clone(), ctx),
+                Some(it) => return Outcome::Consumed(self.run(it.clone(), ctx)),
                 None => {}
             },
             _ => return Outcome::NotConsumed,
         }
-        Outcome::Consumed
+        Outcome::done()
     }
 
-    fn hints(&self) -> Vec<(String, &'static str)> {
-        if self.confirm.is_some() {
-            return vec![("yes Enter".into(), "run"), ("Esc".into(), "cancel")];
-        }
-        vec![("↑/↓".into(), "select"), ("Enter".into(), "run")]
+    fn input_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        self.confirm
+            .as_ref()
+            .map(|_| vec![("yes Enter", "run"), ("Esc", "cancel")])
     }
 
-    fn capturing(&self) -> bool {
-        self.confirm.is_some()
-    }
-
-    fn on_event(&mut self, event: &Event, ctx: &mut Ctx) {
+    fn on_event(&mut self, event: &Event, _ctx: &Ctx) -> Vec<Effect> {
         let Event::CommandDone { job, result } = event else {
-            return;
+            return Vec::new();
         };
         let Some(item) = self.running.remove(job) else {
-            return;
+            return Vec::new();
         };
         // The same event `triage runbook run` journals (exec::record): output as the
         // runner bounded and redacted it.
@@ -215,17 +217,22 @@ impl Step for Fix {
         } else {
             item.runbook.as_str()
         };
-        let saved = exec::command_event(result, mode, runbook)
-            .map_err(anyhow::Error::from)
-            .and_then(|body| ctx.journal(body));
-        ctx.flash = Some(match saved {
-            Ok(()) => format!(
-                "done (exit {}), saved to the journal",
-                result.exit_code.map_or("killed".into(), |c| c.to_string())
-            ),
-            Err(e) => format!("ran, but not saved: {e:#}"),
-        });
         self.results.insert(item.command.clone(), result.clone());
+        let failed = "ran, but not saved: ";
+        match exec::command_event(result, mode, runbook) {
+            Ok(body) => vec![Effect::Journal {
+                body,
+                saved: format!(
+                    "done (exit {}), saved to the journal",
+                    result.exit_code.map_or("killed".into(), |c| c.to_string())
+                ),
+                failed,
+            }],
+            Err(e) => vec![Effect::Flash(format!(
+                "{failed}{:#}",
+                anyhow::Error::from(e)
+            ))],
+        }
     }
 }
 
@@ -236,11 +243,18 @@ mod tests {
     use std::time::Duration;
     use triage_core::incident::{EventBody, Store};
 
-    fn type_line(fix: &mut Fix, ctx: &mut Ctx, text: &str) {
-        for c in text.chars() {
-            fix.handle_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), ctx);
+    use crate::tui::effect::{apply, Outbox};
+
+    /// Type `text` and Enter into the confirmation, applying the effects.
+    fn type_line(fix: &mut Fix, ctx: &mut Ctx, out: &mut Outbox, text: &str) {
+        let keys = text.chars().map(KeyCode::Char).chain([KeyCode::Enter]);
+        for k in keys {
+            let key = KeyEvent::new(k, KeyModifiers::NONE);
+            match fix.handle_key(&key, None, ctx) {
+                Outcome::Consumed(effects) => apply(ctx, out, effects),
+                Outcome::NotConsumed => panic!("{k:?} not consumed while confirming"),
+            }
         }
-        fix.handle_key(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), ctx);
     }
 
     #[test]
@@ -261,20 +275,30 @@ mod tests {
             confirm: Some((item.clone(), LineInput::default())),
             ..Fix::default()
         };
-        assert!(fix.capturing(), "q and digits are text while confirming");
-        type_line(&mut fix, &mut ctx, "no");
-        assert_eq!(ctx.flash.as_deref(), Some("not confirmed: nothing run"));
+        assert!(
+            fix.input_hints().is_some(),
+            "q and digits are text while confirming"
+        );
+        let mut out = Outbox::default();
+        type_line(&mut fix, &mut ctx, &mut out, "no");
+        assert_eq!(out.flash.as_deref(), Some("not confirmed: nothing run"));
         assert!(
             rx.recv_timeout(Duration::from_millis(300)).is_err(),
             "nothing ran"
         );
 
         fix.confirm = Some((item, LineInput::default()));
-        type_line(&mut fix, &mut ctx, "yes");
+        type_line(&mut fix, &mut ctx, &mut out, "yes");
+        assert_eq!(out.flash.as_deref(), Some("running: echo fixed; exit 3"));
         let ev = rx
             .recv_timeout(Duration::from_secs(10))
             .expect("the command finished");
-        fix.on_event(&ev, &mut ctx);
+        let effects = fix.on_event(&ev, &ctx);
+        apply(&mut ctx, &mut out, effects);
+        assert_eq!(
+            out.flash.as_deref(),
+            Some("done (exit 3), saved to the journal")
+        );
         let st = ctx.state().expect("an incident was started");
         let cmd = st.events.iter().find_map(|e| match &e.body {
             EventBody::Command {

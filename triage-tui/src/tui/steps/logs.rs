@@ -13,9 +13,9 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 use triage_core::snapshot::{Snapshot, Time};
 
-use super::{Outcome, Step};
+use super::{Outcome, View};
 use crate::tui::ctx::Ctx;
-use crate::tui::keys::{self, Action};
+use crate::tui::keys::Action;
 use crate::tui::widgets::{clip, InputResult, LineInput, Scroll};
 
 /// Kernel messages that are incidents by themselves.
@@ -109,7 +109,7 @@ impl Logs {
     }
 }
 
-impl Step for Logs {
+impl View for Logs {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = &ctx.theme;
         let (main, side) = if area.width >= 130 {
@@ -203,7 +203,7 @@ impl Step for Logs {
         }
     }
 
-    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
+    fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Outcome {
         if let Some(input) = &mut self.input {
             match input.key(key) {
                 InputResult::Editing => {}
@@ -214,10 +214,10 @@ impl Step for Logs {
                 }
                 InputResult::Cancel => self.input = None,
             }
-            return Outcome::Consumed;
+            return Outcome::done();
         }
         let len = self.lines(ctx).len();
-        match keys::action(3, key) {
+        match action {
             Some(Action::Search) => self.input = Some(LineInput::default()),
             Some(Action::Follow) => {
                 self.follow = !self.follow;
@@ -229,20 +229,13 @@ impl Step for Logs {
             Some(a) if self.scroll.apply(a, len, self.page.get()) => self.follow = false,
             _ => return Outcome::NotConsumed,
         }
-        Outcome::Consumed
+        Outcome::done()
     }
 
-    fn hints(&self) -> Vec<(String, &'static str)> {
-        if self.input.is_some() {
-            return vec![("Enter".into(), "filter"), ("Esc".into(), "cancel")];
-        }
-        let mut h = keys::local_hints(3);
-        h.push(("j/k".into(), "scroll"));
-        h
-    }
-
-    fn capturing(&self) -> bool {
-        self.input.is_some()
+    fn input_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        self.input
+            .as_ref()
+            .map(|_| vec![("Enter", "filter"), ("Esc", "cancel")])
     }
 }
 

@@ -9,9 +9,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::{Outcome, Step};
+use super::{Outcome, View};
 use crate::tui::ctx::Ctx;
-use crate::tui::keys::{self, Action};
+use crate::tui::effect::Effect;
+use crate::tui::keys::Action;
 use crate::tui::widgets::Scroll;
 
 /// The Postmortem step.
@@ -36,7 +37,7 @@ fn preview(cache: &RefCell<Cache>, ctx: &Ctx) -> Option<String> {
     Some(c.1.clone())
 }
 
-impl Step for Postmortem {
+impl View for Postmortem {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         self.page.set(super::page(area));
         let text = preview(&self.cache, ctx)
@@ -54,32 +55,21 @@ impl Step for Postmortem {
         );
     }
 
-    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
+    fn handle_key(&mut self, _key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Outcome {
         let len = preview(&self.cache, ctx).map_or(0, |p| p.lines().count());
-        match keys::action(6, key) {
+        match action {
             Some(Action::Write) => {
-                let (Some(text), Some((inc, _))) = (preview(&self.cache, ctx), &ctx.incident)
-                else {
-                    ctx.flash = Some("no incident open".into());
-                    return Outcome::Consumed;
-                };
-                let path = inc.dir.join("postmortem.md");
-                ctx.flash = Some(
-                    match triage_core::fsutil::write_atomic(&path, text.as_bytes(), 0o600) {
-                        Ok(()) => format!("written to {}", path.display()),
-                        Err(e) => format!("not written: {e}"),
+                let effect = match (preview(&self.cache, ctx), &ctx.incident) {
+                    (Some(text), Some((inc, _))) => Effect::Write {
+                        path: inc.dir.join("postmortem.md"),
+                        text,
                     },
-                );
+                    _ => Effect::Flash("no incident open".into()),
+                };
+                Outcome::Consumed(vec![effect])
             }
-            Some(a) if self.scroll.apply(a, len, self.page.get()) => {}
-            _ => return Outcome::NotConsumed,
+            Some(a) if self.scroll.apply(a, len, self.page.get()) => Outcome::done(),
+            _ => Outcome::NotConsumed,
         }
-        Outcome::Consumed
-    }
-
-    fn hints(&self) -> Vec<(String, &'static str)> {
-        let mut h = keys::local_hints(6);
-        h.push(("j/k".into(), "scroll"));
-        h
     }
 }

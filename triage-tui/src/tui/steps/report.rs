@@ -8,14 +8,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::{Outcome, Step};
+use super::{Outcome, View};
 use crate::tui::ctx::Ctx;
+use crate::tui::keys::Action;
 
 /// The Report step.
 #[derive(Debug, Default)]
 pub struct Report;
 
-impl Step for Report {
+impl View for Report {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = &ctx.theme;
         let msg = ctx.status_message();
@@ -75,11 +76,7 @@ impl Step for Report {
         );
     }
 
-    fn handle_key(&mut self, _key: &KeyEvent, _ctx: &mut Ctx) -> Outcome {
+    fn handle_key(&mut self, _: &KeyEvent, _: Option<Action>, _: &Ctx) -> Outcome {
         Outcome::NotConsumed
-    }
-
-    fn hints(&self) -> Vec<(String, &'static str)> {
-        vec![("c".into(), "copy + mark reported")]
     }
 }

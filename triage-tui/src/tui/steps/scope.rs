@@ -13,10 +13,11 @@ use triage_core::findings::usual::{compare, Now, Verdict};
 use triage_core::incident::EventBody;
 use triage_core::Snapshot;
 
-use super::{Outcome, Step};
+use super::{Outcome, View};
 
 use crate::tui::ctx::Ctx;
-use crate::tui::keys::{self, Action};
+use crate::tui::effect::Effect;
+use crate::tui::keys::Action;
 use crate::tui::widgets::clip;
 
 /// The impact questions: journal key, question.
@@ -71,7 +72,7 @@ fn usual_lines(snap: Option<&Snapshot>, count: usize) -> Option<Vec<String>> {
     Some(lines.collect())
 }
 
-impl Step for Scope {
+impl View for Scope {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = &ctx.theme;
         let wide = area.width >= 120;
@@ -209,8 +210,8 @@ impl Step for Scope {
         );
     }
 
-    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
-        match keys::action(2, key) {
+    fn handle_key(&mut self, _key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Outcome {
+        match action {
             Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Some(Action::Down) => self.selected = (self.selected + 1).min(QUESTIONS.len() - 1),
             Some(Action::Toggle | Action::Enter) => {
@@ -222,23 +223,22 @@ impl Step for Scope {
                     _ => "?",
                 };
                 ans.insert(key, next.to_string());
-                match ctx.journal(EventBody::Impact { answers: ans }) {
-                    Ok(()) => ctx.flash = Some("impact saved".into()),
-                    Err(e) => ctx.flash = Some(format!("not saved: {e:#}")),
-                }
+                return Outcome::Consumed(vec![Effect::Journal {
+                    body: EventBody::Impact { answers: ans },
+                    saved: "impact saved".into(),
+                    failed: "not saved: ",
+                }]);
             }
             _ => return Outcome::NotConsumed,
         }
-        Outcome::Consumed
+        Outcome::done()
     }
 
-    fn hints(&self) -> Vec<(String, &'static str)> {
-        vec![("↑/↓".into(), "question"), ("Space".into(), "answer")]
-    }
-
-    fn on_enter(&mut self, ctx: &mut Ctx) {
+    fn on_enter(&mut self, ctx: &Ctx) -> Vec<Effect> {
         if ctx.reach.is_none() {
-            ctx.spawn_reach();
+            vec![Effect::Reach]
+        } else {
+            Vec::new()
         }
     }
 }

@@ -12,9 +12,9 @@ use ratatui::widgets::{Block, Paragraph, Row, Sparkline, Table};
 use ratatui::Frame;
 use triage_core::snapshot::{Cgroup, Process, Severity, Snapshot};
 
-use super::{Outcome, Step};
+use super::{Outcome, View};
 use crate::tui::ctx::Ctx;
-use crate::tui::keys::{self, Action};
+use crate::tui::keys::Action;
 use crate::tui::widgets::{bytes, Scroll};
 
 /// Process sort order.
@@ -301,7 +301,7 @@ fn cgroup_line(c: &Cgroup) -> String {
     parts.join("  ")
 }
 
-impl Step for StateStep {
+impl View for StateStep {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         // The cgroups pane only where there are cgroups to show (not on a bare tree).
         let cgs = ctx
@@ -319,14 +319,20 @@ impl Step for StateStep {
         }
     }
 
-    fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
-        self.key(key, ctx)
-    }
-
-    fn hints(&self) -> Vec<(String, &'static str)> {
-        let mut h = keys::local_hints(4);
-        h.push(("j/k".into(), "scroll"));
-        h
+    fn handle_key(&mut self, _key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Outcome {
+        let len = ctx
+            .snap
+            .as_ref()
+            .and_then(|s| s.processes.as_ref())
+            .map_or(0, |p| p.len());
+        match action {
+            Some(Action::SortCpu) => self.sort = Sort::Cpu,
+            Some(Action::SortMem) => self.sort = Sort::Mem,
+            Some(Action::SortPid) => self.sort = Sort::Pid,
+            Some(a) if self.scroll.apply(a, len, self.page.get()) => {}
+            _ => return Outcome::NotConsumed,
+        }
+        Outcome::done()
     }
 }
 
@@ -346,21 +352,5 @@ impl StateStep {
             self.processes(frame, top, ctx);
             self.network(frame, bottom, ctx);
         }
-    }
-
-    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Outcome {
-        let len = ctx
-            .snap
-            .as_ref()
-            .and_then(|s| s.processes.as_ref())
-            .map_or(0, |p| p.len());
-        match keys::action(4, key) {
-            Some(Action::SortCpu) => self.sort = Sort::Cpu,
-            Some(Action::SortMem) => self.sort = Sort::Mem,
-            Some(Action::SortPid) => self.sort = Sort::Pid,
-            Some(a) if self.scroll.apply(a, len, self.page.get()) => {}
-            _ => return Outcome::NotConsumed,
-        }
-        Outcome::Consumed
     }
 }
