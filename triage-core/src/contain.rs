@@ -51,7 +51,7 @@ fn root_of(path: &Path) -> Option<PathBuf> {
 
 /// `path` with every symlink resolved inside its `--root` tree, or an error naming the
 /// link that leads out. A path under no registered root is returned as it is.
-pub fn contained(path: &Path) -> Result<PathBuf> {
+pub(crate) fn contained(path: &Path) -> Result<PathBuf> {
     match root_of(path) {
         Some(root) => resolve(&root, path.strip_prefix(&root).unwrap_or(path)),
         None => Ok(path.to_path_buf()),

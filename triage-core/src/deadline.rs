@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 
 /// `start + d`, or about a century later when that does not fit in an [`Instant`]: a
 /// limit nobody can wait for must not panic (`--timeout 18446744073709551615s`).
-pub fn add_saturating(start: Instant, d: Duration) -> Instant {
+pub(crate) fn add_saturating(start: Instant, d: Duration) -> Instant {
     start
         .checked_add(d)
         .or_else(|| start.checked_add(Duration::from_secs(100 * 365 * 86400)))

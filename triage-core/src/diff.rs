@@ -13,20 +13,20 @@ use crate::render::{human_bytes, percent};
 use crate::snapshot::{Finding, Severity, Snapshot, Time};
 
 /// The 1-minute load must move by at least this much per CPU to be reported.
-pub const LOAD_PER_CPU_MOVE: f64 = 0.5;
+pub(crate) const LOAD_PER_CPU_MOVE: f64 = 0.5;
 /// CPU busy or iowait must move by this many percentage points.
-pub const CPU_POINTS_MOVE: f64 = 20.0;
+pub(crate) const CPU_POINTS_MOVE: f64 = 20.0;
 /// Memory or swap used must move by this share of memory, percent.
-pub const MEMORY_PERCENT_MOVE: f64 = 10.0;
+pub(crate) const MEMORY_PERCENT_MOVE: f64 = 10.0;
 /// A filesystem's use must move by this many percentage points.
-pub const DISK_POINTS_MOVE: f64 = 5.0;
+pub(crate) const DISK_POINTS_MOVE: f64 = 5.0;
 /// A connection count (total or one state) must move by this many …
-pub const CONNECTIONS_MOVE: u64 = 50;
+pub(crate) const CONNECTIONS_MOVE: u64 = 50;
 /// … and by this share of its earlier value, percent.
-pub const CONNECTIONS_PERCENT_MOVE: f64 = 50.0;
+pub(crate) const CONNECTIONS_PERCENT_MOVE: f64 = 50.0;
 /// A command's process count must change by this many to be listed when it exists in
 /// both snapshots (worker pools shrinking or growing).
-pub const PROCESS_COUNT_MOVE: i64 = 3;
+pub(crate) const PROCESS_COUNT_MOVE: i64 = 3;
 
 /// A listener, as compared.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]

@@ -13,6 +13,56 @@ pub struct Facts {
     pub log_events: Vec<LogEvent>,
     /// What `adjtimex(2)` said; `None` under `--root` (no kernel to ask) or when it failed.
     pub clock: Option<ClockState>,
+    /// Kernel tables: netlink drops, socket memory, free pages per order.
+    pub kernel: Option<KernelState>,
+}
+
+/// What `collect::kernel_state` read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KernelState {
+    /// Every netlink socket (`/proc/net/netlink`).
+    pub netlink: Vec<NetlinkSock>,
+    /// TCP and UDP socket memory (`/proc/net/sockstat`) with its sysctl limits.
+    pub socket_memory: Vec<SocketMemory>,
+    /// Free blocks per order, per node and zone (`/proc/buddyinfo`).
+    pub buddyinfo: Vec<Buddy>,
+}
+
+/// One netlink socket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetlinkSock {
+    /// `Eth`: the netlink protocol (0 = NETLINK_ROUTE, 4 = NETLINK_SOCK_DIAG…).
+    pub protocol: u32,
+    /// `Pid`: the port id (the process id for a process's first socket, by default).
+    pub port_id: i64,
+    /// Messages the kernel could not queue to it (its receive buffer was full).
+    pub drops: u64,
+    /// Socket inode, to find its owners.
+    pub inode: u64,
+    /// Processes holding it (name, pid), read only for sockets that dropped.
+    pub owners: Vec<(String, i32)>,
+}
+
+/// Memory pages of one protocol's sockets and `net.ipv4.PROTO_mem` (`min pressure max`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SocketMemory {
+    /// `tcp` or `udp`.
+    pub protocol: String,
+    /// Pages in use (`mem` of its `sockstat` line).
+    pub pages: u64,
+    /// `min pressure max` pages, when the sysctl was readable.
+    pub limits: Option<[u64; 3]>,
+}
+
+/// One `/proc/buddyinfo` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buddy {
+    /// NUMA node.
+    pub node: u32,
+    /// Zone name (`DMA`, `DMA32`, `Normal`, `Movable`).
+    pub zone: String,
+    /// Free blocks of 2^order pages, order 0 first.
+    pub free: Vec<u64>,
 }
 
 /// One kind of event about one culprit, seen `count` times in the logs.

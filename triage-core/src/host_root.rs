@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 
 /// Default cap on a single whole-file read. `/proc/net/tcp` with 100k sockets is ~15 MB;
 /// anything bigger is read in a streaming way by its collector.
-pub const DEFAULT_READ_LIMIT: u64 = 64 * 1024 * 1024;
+pub(crate) const DEFAULT_READ_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// The root of the file tree a snapshot is taken from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,6 +31,9 @@ pub mod snapshot;
 pub mod state;
 pub mod timespec;
 
+#[cfg(test)]
+mod garbage;
+
 pub use error::{Error, Result};
 pub use host_root::HostRoot;
 pub use snapshot::Snapshot;

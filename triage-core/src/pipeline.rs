@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use crate::baseline::Baseline;
 use crate::collect::{
-    cgroups, changes, clock, cpu, filesystems, host, kernel_log, load, log_tail, memory, network,
-    pressure, processes, users, Ctx, Options,
+    cgroups, changes, clock, cpu, filesystems, host, kernel_log, kernel_state, load, log_tail,
+    memory, network, pressure, processes, users, Ctx, Options,
 };
 use crate::deadline::{self, InFlight, Task};
 use crate::error::{Error, Result};
@@ -206,6 +206,7 @@ impl Collector {
         let cgroups = self.launch(&ctx, collector::CGROUPS, sampled, cgroups::collect);
         let network = self.launch(&ctx, collector::NETWORK, t, network::collect);
         let kernel_log = self.launch(&ctx, collector::KERNEL_LOG, t, kernel_log::collect);
+        let kernel_state = self.launch(&ctx, collector::KERNEL_STATE, t, kernel_state::collect);
         let log_tail = self.launch(&ctx, collector::LOG_TAIL, t, log_tail::collect);
         let changes = self.launch(&ctx, collector::RECENT_CHANGES, t, changes::collect);
         let filesystems = self.launch(&ctx, collector::FILESYSTEMS, t, filesystems::collect);
@@ -237,6 +238,7 @@ impl Collector {
             snap.kernel_log = Some(k.tail);
             snap.facts.log_events.extend(k.events);
         }
+        snap.facts.kernel = self.finish(&mut snap, collector::KERNEL_STATE, kernel_state);
         if let Some(l) = self.finish(&mut snap, collector::LOG_TAIL, log_tail) {
             snap.log_tail = Some(l.tail);
             snap.facts.log_events.extend(l.events);

@@ -20,7 +20,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// The mask that replaces a secret.
-pub const MASK: &str = "***";
+pub(crate) const MASK: &str = "***";
 
 static PEM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?s)-----BEGIN ([A-Z0-9 ]+)-----.*?(?:-----END ([A-Z0-9 ]+)-----|\z)")
@@ -42,7 +42,7 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Mask secrets in `text`. Returns the input unchanged (borrowed) when there is nothing
 /// to mask.
-pub fn redact(text: &str) -> Cow<'_, str> {
+pub(crate) fn redact(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     if out.contains("-----BEGIN ") {
         out = Cow::Owned(
@@ -140,7 +140,7 @@ const NOT_SECRET_SUFFIXES: &[&str] = &[
 ];
 
 /// True when an option, variable or field called `name` holds a secret.
-pub fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     let lower = name.trim_start_matches('-').to_ascii_lowercase();
     let parts: Vec<&str> = lower
         .split(['_', '-', '.'])

@@ -67,7 +67,7 @@ pub fn terminal_line(text: &str) -> Cow<'_, str> {
 
 /// Sanitise raw bytes for a terminal: invalid UTF-8 becomes `\xNN` per byte, then as
 /// [`terminal`].
-pub fn terminal_bytes(bytes: &[u8]) -> String {
+pub(crate) fn terminal_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     let mut rest = bytes;
     loop {
@@ -254,26 +254,26 @@ fn md_punct(text: &str) -> String {
 }
 
 /// `text` as one Markdown table cell: literal, one line, `|` escaped.
-pub fn md_cell(text: &str) -> String {
+pub(crate) fn md_cell(text: &str) -> String {
     md_escape(text, " ")
 }
 
 /// `text` as inline text on one line (a heading, a title after `**SEVERITY**`).
-pub fn md_inline(text: &str) -> String {
+pub(crate) fn md_inline(text: &str) -> String {
     md_escape(text, " ")
 }
 
 /// `text` as the body of a list item whose continuation lines are indented by `indent`
 /// spaces: a note with newlines stays inside its item, and no line of it can start a
 /// heading, a list, a quote or an HTML block.
-pub fn md_list_item(text: &str, indent: usize) -> String {
+pub(crate) fn md_list_item(text: &str, indent: usize) -> String {
     let newline = format!("\n{}", " ".repeat(indent));
     md_escape(text, &newline)
 }
 
 /// `text` as a code span: fenced with one backtick more than its longest backtick run,
 /// on one line. Inside a code span nothing is interpreted, so only the fence matters.
-pub fn md_code(text: &str) -> String {
+pub(crate) fn md_code(text: &str) -> String {
     let text = terminal_line(&text.replace(['\n', '\r'], " ")).into_owned();
     let mut longest = 0;
     let mut run = 0;
@@ -296,7 +296,7 @@ pub fn md_code(text: &str) -> String {
 
 /// `text` as one line inside a fenced code block: no control bytes and no line that could
 /// close the fence.
-pub fn md_fenced_line(text: &str) -> String {
+pub(crate) fn md_fenced_line(text: &str) -> String {
     terminal_line(text)
         .replace("```", "` ` `")
         .replace("~~~", "~ ~ ~")

@@ -18,7 +18,7 @@ pub fn now() -> Time {
 }
 
 /// A Unix timestamp (seconds) as a local [`Time`]; `None` when out of range.
-pub fn time_from_unix(secs: i64) -> Option<Time> {
+pub(crate) fn time_from_unix(secs: i64) -> Option<Time> {
     use chrono::TimeZone;
     chrono::Local
         .timestamp_opt(secs, 0)
@@ -27,7 +27,7 @@ pub fn time_from_unix(secs: i64) -> Option<Time> {
 }
 
 /// The version of the snapshot JSON shape. Bumped only on an incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 static TRIAGE_VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
@@ -71,6 +71,8 @@ pub mod collector {
     pub const NETWORK: &str = "network";
     /// Kernel ring buffer.
     pub const KERNEL_LOG: &str = "kernel_log";
+    /// Kernel tables: netlink drops, socket memory, free pages per order (facts only).
+    pub const KERNEL_STATE: &str = "kernel_state";
     /// Syslog/journal tail.
     pub const LOG_TAIL: &str = "log_tail";
     /// What changed recently.
@@ -79,7 +81,7 @@ pub mod collector {
     pub const FINDINGS: &str = "findings";
 
     /// Every collector, in the order they appear in a snapshot.
-    pub const ALL: [&str; 15] = [
+    pub const ALL: [&str; 16] = [
         CAPTURE,
         HOST,
         LOAD,
@@ -92,6 +94,7 @@ pub mod collector {
         USERS,
         NETWORK,
         KERNEL_LOG,
+        KERNEL_STATE,
         LOG_TAIL,
         RECENT_CHANGES,
         FINDINGS,
@@ -653,7 +656,7 @@ impl Snapshot {
 }
 
 /// At most this many cgroups are kept in a snapshot (the worst).
-pub const MAX_CGROUPS: usize = 50;
+pub(crate) const MAX_CGROUPS: usize = 50;
 
 /// The container a process or cgroup belongs to.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -11,7 +11,7 @@ use crate::snapshot::Time;
 
 /// The longest duration any argument accepts: ten years. Beyond it `Instant` and
 /// `DateTime` arithmetic overflows (`--timeout 18446744073709551615s` panicked).
-pub const MAX_DURATION: Duration = Duration::from_secs(10 * 366 * 86400);
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(10 * 366 * 86400);
 
 /// Parse a duration such as `10s`, `15m`, `2h`, `7d`, `1h30m`, `500ms`, at most
 /// [`MAX_DURATION`].

@@ -42,8 +42,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(Path::parent)
         .map(|d| d.join("triage"))
         .ok_or("where is target/release?")?;
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../triage-core/tests/fixtures/healthy");
-    let dir = tempfile::Builder::new().prefix("textfile-bench").tempdir_in(&base)?;
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../triage-core/tests/fixtures/healthy");
+    let dir = tempfile::Builder::new()
+        .prefix("textfile-bench")
+        .tempdir_in(&base)?;
     let check = |textfile: bool| {
         let mut c = Command::new(&bin);
         c.arg("--root").arg(&fixture).arg("check");
@@ -77,7 +80,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{runs} runs each, interleaved; {} byte triage.prom in {}; load {}",
         body.len(),
         base.display(),
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     println!("| what | median ms | mean ms |");
     println!("|---|---:|---:|");

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use triage_core::incident::{Incident, State};
+use triage_core::incident::Incident;
 use triage_core::runbook::exec::CommandResult;
 use triage_core::runbook::inventory::{HostEntry, Reach};
 use triage_core::runbook::Library;
@@ -85,23 +85,35 @@ pub fn run_command(cmd: &str, timeout: Duration) -> CommandResult {
     triage_core::runbook::exec::run(cmd, timeout)
 }
 
-/// The postmortem as Markdown, from the incident's journal and saved snapshots, in
-/// `lang` (`en` or `ja`). Secrets are masked. A template error is shown as the preview.
-pub fn postmortem_preview(incident: &Incident, _state: &State, lang: &str) -> String {
-    use triage_core::postmortem::{render, template_dirs, Lang, Options};
+/// The postmortem of `incident` as the `w` key writes it, in `lang` (`en` or `ja`), with
+/// the figures of recorded history for the preview's sparklines. Secrets are masked. A
+/// template error is shown as the preview.
+/// `state_dir` holds the team's templates (`postmortem/`) and the history (`history/`).
+pub fn postmortem_preview(
+    incident: &Incident,
+    state_dir: &std::path::Path,
+    lang: &str,
+) -> triage_core::postmortem::Rendered {
+    use triage_core::postmortem::{render, template_dirs, Lang, Options, Rendered};
     let library = runbooks();
     let opts = Options {
         lang: if lang == "ja" { Lang::Ja } else { Lang::En },
         redact: true,
         library: &library,
         template: None,
-        template_dirs: template_dirs(&triage_core::state::state_dir()),
-        history_dir: Some(triage_core::history::default_dir()),
+        template_dirs: template_dirs(state_dir),
+        history_dir: Some(state_dir.join("history")),
+        // `w` writes the preview into the incident directory, beside the journal.
+        link_base: String::new(),
     };
-    match render(incident, &opts) {
-        Ok(r) => r.markdown,
-        Err(e) => format!("# Postmortem\n\nThe postmortem could not be rendered: {e}\n"),
-    }
+    render(incident, &opts).unwrap_or_else(|e| Rendered {
+        markdown: format!("# Postmortem\n\nThe postmortem could not be rendered: {e}\n"),
+        todos: Vec::new(),
+        charts: Vec::new(),
+        action_items: Vec::new(),
+        figures: Vec::new(),
+        markers: None,
+    })
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ pub struct Anchor {
 }
 
 /// "Now" for `root`: `clock` on the live host, else the tree's capture time.
-pub fn anchor(root: &HostRoot, clock: Time) -> Anchor {
+pub(crate) fn anchor(root: &HostRoot, clock: Time) -> Anchor {
     if root.is_live() {
         return Anchor {
             now: clock,
@@ -92,7 +92,7 @@ pub fn anchor(root: &HostRoot, clock: Time) -> Anchor {
 }
 
 /// The capture time of the tree at `root`, or `None` when nothing in it says.
-pub fn capture_time(root: &HostRoot) -> Option<Capture> {
+pub(crate) fn capture_time(root: &HostRoot) -> Option<Capture> {
     for rel in DATE_FILES {
         let Ok(text) = root.read_string(rel) else {
             continue;
@@ -148,7 +148,7 @@ pub fn boot_time(root: &HostRoot) -> Option<Time> {
 /// mtime, which a copied tree (a git checkout, `cp` without `-p`) sets to the day it was
 /// copied. A dated format cannot be after the capture that contains it, so only year-less
 /// lines move.
-pub fn not_after(entries: &mut [crate::logs::LogEntry], capture: Time) {
+pub(crate) fn not_after(entries: &mut [crate::logs::LogEntry], capture: Time) {
     use chrono::Datelike;
     let limit = capture + chrono::Duration::days(1);
     for e in entries {
@@ -177,7 +177,7 @@ fn boot_plus_uptime(root: &HostRoot) -> Option<Time> {
 /// One line of `date` output: `Thu Feb 10 16:19:17 UTC 2022`, `Thu Feb 10 16:19:17 +0100
 /// 2022`, or an RFC 3339-like `2022-02-10 16:19:16.999455+00:00`. A zone abbreviation
 /// other than a few unambiguous ones gives `None` (the next source is tried).
-pub fn parse_date_output(line: &str) -> Option<Time> {
+pub(crate) fn parse_date_output(line: &str) -> Option<Time> {
     let line = line.trim();
     if let Some(t) = parse_rfc3339(line) {
         return Some(t);
@@ -292,7 +292,7 @@ fn read_tail(path: &std::path::Path, len: u64) -> crate::error::Result<Vec<u8>> 
 
 /// Seconds up from the `uptime` command's output (` 16:19:19 up 17:41,  2 users,  load
 /// average: 3.58, 3.27, 2.58`; also `up 5 days,  3:02`, `up 12 min`, `up 1 day, 12 min`).
-pub fn parse_uptime_output(text: &str) -> Option<u64> {
+pub(crate) fn parse_uptime_output(text: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.contains(" up "))?;
     let after = line.split_once(" up ")?.1;
     // Everything up to the user count or the load average.
@@ -332,7 +332,7 @@ pub fn parse_uptime_output(text: &str) -> Option<u64> {
 
 /// The three load averages from `uptime` output (`load average: 3.58, 3.27, 2.58`; some
 /// locales print `3,58, 3,27, 2,58`).
-pub fn parse_uptime_load(text: &str) -> Option<[f64; 3]> {
+pub(crate) fn parse_uptime_load(text: &str) -> Option<[f64; 3]> {
     let line = text.lines().find(|l| l.contains("load average"))?;
     let rest = line
         .split_once("load average")?

@@ -25,7 +25,7 @@ pub fn read_cmdline(root: &HostRoot, pid: i32) -> Option<String> {
 }
 
 /// NUL-separated argv bytes to one line.
-pub fn cmdline_from_bytes(bytes: &[u8]) -> Option<String> {
+pub(crate) fn cmdline_from_bytes(bytes: &[u8]) -> Option<String> {
     let trimmed = bytes.strip_suffix(b"\0").unwrap_or(bytes);
     if trimmed.is_empty() {
         return None;

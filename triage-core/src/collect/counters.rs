@@ -29,7 +29,7 @@ pub struct DiskRaw {
 
 /// Parse `/proc/diskstats`, keeping devices `keep` accepts (whole disks). Bad lines are
 /// counted, not fatal.
-pub fn parse_diskstats(
+pub(crate) fn parse_diskstats(
     text: &str,
     keep: impl Fn(&str) -> bool,
 ) -> (HashMap<String, DiskRaw>, usize) {
@@ -59,7 +59,7 @@ pub fn parse_diskstats(
 
 /// Devices worth recording when `/sys/block` cannot be listed: no partitions of the
 /// usual kinds, no loop or RAM disks.
-pub fn looks_like_whole_disk(name: &str) -> bool {
+pub(crate) fn looks_like_whole_disk(name: &str) -> bool {
     if name.starts_with("loop") || name.starts_with("ram") || name.starts_with("zram") {
         return false;
     }
@@ -86,7 +86,7 @@ pub struct NetRaw {
 }
 
 /// Parse `/proc/net/dev` (without `lo`).
-pub fn parse_net_dev(text: &str) -> Result<HashMap<String, NetRaw>, String> {
+pub(crate) fn parse_net_dev(text: &str) -> Result<HashMap<String, NetRaw>, String> {
     let dev = procfs_core::net::InterfaceDeviceStatus::from_buf_read(text.as_bytes())
         .map_err(|e| format!("not a net/dev file: {e}"))?;
     Ok(dev
@@ -121,7 +121,7 @@ pub struct TcpCounts {
 /// TCP counts from `/proc/net/sockstat` ("TCP: inuse 5 orphan 0 tw 2 alloc 7 mem 1"),
 /// `/proc/net/sockstat6` ("TCP6: inuse 3") and `/proc/net/snmp` (`Tcp:` `CurrEstab`).
 /// Missing files or fields count as zero; `None` when nothing was found at all.
-pub fn parse_tcp(sockstat: &str, sockstat6: &str, snmp: &str) -> Option<TcpCounts> {
+pub(crate) fn parse_tcp(sockstat: &str, sockstat6: &str, snmp: &str) -> Option<TcpCounts> {
     let field = |text: &str, proto: &str, key: &str| -> Option<u32> {
         let line = text.lines().find(|l| l.starts_with(proto))?;
         let mut words = line.split_whitespace().skip(1);

@@ -10,14 +10,14 @@ use crate::host_root::HostRoot;
 use crate::snapshot::Cpu;
 
 /// Read and parse `/proc/stat` under `root`.
-pub fn read_stat(root: &HostRoot) -> Result<KernelStats> {
+pub(crate) fn read_stat(root: &HostRoot) -> Result<KernelStats> {
     let path = root.proc("stat");
     let text = root.read_proc("stat")?;
     parse_stat(&text).map_err(|m| Error::parse(&path, None, m))
 }
 
 /// Parse `/proc/stat` text.
-pub fn parse_stat(text: &str) -> std::result::Result<KernelStats, String> {
+pub(crate) fn parse_stat(text: &str) -> std::result::Result<KernelStats, String> {
     // Tick rate and page size only matter to procfs's *_ms helpers, which are not used.
     let info = ExplicitSystemInfo {
         boot_time_secs: 0,
@@ -55,7 +55,7 @@ fn ticks(t: &CpuTime) -> u64 {
 
 /// CPU usage between two samples (`None` for `prev`: since boot). Guest time is already
 /// counted in user time by the kernel, so it is not added again.
-pub fn usage_between(prev: Option<&KernelStats>, cur: &KernelStats) -> Cpu {
+pub(crate) fn usage_between(prev: Option<&KernelStats>, cur: &KernelStats) -> Cpu {
     let d = |f: fn(&CpuTime) -> u64| -> u64 {
         f(&cur.total).saturating_sub(prev.map(|p| f(&p.total)).unwrap_or(0))
     };

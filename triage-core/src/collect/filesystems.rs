@@ -98,13 +98,13 @@ pub struct Mount {
 }
 
 /// True when filesystems of type `fs_type` are worth showing.
-pub fn is_interesting(fs_type: &str) -> bool {
+pub(crate) fn is_interesting(fs_type: &str) -> bool {
     !SKIPPED_TYPES.contains(&fs_type)
 }
 
 /// Parse `/proc/self/mountinfo` into the interesting mounts, one per mount point (the
 /// last one mounted wins, as in the kernel's view).
-pub fn parse_mountinfo(text: &str) -> std::result::Result<Vec<Mount>, String> {
+pub(crate) fn parse_mountinfo(text: &str) -> std::result::Result<Vec<Mount>, String> {
     let infos =
         procfs_core::process::MountInfos::from_read(text.as_bytes()).map_err(|e| e.to_string())?;
     let mounts = infos
@@ -121,7 +121,7 @@ pub fn parse_mountinfo(text: &str) -> std::result::Result<Vec<Mount>, String> {
 }
 
 /// Parse `/proc/mounts` (fstab format) into the interesting mounts.
-pub fn parse_mounts(text: &str) -> std::result::Result<Vec<Mount>, String> {
+pub(crate) fn parse_mounts(text: &str) -> std::result::Result<Vec<Mount>, String> {
     let entries =
         Vec::<procfs_core::MountEntry>::from_read(text.as_bytes()).map_err(|e| e.to_string())?;
     let mounts = entries
@@ -182,7 +182,7 @@ fn statvfs_usage(path: &str) -> std::result::Result<Usage, String> {
 
 /// Parse `df -al` (1K blocks) or `df -ali` (inodes) output: mount point → (total, used,
 /// available). Lines that do not have the df shape are skipped.
-pub fn parse_df(text: &str) -> HashMap<String, (u64, u64, u64)> {
+pub(crate) fn parse_df(text: &str) -> HashMap<String, (u64, u64, u64)> {
     let mut out = HashMap::new();
     let mut pending: Option<String> = None;
     for line in text.lines().skip(1) {
@@ -213,8 +213,18 @@ pub fn parse_df(text: &str) -> HashMap<String, (u64, u64, u64)> {
 
 /// Collect the filesystems section.
 pub fn collect(ctx: &Ctx) -> Result<Vec<Filesystem>> {
+    let mounts = read_mounts(ctx)?;
+    Ok(if ctx.root.is_live() {
+        live_usage(ctx, mounts)
+    } else {
+        saved_usage(ctx, mounts)
+    })
+}
+
+/// The mount table: mountinfo, else mounts, else (on a tree) a saved `mount` output.
+fn read_mounts(ctx: &Ctx) -> Result<Vec<Mount>> {
     let root = &ctx.root;
-    let mounts = match root.read_proc("self/mountinfo") {
+    Ok(match root.read_proc("self/mountinfo") {
         // Every namespace has `/`: an empty mountinfo is damage, not "no filesystems".
         Ok(text) if text.trim().is_empty() => {
             return Err(Error::parse(root.proc("self/mountinfo"), None, "empty"))
@@ -228,49 +238,62 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<Filesystem>> {
             Err(_) if !root.is_live() => saved_mounts(ctx).ok_or(first)?,
             Err(_) => return Err(first),
         },
-    };
+    })
+}
+
+/// Sizes from statvfs; a mount it cannot see (EACCES) is left out, other failures warn.
+fn live_usage(ctx: &Ctx, mounts: Vec<Mount>) -> Vec<Filesystem> {
     let mut out = Vec::with_capacity(mounts.len());
-    if root.is_live() {
-        for m in mounts {
-            let usage =
-                if NETWORK_TYPES.contains(&m.fs_type.as_str()) || m.fs_type.starts_with("fuse") {
-                    let key = format!("statvfs:{}", m.mount_point);
-                    if let Some(since) = ctx.in_flight_stuck(&key) {
-                        ctx.warn(format!(
-                        "{} ({} {}): statvfs still blocked since {} s ago (stale mount?); skipped",
-                        m.mount_point,
-                        m.fs_type,
-                        m.device,
-                        since.elapsed().as_secs()
-                    ));
-                        continue;
-                    }
-                    let point = m.mount_point.clone();
-                    let task =
-                        deadline::spawn(&key, REMOTE_STATVFS_LIMIT, move || statvfs_usage(&point));
-                    let flag = task.finished_flag();
-                    match task.wait() {
-                        Ok((r, _)) => r,
-                        Err(e) => {
-                            ctx.abandoned(&key, flag);
-                            Err(format!("{e} (stale mount?)"))
-                        }
-                    }
-                } else {
-                    statvfs_usage(&m.mount_point)
-                };
-            match usage {
-                Ok(u) => out.push(fs_of(m, u)),
-                Err(e) if e.contains("EACCES") || e.contains("Permission") => {}
-                Err(e) => ctx.warn(format!(
-                    "{} ({} {}): statvfs failed: {e}",
-                    m.mount_point, m.fs_type, m.device
-                )),
+    for m in mounts {
+        let usage = if NETWORK_TYPES.contains(&m.fs_type.as_str()) || m.fs_type.starts_with("fuse")
+        {
+            match remote_usage(ctx, &m) {
+                Some(u) => u,
+                None => continue,
             }
+        } else {
+            statvfs_usage(&m.mount_point)
+        };
+        match usage {
+            Ok(u) => out.push(fs_of(m, u)),
+            Err(e) if e.contains("EACCES") || e.contains("Permission") => {}
+            Err(e) => ctx.warn(format!(
+                "{} ({} {}): statvfs failed: {e}",
+                m.mount_point, m.fs_type, m.device
+            )),
         }
-        return Ok(out);
     }
-    // A tree, not a live host: sizes from the df output a sosreport keeps.
+    out
+}
+
+/// statvfs of a network or FUSE mount, which can block forever: with a deadline, and
+/// skipped (`None`, with a warning) while an earlier call on it is still stuck.
+fn remote_usage(ctx: &Ctx, m: &Mount) -> Option<std::result::Result<Usage, String>> {
+    let key = format!("statvfs:{}", m.mount_point);
+    if let Some(since) = ctx.in_flight_stuck(&key) {
+        ctx.warn(format!(
+            "{} ({} {}): statvfs still blocked since {} s ago (stale mount?); skipped",
+            m.mount_point,
+            m.fs_type,
+            m.device,
+            since.elapsed().as_secs()
+        ));
+        return None;
+    }
+    let point = m.mount_point.clone();
+    let task = deadline::spawn(&key, REMOTE_STATVFS_LIMIT, move || statvfs_usage(&point));
+    let flag = task.finished_flag();
+    Some(match task.wait() {
+        Ok((r, _)) => r,
+        Err(e) => {
+            ctx.abandoned(&key, flag);
+            Err(format!("{e} (stale mount?)"))
+        }
+    })
+}
+
+/// A tree, not a live host: sizes from the df output a sosreport keeps.
+fn saved_usage(ctx: &Ctx, mounts: Vec<Mount>) -> Vec<Filesystem> {
     let blocks = read_df(
         ctx,
         &[
@@ -292,6 +315,7 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<Filesystem>> {
     if blocks.is_empty() {
         ctx.warn("sizes unknown: statvfs needs the live host and the root has no df output (sos_commands/filesys/df_-al_-x_autofs)");
     }
+    let mut out = Vec::with_capacity(mounts.len());
     for m in mounts {
         let Some(&(total_k, used_k, avail_k)) = blocks.get(&m.mount_point) else {
             continue;
@@ -307,7 +331,7 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<Filesystem>> {
         };
         out.push(fs_of(m, u));
     }
-    Ok(out)
+    out
 }
 
 /// A sosreport without `proc/mounts`: the mounts of its saved `mount` output.

@@ -184,7 +184,7 @@ fn uptime_seconds(root: &HostRoot) -> Result<u64> {
 }
 
 /// Where a sosreport keeps the `uptime` command's output.
-pub const UPTIME_OUTPUTS: &[&str] = &["sos_commands/host/uptime", "uptime"];
+pub(crate) const UPTIME_OUTPUTS: &[&str] = &["sos_commands/host/uptime", "uptime"];
 
 /// The value of the first of `sources` that reads and `parse`s to something non-empty. A
 /// source that exists (even as a dangling symlink) but cannot be used is named in one
@@ -234,7 +234,7 @@ fn one_word(text: &str, word: bool) -> Option<String> {
 }
 
 /// `PRETTY_NAME` from os-release text, else `NAME VERSION`.
-pub fn parse_os_release(text: &str) -> Option<String> {
+pub(crate) fn parse_os_release(text: &str) -> Option<String> {
     let mut name = None;
     let mut version = None;
     for line in text.lines() {
@@ -261,7 +261,7 @@ pub fn parse_os_release(text: &str) -> Option<String> {
 }
 
 /// Seconds since boot from `/proc/uptime` ("12345.67 54321.00").
-pub fn parse_uptime(text: &str) -> Option<f64> {
+pub(crate) fn parse_uptime(text: &str) -> Option<f64> {
     text.split_whitespace()
         .next()?
         .parse::<f64>()

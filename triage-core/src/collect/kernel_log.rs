@@ -13,7 +13,7 @@ use crate::logs::{classify, kmsg, LogEntry};
 use crate::snapshot::KernelLogEntry;
 
 /// Records kept in the snapshot, the most recent.
-pub const KEEP: usize = 50;
+pub(crate) const KEEP: usize = 50;
 
 /// The section and the events.
 #[derive(Debug, Clone, Default, PartialEq)]

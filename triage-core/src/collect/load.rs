@@ -39,7 +39,7 @@ fn from_uptime_output(ctx: &Ctx) -> Option<Load> {
 }
 
 /// Parse `/proc/loadavg` text ("0.20 0.18 0.12 1/80 11206").
-pub fn parse(text: &str) -> std::result::Result<Load, String> {
+pub(crate) fn parse(text: &str) -> std::result::Result<Load, String> {
     let la = procfs_core::LoadAverage::from_read(text.as_bytes())
         .map_err(|e| format!("expected `1m 5m 15m runnable/total lastpid`: {e}"))?;
     Ok(Load {

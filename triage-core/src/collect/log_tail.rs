@@ -16,10 +16,10 @@ use crate::logs::{classify, dedupe, files, journal, merge, LogEntry};
 use crate::snapshot::LogTailEntry;
 
 /// Lines kept in the snapshot, the most recent.
-pub const KEEP: usize = 50;
+pub(crate) const KEEP: usize = 50;
 
 /// Lines read from each source to look for events.
-pub const SCAN: usize = 2000;
+pub(crate) const SCAN: usize = 2000;
 
 /// The section and the events.
 #[derive(Debug, Clone, Default, PartialEq)]

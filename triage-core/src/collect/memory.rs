@@ -46,7 +46,7 @@ fn from_free(ctx: &Ctx) -> Option<Memory> {
 
 /// `free` output (procps 3.3+: `total used free shared buff/cache available`; older:
 /// `total used free shared buffers cached`), figures in `unit` bytes.
-pub fn parse_free(text: &str, unit: u64) -> Option<Memory> {
+pub(crate) fn parse_free(text: &str, unit: u64) -> Option<Memory> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next()?.split_whitespace().collect();
     let col = |name: &str| header.iter().position(|h| *h == name);
@@ -80,7 +80,7 @@ pub fn parse_free(text: &str, unit: u64) -> Option<Memory> {
 }
 
 /// Parse `/proc/meminfo`; the flag is true when available memory was estimated.
-pub fn parse(text: &str) -> std::result::Result<(Memory, bool), String> {
+pub(crate) fn parse(text: &str) -> std::result::Result<(Memory, bool), String> {
     // procfs-core cuts the last byte off each name (the `:`) by byte offset: a name ending
     // in a multi-byte character would panic there, so check the shape first.
     for (n, line) in text.lines().enumerate() {

@@ -13,6 +13,7 @@ pub mod cpu;
 pub mod filesystems;
 pub mod host;
 pub mod kernel_log;
+pub mod kernel_state;
 pub mod load;
 pub mod log_tail;
 pub mod memory;

@@ -56,7 +56,7 @@ pub fn collect(ctx: &Ctx) -> Result<Pressure> {
 }
 
 /// Parse one PSI file ("some avg10=… avg60=… avg300=… total=…" and optional "full …").
-pub fn parse(text: &str) -> std::result::Result<PressureLine, String> {
+pub(crate) fn parse(text: &str) -> std::result::Result<PressureLine, String> {
     let mut some = None;
     let mut full = None;
     for (n, line) in text.lines().enumerate() {

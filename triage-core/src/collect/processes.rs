@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use procfs_core::FromRead;
 
-pub use super::cmdline::{cmdline_from_bytes, read_cmdline};
+pub use super::cmdline::read_cmdline;
 use super::cmdline::{CmdlineReader, ReadFn};
 use super::Ctx;
 use crate::error::{Error, Result};
@@ -52,7 +52,7 @@ pub struct RawProc {
 }
 
 /// Parse one `/proc/PID/stat` line.
-pub fn parse_stat(text: &str) -> std::result::Result<RawProc, String> {
+pub(crate) fn parse_stat(text: &str) -> std::result::Result<RawProc, String> {
     // procfs-core slices around `(comm)` by byte offsets without checking them: make sure
     // the line is `PID (COMM) REST` (the characters sliced at are ASCII) before handing
     // it over.
@@ -94,7 +94,7 @@ pub fn sample(root: &HostRoot) -> Result<(Vec<RawProc>, Vec<String>)> {
 }
 
 /// [`sample`], reading each process's `/proc/PID/cgroup` too when `cgroups` is set.
-pub fn sample_with(root: &HostRoot, cgroups: bool) -> Result<(Vec<RawProc>, Vec<String>)> {
+pub(crate) fn sample_with(root: &HostRoot, cgroups: bool) -> Result<(Vec<RawProc>, Vec<String>)> {
     let dir = root.proc_dir();
     let entries = HostRoot::read_dir(&dir)?;
     let mut procs = Vec::with_capacity(512);
@@ -158,7 +158,7 @@ fn read_cgroups(pdir: &std::path::Path) -> Option<super::cgroups::ProcCgroups> {
 }
 
 /// The real uid from a `/proc/PID/status` text (`Uid:\treal\teffective\t…`).
-pub fn parse_status_uid(text: &str) -> Option<u32> {
+pub(crate) fn parse_status_uid(text: &str) -> Option<u32> {
     text.lines()
         .find_map(|l| l.strip_prefix("Uid:"))
         .and_then(|rest| rest.split_whitespace().next())
@@ -218,8 +218,6 @@ pub struct ProcessTable {
 /// host; one sample and lifetime CPU averages (like `ps`) on a tree.
 pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
     let root = &ctx.root;
-    let scale = Scale::for_root(root);
-    let names = super::users::user_names(ctx);
     let t0 = Instant::now();
     let (first, problems) = match sample_with(root, true) {
         Ok(s) => s,
@@ -240,8 +238,41 @@ pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
     } else {
         (first.clone(), 0.0)
     };
+    let commands = command_lines(ctx, reader, read, &second);
+    if !problems.is_empty() {
+        ctx.warn(format!(
+            "{} process file(s) unreadable, first: {}",
+            problems.len(),
+            problems[0]
+        ));
+    }
+    let table = Assembly {
+        before: first.iter().map(|p| (p.pid, p)).collect(),
+        live,
+        elapsed,
+        scale: Scale::for_root(root),
+        names: super::users::user_names(ctx),
+        commands,
+        root,
+    };
+    let mut namer = super::cgroups::Namer::new(root);
+    let processes: Vec<Process> = second
+        .iter()
+        .map(|p| table.process(p, &mut namer))
+        .collect();
+    let summary = summarize(&processes);
+    Ok(ProcessTable { processes, summary })
+}
+
+/// The command lines `reader` got by now, plus those of processes born during the
+/// interval (read now, when few); warns about the ones still unread.
+fn command_lines(
+    ctx: &Ctx,
+    reader: CmdlineReader,
+    read: ReadFn,
+    second: &[RawProc],
+) -> HashMap<i32, Option<String>> {
     let mut cmd_map = reader.wait(Instant::now() + CMDLINE_GRACE);
-    // Processes born during the interval: read theirs too (few).
     let newcomers: Vec<i32> = second
         .iter()
         .map(|p| p.pid)
@@ -261,81 +292,83 @@ pub fn collect(ctx: &Ctx) -> Result<ProcessTable> {
             "command lines of {unread} process(es) could not be read in time (a process in D state holds its memory lock); shown as [name]"
         ));
     }
-    if !problems.is_empty() {
-        ctx.warn(format!(
-            "{} process file(s) unreadable, first: {}",
-            problems.len(),
-            problems[0]
-        ));
+    cmd_map
+}
+
+/// What turns a second-sample [`RawProc`] into a [`Process`].
+struct Assembly<'a> {
+    /// The first sample, by pid.
+    before: HashMap<i32, &'a RawProc>,
+    /// Two samples (CPU over the interval), else one (CPU over the lifetime).
+    live: bool,
+    /// Seconds between the samples.
+    elapsed: f64,
+    scale: Scale,
+    /// uid → user name.
+    names: HashMap<u32, String>,
+    commands: HashMap<i32, Option<String>>,
+    root: &'a HostRoot,
+}
+
+impl Assembly<'_> {
+    /// `p` in the first sample too (same pid and start time: not a reused pid).
+    fn earlier(&self, p: &RawProc) -> Option<&RawProc> {
+        self.before
+            .get(&p.pid)
+            .filter(|q| q.start_ticks == p.start_ticks)
+            .copied()
     }
-    let by_pid: HashMap<i32, &RawProc> = first.iter().map(|p| (p.pid, p)).collect();
-    let mut namer = super::cgroups::Namer::new(root);
-    let processes = second
-        .iter()
-        .map(|p| {
-            let cpu = if live {
-                let prev = by_pid
-                    .get(&p.pid)
-                    .filter(|q| q.start_ticks == p.start_ticks)
-                    .map(|q| q.cpu_ticks)
-                    .unwrap_or(0);
-                cpu_percent(
-                    p.cpu_ticks.saturating_sub(prev),
-                    elapsed,
-                    scale.ticks_per_second,
-                )
-            } else {
-                lifetime_cpu_percent(p, &scale)
-            };
-            let command = cmd_map
-                .get(&p.pid)
-                .cloned()
-                .flatten()
-                .unwrap_or_else(|| format!("[{}]", p.comm));
-            // Read in the first pass (overlapped with the interval); a newcomer's now.
-            let cgroups = match by_pid
-                .get(&p.pid)
-                .filter(|q| q.start_ticks == p.start_ticks)
-            {
-                Some(q) => q.cgroups.clone(),
-                None => read_cgroups(&root.proc(p.pid.to_string())),
-            };
-            let (unit, container) = match &cgroups {
-                Some(c) => namer.name(c.candidates()),
-                None => (None, None),
-            };
-            Process {
-                pid: p.pid,
-                ppid: p.ppid,
-                user: p
-                    .uid
-                    .map(|u| names.get(&u).cloned().unwrap_or_else(|| u.to_string())),
-                state: p.state.to_string(),
-                cpu_percent: cpu,
-                rss_bytes: p.rss_pages * scale.page_size,
-                threads: p.threads,
-                started_at: scale.boot_time.and_then(|bt| {
-                    time_from_unix(bt + (p.start_ticks / scale.ticks_per_second.max(1)) as i64)
-                }),
-                command,
-                name: p.comm.clone(),
-                uid: p.uid,
-                previous_state: live
-                    .then(|| {
-                        by_pid
-                            .get(&p.pid)
-                            .filter(|q| q.start_ticks == p.start_ticks)
-                    })
-                    .flatten()
-                    .map(|q| q.state.to_string()),
-                cgroup: cgroups.as_ref().and_then(|c| c.key()).map(str::to_string),
-                unit,
-                container,
-            }
-        })
-        .collect::<Vec<_>>();
-    let summary = summarize(&processes);
-    Ok(ProcessTable { processes, summary })
+
+    fn process(&self, p: &RawProc, namer: &mut super::cgroups::Namer) -> Process {
+        let scale = &self.scale;
+        let earlier = self.earlier(p);
+        let cpu = if self.live {
+            let prev = earlier.map_or(0, |q| q.cpu_ticks);
+            cpu_percent(
+                p.cpu_ticks.saturating_sub(prev),
+                self.elapsed,
+                scale.ticks_per_second,
+            )
+        } else {
+            lifetime_cpu_percent(p, scale)
+        };
+        let command = self
+            .commands
+            .get(&p.pid)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| format!("[{}]", p.comm));
+        // Read in the first pass (overlapped with the interval); a newcomer's now.
+        let cgroups = match earlier {
+            Some(q) => q.cgroups.clone(),
+            None => read_cgroups(&self.root.proc(p.pid.to_string())),
+        };
+        let (unit, container) = match &cgroups {
+            Some(c) => namer.name(c.candidates()),
+            None => (None, None),
+        };
+        Process {
+            pid: p.pid,
+            ppid: p.ppid,
+            user: p
+                .uid
+                .map(|u| self.names.get(&u).cloned().unwrap_or_else(|| u.to_string())),
+            state: p.state.to_string(),
+            cpu_percent: cpu,
+            rss_bytes: p.rss_pages * scale.page_size,
+            threads: p.threads,
+            started_at: scale.boot_time.and_then(|bt| {
+                time_from_unix(bt + (p.start_ticks / scale.ticks_per_second.max(1)) as i64)
+            }),
+            command,
+            name: p.comm.clone(),
+            uid: p.uid,
+            previous_state: earlier.filter(|_| self.live).map(|q| q.state.to_string()),
+            cgroup: cgroups.as_ref().and_then(|c| c.key()).map(str::to_string),
+            unit,
+            container,
+        }
+    }
 }
 
 /// A tree without pid directories (a sosreport): the table from its saved `ps aux`.
@@ -422,7 +455,7 @@ fn lifetime_cpu_percent(p: &RawProc, scale: &Scale) -> f64 {
 }
 
 /// Counts by state.
-pub fn summarize(processes: &[Process]) -> ProcessSummary {
+pub(crate) fn summarize(processes: &[Process]) -> ProcessSummary {
     let mut s = ProcessSummary {
         total: processes.len() as u64,
         ..Default::default()

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use crate::snapshot::Process;
 
 /// Where sosreport (and older sosreport versions) save `ps aux`.
-pub const PS_AUX_FILES: &[&str] = &[
+pub(crate) const PS_AUX_FILES: &[&str] = &[
     "sos_commands/process/ps_auxwww",
     "sos_commands/process/ps_auxwwwm",
     "sos_commands/process/ps_auxww",
@@ -23,7 +23,7 @@ pub const PS_AUX_FILES: &[&str] = &[
 /// one row per thread after it (`-` as PID, the thread's state in STAT): the threads are
 /// counted, and the process takes its main thread's state, or `D` when any thread waits
 /// in `D` (one thread stuck in I/O is what the D-state rules look for).
-pub fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
+pub(crate) fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
     let mut out: Vec<Process> = Vec::new();
     let mut skipped = 0;
     let mut seen_header = false;
@@ -98,7 +98,7 @@ pub fn parse_ps_aux(text: &str) -> (Vec<Process>, usize) {
 /// The `cgroup` column of `ps -o cgroup`: the lines of `/proc/PID/cgroup` joined by
 /// commas (`10:devices:/init.scope,3:cpu,cpuacct:/init.scope,0::/init.scope`; a comma
 /// also separates controllers, so a new entry starts only where `N:` follows).
-pub fn cgroup_column(text: &str) -> Option<super::cgroups::ProcCgroups> {
+pub(crate) fn cgroup_column(text: &str) -> Option<super::cgroups::ProcCgroups> {
     if text == "-" || text.is_empty() {
         return None;
     }
@@ -121,7 +121,7 @@ pub fn cgroup_column(text: &str) -> Option<super::cgroups::ProcCgroups> {
 /// Richer `ps -o`/`ps l` captures sosreport keeps next to `ps aux` (file name prefixes
 /// under `sos_commands/process/`), by what they add: state, ppid and the full start time
 /// (`lstart`, with the year); ppid and thread counts (`nlwp`); state and ppid.
-pub const PS_O_PREFIXES: &[&str] = &[
+pub(crate) const PS_O_PREFIXES: &[&str] = &[
     "ps_axo_flags_state_",
     "ps_axo_pid_ppid_user_group_lwp_nlwp_",
     "ps_alxwww",
@@ -129,7 +129,7 @@ pub const PS_O_PREFIXES: &[&str] = &[
 
 /// One row of a `ps -o`/`ps l` table by header name. `STARTED` (`lstart`) spans five
 /// words; the last column takes the rest of the line.
-pub fn parse_table(text: &str) -> Vec<HashMap<String, String>> {
+pub(crate) fn parse_table(text: &str) -> Vec<HashMap<String, String>> {
     let mut lines = text.lines();
     let Some(header) = lines.next() else {
         return Vec::new();
@@ -165,7 +165,7 @@ pub fn parse_table(text: &str) -> Vec<HashMap<String, String>> {
 /// Add to `procs` what a `ps -o` table knows: parent pid, state where `ps aux` left it
 /// blank, threads where it did not count them, start time (`lstart`, read in `offset`).
 /// Returns how many processes it matched.
-pub fn enrich(procs: &mut [Process], text: &str, offset: chrono::FixedOffset) -> usize {
+pub(crate) fn enrich(procs: &mut [Process], text: &str, offset: chrono::FixedOffset) -> usize {
     use chrono::TimeZone;
     let rows = parse_table(text);
     let by_pid: HashMap<i32, &HashMap<String, String>> = rows

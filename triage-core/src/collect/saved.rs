@@ -4,11 +4,11 @@
 use super::filesystems::{is_interesting, Mount};
 
 /// Where a sosreport keeps `mount` output.
-pub const MOUNT_OUTPUTS: &[&str] = &["sos_commands/filesys/mount_-l", "mount"];
+pub(crate) const MOUNT_OUTPUTS: &[&str] = &["sos_commands/filesys/mount_-l", "mount"];
 
 /// `mount` output (`/dev/vda1 on / type ext4 (rw,relatime)`) as mounts worth showing,
 /// the last mount of a point winning. Lines of another shape are skipped.
-pub fn parse_mount_output(text: &str) -> Vec<Mount> {
+pub(crate) fn parse_mount_output(text: &str) -> Vec<Mount> {
     let mut out: Vec<Mount> = Vec::new();
     for line in text.lines() {
         let Some((device, rest)) = line.split_once(" on ") else {

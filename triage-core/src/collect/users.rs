@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::snapshot::{time_from_unix, UserSession};
 
 /// Parse `/etc/passwd` text into uid → user name. Malformed lines are skipped.
-pub fn parse_passwd(text: &str) -> HashMap<u32, String> {
+pub(crate) fn parse_passwd(text: &str) -> HashMap<u32, String> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| {
@@ -25,7 +25,7 @@ pub fn parse_passwd(text: &str) -> HashMap<u32, String> {
 
 /// uid → name from the root's `/etc/passwd` (empty when unreadable; a passwd file that
 /// is there but unreadable or without a single entry is named in a warning).
-pub fn user_names(ctx: &Ctx) -> HashMap<u32, String> {
+pub(crate) fn user_names(ctx: &Ctx) -> HashMap<u32, String> {
     let path = ctx.root.path("etc/passwd");
     match ctx.root.read_string("etc/passwd").map(|t| parse_passwd(&t)) {
         Ok(names) if names.is_empty() => {
@@ -45,7 +45,7 @@ pub fn user_names(ctx: &Ctx) -> HashMap<u32, String> {
 }
 
 /// Collect the users section.
-pub fn collect(ctx: &Ctx) -> Result<Vec<UserSession>> {
+pub(crate) fn collect(ctx: &Ctx) -> Result<Vec<UserSession>> {
     let path = ctx
         .root
         .first_existing(&["run/utmp", "var/run/utmp"])

@@ -12,7 +12,7 @@
 //!    vars); a log event only needs a pattern in `logs/rules.rs` and a [`Decide::Event`].
 //! 4. `cargo test -p triage-core --lib findings` checks ids are unique and runbooks match.
 
-use super::{cgroups, clock, events, listeners, net, procs, rules, usual, Context};
+use super::{cgroups, clock, events, kernel, listeners, net, procs, rules, usual, Context};
 use crate::facts::LogEvent;
 use crate::snapshot::{Finding, Severity, Snapshot};
 
@@ -44,8 +44,11 @@ pub enum Decide {
     Many(fn(&Snapshot, &Context) -> Vec<Finding>),
     /// One finding per log event of this id in [`crate::facts::Facts::log_events`].
     Event {
-        /// Fixed: the kernel printing it is the evidence.
+        /// The kernel printing it is the evidence: fixed, unless `severity_of` says.
         severity: Severity,
+        /// The severity of one event when it depends on what it names (a loop device,
+        /// an OOM kill requested with SysRq-f); `None`: `severity`.
+        severity_of: Option<fn(&LogEvent) -> Severity>,
         /// Names the culprit; the engine adds ", N times".
         title: fn(&LogEvent) -> String,
         /// The runbook variable that receives the culprit.
@@ -117,6 +120,12 @@ const CRASH_REPORT: Countermeasure = Countermeasure {
     ja: "{} のクラッシュをカーネルログとともに担当者へ報告する",
 };
 
+const KERNEL_REPORT: Countermeasure = Countermeasure {
+    vars: &["function"],
+    en: "Report the kernel trace in {} to the kernel's or driver's maintainers; check for a fixed kernel",
+    ja: "{} のカーネルトレースをカーネルまたはドライバの担当者へ報告し、修正済みカーネルを確認する",
+};
+
 const fn event(
     severity: Severity,
     title: fn(&LogEvent) -> String,
@@ -124,6 +133,22 @@ const fn event(
 ) -> Decide {
     Decide::Event {
         severity,
+        severity_of: None,
+        title,
+        culprit_var,
+    }
+}
+
+/// [`event`] whose severity depends on the event (`severity` is the highest it takes).
+const fn event_by(
+    severity: Severity,
+    severity_of: fn(&LogEvent) -> Severity,
+    title: fn(&LogEvent) -> String,
+    culprit_var: Option<&'static str>,
+) -> Decide {
+    Decide::Event {
+        severity,
+        severity_of: Some(severity_of),
         title,
         culprit_var,
     }
@@ -320,10 +345,54 @@ pub const CATALOGUE: &[Entry] = &[
         vars: &[],
     },
     Entry {
+        id: "netlink_drops",
+        about: "netlink sockets dropped kernel messages (/proc/net/netlink Drops): their holders missed events",
+        severity: "warning",
+        decide: Decide::One(kernel::netlink_drops),
+        checks: &["cat /proc/net/netlink", "ss -f netlink -p"],
+        countermeasure: Some(Countermeasure {
+            vars: &["process"],
+            en: "Raise the receive buffer of {} (SO_RCVBUF, net.core.rmem_max) or make it read its netlink socket faster",
+            ja: "{} の受信バッファ（SO_RCVBUF、net.core.rmem_max）を増やすか、netlink ソケットを速く読むようにする",
+        }),
+        vars: PROCESS_VARS,
+    },
+    Entry {
+        id: "socket_memory_high",
+        about: "TCP or UDP socket memory near or at net.ipv4.tcp_mem/udp_mem max: packets dropped on every socket",
+        severity: "critical: pages ≥ max; warning: ≥ SOCKET_MEM_WARNING_PERCENT % of max",
+        decide: Decide::Many(kernel::socket_memory_high),
+        checks: &["cat /proc/net/sockstat", "sysctl net.ipv4.tcp_mem net.ipv4.udp_mem", "ss -tmn | sort -k2 -n | tail"],
+        countermeasure: Some(Countermeasure {
+            vars: &["protocol"],
+            en: "Find the sockets holding {} memory (ss -m) and size net.ipv4.tcp_mem/udp_mem for the load",
+            ja: "{} のメモリを保持するソケットを特定し（ss -m）、負荷に合わせて net.ipv4.tcp_mem/udp_mem を見直す",
+        }),
+        vars: &["protocol"],
+    },
+    Entry {
+        id: "memory_fragmented",
+        about: "no free high-order pages in a zone (/proc/buddyinfo): large allocations stall or fail",
+        severity: "warning: the FRAGMENTED_EMPTY_TOP_ORDERS highest orders of Normal or DMA32 have no free block",
+        decide: Decide::One(kernel::memory_fragmented),
+        checks: &["cat /proc/buddyinfo", "grep -E 'compact_(stall|fail|success)' /proc/vmstat"],
+        countermeasure: Some(Countermeasure {
+            vars: &[],
+            en: "Reserve memory for large allocations (vm.min_free_kbytes, hugepages at boot) and watch compaction failures",
+            ja: "大きな割り当て用にメモリを確保し（vm.min_free_kbytes、起動時の hugepages）、コンパクション失敗を監視する",
+        }),
+        vars: &["zone"],
+    },
+    Entry {
         id: "oom_kill",
-        about: "the OOM killer killed a process (kernel log)",
-        severity: "critical",
-        decide: event(Severity::Critical, events::oom_kill, Some("process")),
+        about: "the OOM killer killed a process (kernel log); the memory cgroup it hit is named (cgroup_oom_kill has the cgroup's side)",
+        severity: "critical; warning when the kill was requested with SysRq-f (`invoked oom-killer: … order=-1`, moom_callback)",
+        decide: event_by(
+            Severity::Critical,
+            events::oom_kill_severity,
+            events::oom_kill,
+            Some("process"),
+        ),
         checks: OOM_CHECKS,
         countermeasure: Some(Countermeasure {
             vars: &["process", "comm"],
@@ -334,7 +403,7 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         id: "hung_task",
-        about: "a task blocked for minutes (kernel hung-task detector)",
+        about: "a task blocked for minutes (kernel hung-task detector), with where it waits (fanotify, bcache, nfs, jbd2, fuse…) from its call trace",
         severity: "warning",
         decide: event(Severity::Warning, events::hung_task, Some("process")),
         checks: KERNEL_CHECKS,
@@ -361,9 +430,14 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         id: "io_error",
-        about: "block-device I/O errors or timeouts",
-        severity: "critical",
-        decide: event(Severity::Critical, events::io_error, Some("device")),
+        about: "block-device I/O errors or timeouts (a medium error: the disk itself)",
+        severity: "critical; warning on a loop device (its backing file, not a disk)",
+        decide: event_by(
+            Severity::Critical,
+            events::io_error_severity,
+            events::io_error,
+            Some("device"),
+        ),
         checks: KERNEL_CHECKS,
         countermeasure: Some(DEVICE_HEALTH),
         vars: &["device"],
@@ -404,6 +478,72 @@ pub const CATALOGUE: &[Entry] = &[
         vars: &["port"],
     },
     Entry {
+        id: "kernel_bug",
+        about: "the kernel hit a BUG or an Oops (NULL dereference, page fault, BUG_ON), named by the function it was running",
+        severity: "critical",
+        decide: event(Severity::Critical, events::kernel_bug, Some("function")),
+        checks: KERNEL_CHECKS,
+        countermeasure: Some(KERNEL_REPORT),
+        vars: &["function"],
+    },
+    Entry {
+        id: "kernel_warning",
+        about: "a kernel WARNING (WARN_ON), named by its function and source line",
+        severity: "warning",
+        decide: event(Severity::Warning, events::kernel_warning, Some("function")),
+        checks: KERNEL_CHECKS,
+        countermeasure: Some(KERNEL_REPORT),
+        vars: &["function"],
+    },
+    Entry {
+        id: "kernel_call_trace",
+        about: "a kernel call trace no other finding explains, named by its first frame",
+        severity: "warning",
+        decide: event(Severity::Warning, events::kernel_call_trace, Some("function")),
+        checks: KERNEL_CHECKS,
+        countermeasure: Some(KERNEL_REPORT),
+        vars: &["function"],
+    },
+    Entry {
+        id: "over_mtu_drop",
+        about: "an interface dropped packets larger than its MTU (`dropped over-mtu packet`)",
+        severity: "warning",
+        decide: event(Severity::Warning, events::over_mtu_drop, Some("interface")),
+        checks: &["ip -d link show", "ip -s link show"],
+        countermeasure: Some(Countermeasure {
+            vars: &["interface"],
+            en: "Make the MTU of {} match its network path (overlay, tunnel, jumbo frames)",
+            ja: "{} の MTU を経路（オーバーレイ、トンネル、ジャンボフレーム）に合わせる",
+        }),
+        vars: &["interface"],
+    },
+    Entry {
+        id: "scsi_host_problem",
+        about: "a SCSI/FC host driver did not bring up its disks (qla2xxx skipped its SCSI scan)",
+        severity: "warning",
+        decide: event(Severity::Warning, events::scsi_host_problem, Some("host")),
+        checks: &["lsscsi", "cat /sys/module/qla2xxx/parameters/qlini_mode"],
+        countermeasure: Some(Countermeasure {
+            vars: &["host"],
+            en: "Check the driver mode and paths of {} (qla2xxx.qlini_mode, multipath -ll)",
+            ja: "{} のドライバのモードとパス（qla2xxx.qlini_mode、multipath -ll）を確認する",
+        }),
+        vars: &["host"],
+    },
+    Entry {
+        id: "nfs_server_unresolved",
+        about: "mount.nfs could not resolve its server's name: the mount failed",
+        severity: "warning",
+        decide: event(Severity::Warning, events::nfs_server_unresolved, Some("server")),
+        checks: &["getent hosts SERVER", "resolvectl status", "findmnt -t nfs,nfs4"],
+        countermeasure: Some(Countermeasure {
+            vars: &["server"],
+            en: "Make {} resolvable before the mounts run (DNS, /etc/hosts, _netdev)",
+            ja: "マウント前に {} を名前解決できるようにする（DNS、/etc/hosts、_netdev）",
+        }),
+        vars: &["server"],
+    },
+    Entry {
         id: "service_failed",
         about: "a systemd unit failed",
         severity: "warning",
@@ -435,16 +575,20 @@ pub fn event_findings(events: &[LogEvent]) -> Vec<Finding> {
         .filter_map(|e| match get(e.id)?.decide {
             Decide::Event {
                 severity,
+                severity_of,
                 title,
                 culprit_var,
-            } => Some(events::finding(e, severity, title, culprit_var)),
+            } => {
+                let severity = severity_of.map_or(severity, |f| f(e));
+                Some(events::finding(e, severity, title, culprit_var))
+            }
             _ => None,
         })
         .collect()
 }
 
 /// The postmortem action item for `f`, in English and Japanese.
-pub fn countermeasure(f: &Finding) -> (String, String) {
+pub(crate) fn countermeasure(f: &Finding) -> (String, String) {
     let Some(c) = get(&f.id).and_then(|e| e.countermeasure) else {
         return (
             format!("Prevent a recurrence of: {}", f.title),

@@ -3,6 +3,7 @@
 //! matching log lines as evidence.
 
 use crate::facts::LogEvent;
+use crate::logs::SYSRQ_MARK;
 use crate::snapshot::{Finding, Severity, Time};
 
 /// The finding for `e`: `title` names the culprit, `culprit_var` is the runbook variable
@@ -60,7 +61,82 @@ fn with(e: &LogEvent, text: String) -> String {
 }
 
 pub(super) fn oom_kill(e: &LogEvent) -> String {
+    if requested(e) {
+        return with(
+            e,
+            format!(
+                "OOM killer killed {} on request (SysRq-f), not from a memory shortage",
+                e.culprit
+            ),
+        );
+    }
     with(e, format!("OOM killer killed {}", e.culprit))
+}
+
+/// An OOM kill someone asked for (`echo f > /proc/sysrq-trigger`, the SysRq key).
+fn requested(e: &LogEvent) -> bool {
+    e.detail.as_deref().is_some_and(|d| d.contains(SYSRQ_MARK))
+}
+
+/// Critical, except a kill requested with SysRq-f (a person or a script chose it).
+pub(super) fn oom_kill_severity(e: &LogEvent) -> Severity {
+    if requested(e) {
+        Severity::Warning
+    } else {
+        Severity::Critical
+    }
+}
+
+/// A loop device is a file on another filesystem (snaps, images): its errors say that
+/// file is damaged or was removed, not that a disk fails. Every other device: critical.
+pub(super) fn io_error_severity(e: &LogEvent) -> Severity {
+    if e.culprit.starts_with("loop") {
+        Severity::Warning
+    } else {
+        Severity::Critical
+    }
+}
+
+/// `BUG: unable to handle …` in `func`; the function is the one the kernel was running.
+pub(super) fn kernel_bug(e: &LogEvent) -> String {
+    let what = e.detail.as_deref().unwrap_or("BUG");
+    if e.culprit.is_empty() {
+        format!("kernel BUG: {what}")
+    } else {
+        format!("kernel BUG in {}: {what}", e.culprit)
+    }
+}
+
+pub(super) fn kernel_warning(e: &LogEvent) -> String {
+    with(e, format!("kernel WARNING in {}", e.culprit))
+}
+
+pub(super) fn kernel_call_trace(e: &LogEvent) -> String {
+    with(e, format!("kernel call trace in {}", e.culprit))
+}
+
+pub(super) fn over_mtu_drop(e: &LogEvent) -> String {
+    with(
+        e,
+        format!("packets larger than the MTU dropped on {}", e.culprit),
+    )
+}
+
+pub(super) fn scsi_host_problem(e: &LogEvent) -> String {
+    match &e.detail {
+        Some(d) => format!("{} {d}", e.culprit),
+        None => format!("SCSI host problem on {}", e.culprit),
+    }
+}
+
+pub(super) fn nfs_server_unresolved(e: &LogEvent) -> String {
+    with(
+        e,
+        format!(
+            "NFS server {} could not be resolved: mount failed",
+            e.culprit
+        ),
+    )
 }
 
 pub(super) fn hung_task(e: &LogEvent) -> String {
@@ -79,6 +155,15 @@ pub(super) fn segfault(e: &LogEvent) -> String {
 }
 
 pub(super) fn io_error(e: &LogEvent) -> String {
+    if e.culprit.starts_with("loop") {
+        return with(
+            e,
+            format!(
+                "I/O errors on {} (a loop device: its backing file)",
+                e.culprit
+            ),
+        );
+    }
     with(e, format!("I/O errors on {}", e.culprit))
 }
 

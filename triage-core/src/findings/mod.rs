@@ -11,6 +11,7 @@ pub mod catalogue;
 mod cgroups;
 mod clock;
 mod events;
+mod kernel;
 mod listeners;
 mod net;
 mod procs;
@@ -93,7 +94,6 @@ pub fn worst(findings: &[Finding]) -> Option<Severity> {
     findings.iter().map(|f| f.severity).max()
 }
 
-/// A finding.
 pub(crate) fn finding(
     id: &str,
     severity: Severity,

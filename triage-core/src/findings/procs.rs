@@ -147,7 +147,7 @@ pub fn uninterruptible_processes(s: &Snapshot, _: &Context) -> Option<Finding> {
 /// `process_restarting`: several young processes of the same command — what is visible of
 /// a crash loop or a respawning worker (only survivors show, so counts are a lower bound).
 /// Info: a deploy or a batch job looks the same.
-pub fn process_restarting(s: &Snapshot, _: &Context) -> Option<Finding> {
+pub(crate) fn process_restarting(s: &Snapshot, _: &Context) -> Option<Finding> {
     if s.host
         .as_ref()
         .is_some_and(|h| h.uptime_seconds < t::RESTART_MIN_UPTIME_SECONDS)

@@ -253,7 +253,7 @@ pub fn memory_pressure(s: &Snapshot, _: &Context) -> Option<Finding> {
 }
 
 /// `swap_heavy`: most of the swap is in use.
-pub fn swap_heavy(s: &Snapshot, _: &Context) -> Option<Finding> {
+pub(crate) fn swap_heavy(s: &Snapshot, _: &Context) -> Option<Finding> {
     let m = s.memory.as_ref()?;
     let used = m.swap_total_bytes.saturating_sub(m.swap_free_bytes);
     if m.swap_total_bytes == 0 || used < t::SWAP_MIN_BYTES {
@@ -281,7 +281,7 @@ pub fn swap_heavy(s: &Snapshot, _: &Context) -> Option<Finding> {
 }
 
 /// Percent used as `df` shows it: used / (used + available), rounded up.
-pub fn df_percent(used: u64, available: u64) -> f64 {
+pub(crate) fn df_percent(used: u64, available: u64) -> f64 {
     let whole = used.saturating_add(available);
     if whole == 0 {
         0.0

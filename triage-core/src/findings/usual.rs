@@ -132,9 +132,15 @@ type Row = (
 /// [`t::BASELINE_MIN_DAYS`] days and [`t::BASELINE_MIN_SAMPLES`] samples and the figure is
 /// not trivially small.
 pub fn compare(now: &Now, b: &Baseline) -> Vec<Compared> {
+    rows(now, b).into_iter().map(|row| judge(row, b)).collect()
+}
+
+/// Each figure now and usually, with its unit, floor, minimum rise and whether a fall
+/// counts too.
+fn rows(now: &Now, b: &Baseline) -> [Row; 8] {
     let cpus = f64::from(now.cpus.max(1));
     let mem_rise = now.memory_total_bytes.unwrap_or(0.0) * t::BASELINE_MEMORY_RISE_PERCENT / 100.0;
-    let rows: [Row; 8] = [
+    [
         (
             "load",
             now.load1,
@@ -207,40 +213,36 @@ pub fn compare(now: &Now, b: &Baseline) -> Vec<Compared> {
             0.0,
             true,
         ),
-    ];
-    rows.into_iter()
-        .map(|(name, value, usual, unit, floor, min_rise, falls_count)| {
-            let deviations = value.zip(usual).map(|(v, u)| u.deviations(v));
-            let trusted = b.days >= t::BASELINE_MIN_DAYS;
-            let verdict = match (value, usual, deviations) {
-                (Some(v), Some(u), Some(dev))
-                    if trusted && u.samples >= t::BASELINE_MIN_SAMPLES =>
-                {
-                    let factor_ok = unit == Unit::Bytes || v >= u.median * t::BASELINE_RISE_FACTOR;
-                    if dev >= t::BASELINE_DEVIATIONS
-                        && v >= floor
-                        && v - u.median >= min_rise
-                        && factor_ok
-                    {
-                        Verdict::Higher
-                    } else if falls_count && dev <= -t::BASELINE_DEVIATIONS && u.median >= floor {
-                        Verdict::Lower
-                    } else {
-                        Verdict::Usual
-                    }
-                }
-                _ => Verdict::Usual,
-            };
-            Compared {
-                name,
-                now: value,
-                usual,
-                unit,
-                deviations,
-                verdict,
+    ]
+}
+
+/// One figure's verdict: usual unless history is long and dense enough to trust.
+fn judge(row: Row, b: &Baseline) -> Compared {
+    let (name, value, usual, unit, floor, min_rise, falls_count) = row;
+    let deviations = value.zip(usual).map(|(v, u)| u.deviations(v));
+    let trusted = b.days >= t::BASELINE_MIN_DAYS;
+    let verdict = match (value, usual, deviations) {
+        (Some(v), Some(u), Some(dev)) if trusted && u.samples >= t::BASELINE_MIN_SAMPLES => {
+            let factor_ok = unit == Unit::Bytes || v >= u.median * t::BASELINE_RISE_FACTOR;
+            if dev >= t::BASELINE_DEVIATIONS && v >= floor && v - u.median >= min_rise && factor_ok
+            {
+                Verdict::Higher
+            } else if falls_count && dev <= -t::BASELINE_DEVIATIONS && u.median >= floor {
+                Verdict::Lower
+            } else {
+                Verdict::Usual
             }
-        })
-        .collect()
+        }
+        _ => Verdict::Usual,
+    };
+    Compared {
+        name,
+        now: value,
+        usual,
+        unit,
+        deviations,
+        verdict,
+    }
 }
 
 /// `unusual_vs_baseline`: one finding per figure [`compare`] calls higher or lower than

@@ -22,14 +22,15 @@ use crate::error::{Error, Result};
 use crate::snapshot::{Severity, Time};
 
 /// A snapshot file larger than this is refused (a real one is 50 KB – 5 MB).
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Default look-back for `shared_changes`: a change counts for a sick host when it happened
 /// this long before that host's snapshot, or less.
-pub const DEFAULT_WINDOW: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const DEFAULT_WINDOW: Duration = Duration::from_secs(24 * 3600);
 /// Change kinds that can be the same on several hosts: a package version, a config file, a
 /// deploy marker, a unit file or failed unit, a kernel, a reboot. Logins, cron runs and
 /// process starts happen everywhere all the time and would drown the signal.
-pub const SHARED_KINDS: &[&str] = &["package", "config", "deploy", "service", "kernel", "reboot"];
+pub(crate) const SHARED_KINDS: &[&str] =
+    &["package", "config", "deploy", "service", "kernel", "reboot"];
 
 /// What `triage fleet` was asked.
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ use crate::host_root::HostRoot;
 /// Least time between two `/proc/*/fd` passes for listener owners: a host that opens
 /// listening sockets all the time (test runners, FTP passive ports) would otherwise pay
 /// for a pass every sample; meanwhile new listeners are recorded without an owner.
-pub const OWNER_SCAN_MIN_GAP: Duration = Duration::from_secs(30);
+pub(crate) const OWNER_SCAN_MIN_GAP: Duration = Duration::from_secs(30);
 
 /// One listening TCP port.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -83,7 +83,10 @@ impl Listeners {
 
 /// One entry per port, ascending; a port held by several sockets (tcp and tcp6, several
 /// addresses) is named after the first one with a known owner.
-pub fn listen_ports(socks: &[Sock], owners: &HashMap<u64, Option<String>>) -> Vec<ListenPort> {
+pub(crate) fn listen_ports(
+    socks: &[Sock],
+    owners: &HashMap<u64, Option<String>>,
+) -> Vec<ListenPort> {
     let mut out: Vec<ListenPort> = socks
         .iter()
         .map(|s| ListenPort {

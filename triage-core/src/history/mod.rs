@@ -134,7 +134,7 @@ pub fn baseline_for(dir: &Path, at: Time) -> Result<Option<Baseline>> {
 }
 
 /// [`baseline_for`] with the number of days and the window chosen.
-pub fn baseline_for_with(
+pub(crate) fn baseline_for_with(
     dir: &Path,
     at: Time,
     days: u32,

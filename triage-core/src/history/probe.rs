@@ -16,10 +16,10 @@ use crate::collect::{cpu, processes};
 use crate::host_root::HostRoot;
 
 /// At most this many disks and interfaces are kept per sample, busiest first.
-pub const MAX_DEVICES: usize = 8;
+pub(crate) const MAX_DEVICES: usize = 8;
 
 /// Per-second disk rates between two readings `seconds` apart, busiest first.
-pub fn disk_rates(
+pub(crate) fn disk_rates(
     prev: &HashMap<String, DiskRaw>,
     cur: &HashMap<String, DiskRaw>,
     seconds: f64,
@@ -61,7 +61,7 @@ pub fn disk_rates(
 }
 
 /// Per-second interface rates between two readings, busiest first.
-pub fn net_rates(
+pub(crate) fn net_rates(
     prev: &HashMap<String, NetRaw>,
     cur: &HashMap<String, NetRaw>,
     seconds: f64,

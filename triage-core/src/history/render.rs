@@ -11,7 +11,7 @@ pub use crate::fmt::bytes;
 
 /// A command line with the directory of its program left out (`/usr/bin/java -jar x`
 /// → `java -jar x`), for narrow columns.
-pub fn short_command(command: &str) -> &str {
+pub(crate) fn short_command(command: &str) -> &str {
     let program_end = command.find(' ').unwrap_or(command.len());
     match command.get(..program_end).and_then(|p| p.rfind('/')) {
         Some(slash) if !command.starts_with('[') => command.get(slash + 1..).unwrap_or(command),

@@ -26,9 +26,9 @@ use crate::host_root::HostRoot;
 use crate::snapshot::Time;
 
 /// Processes kept per sample: the top N by CPU and the top N by memory.
-pub const TOP_N: usize = 5;
+pub(crate) const TOP_N: usize = 5;
 /// Longest command line kept, in characters.
-pub const MAX_COMMAND_CHARS: usize = 120;
+pub(crate) const MAX_COMMAND_CHARS: usize = 120;
 /// Deadline for reading the selected processes' command lines.
 const CMDLINE_DEADLINE: Duration = Duration::from_millis(300);
 

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::host_root::HostRoot;
 
 /// File magic at offset 0.
-pub const MAGIC: [u8; 4] = *b"TSEG";
+pub(crate) const MAGIC: [u8; 4] = *b"TSEG";
 /// The segment format version this build writes (2: samples have `listeners`; 3: and
 /// `cgroups`).
 pub const VERSION: u16 = 3;
@@ -33,19 +33,19 @@ pub const VERSION: u16 = 3;
 /// `history::decode`).
 pub const OLDEST_READABLE: u16 = 2;
 /// Header length in bytes.
-pub const HEADER_LEN: usize = 8;
+pub(crate) const HEADER_LEN: usize = 8;
 /// Marker in front of every record (chosen to be rare in postcard payloads).
-pub const SYNC: [u8; 4] = [0xE7, 0x1A, 0x5C, 0xB3];
+pub(crate) const SYNC: [u8; 4] = [0xE7, 0x1A, 0x5C, 0xB3];
 /// Bytes before the payload: sync, length, crc.
-pub const RECORD_OVERHEAD: usize = 12;
+pub(crate) const RECORD_OVERHEAD: usize = 12;
 /// Largest payload accepted; a longer length field is treated as damage.
-pub const MAX_PAYLOAD: usize = 1 << 20;
+pub(crate) const MAX_PAYLOAD: usize = 1 << 20;
 /// Largest segment file read whole.
 const MAX_SEGMENT_BYTES: u64 = 512 << 20;
 /// A torn tail on a segment modified more recently than this is a write in progress.
 const IN_FLIGHT_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// File name extension of segments.
-pub const EXTENSION: &str = "tseg";
+pub(crate) const EXTENSION: &str = "tseg";
 
 /// The header of a new segment.
 pub fn header() -> [u8; HEADER_LEN] {
@@ -80,7 +80,7 @@ pub struct Scan<'a> {
 
 /// Split the bytes of one segment into record payloads. `Err` when the file is not a
 /// segment this build can read (bad magic, other version); an empty file is empty.
-pub fn scan(bytes: &[u8]) -> std::result::Result<Scan<'_>, String> {
+pub(crate) fn scan(bytes: &[u8]) -> std::result::Result<Scan<'_>, String> {
     let mut out = Scan::default();
     if bytes.is_empty() {
         return Ok(out);
@@ -151,7 +151,7 @@ fn find_sync(bytes: &[u8], from: usize) -> Option<usize> {
 
 /// What [`read_segment`] found in one file.
 #[derive(Debug, Default)]
-pub struct Segment {
+pub(crate) struct Segment {
     /// The file's format version (0 when it could not be read).
     pub version: u16,
     /// Payloads of the records that passed their CRC, in file order.
@@ -162,7 +162,7 @@ pub struct Segment {
 }
 
 /// Read one segment file.
-pub fn read_segment(path: &Path) -> Segment {
+pub(crate) fn read_segment(path: &Path) -> Segment {
     let failed = |warning: String| Segment {
         warning: Some(warning),
         ..Segment::default()
@@ -230,7 +230,7 @@ pub fn segments(dir: &Path) -> Result<Vec<(NaiveDate, PathBuf)>> {
 }
 
 /// Delete segments dated before `keep_from`; returns what was deleted.
-pub fn prune(dir: &Path, keep_from: NaiveDate) -> Result<Vec<PathBuf>> {
+pub(crate) fn prune(dir: &Path, keep_from: NaiveDate) -> Result<Vec<PathBuf>> {
     let mut gone = Vec::new();
     for (date, path) in segments(dir)? {
         if date < keep_from {

@@ -251,7 +251,7 @@ impl Journal {
 }
 
 /// Parse journal text; `path` only names the file in skip messages.
-pub fn parse(text: &str, path: &Path) -> ReadResult {
+pub(crate) fn parse(text: &str, path: &Path) -> ReadResult {
     let mut out = ReadResult::default();
     let lines: Vec<&str> = text.split('\n').collect();
     let last_index = lines.len().saturating_sub(1);

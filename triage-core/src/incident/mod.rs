@@ -138,7 +138,7 @@ impl State {
     }
 
     /// Derive the state from events.
-    pub fn from_events(read: ReadResult) -> State {
+    pub(crate) fn from_events(read: ReadResult) -> State {
         let mut s = State {
             skipped: read.skipped,
             ..State::default()

@@ -11,7 +11,7 @@ use crate::redact::redact_if;
 use crate::snapshot::Time;
 
 /// Matching lines kept per incident.
-pub const MAX_LINES: usize = 10;
+pub(crate) const MAX_LINES: usize = 10;
 /// Bytes of a postmortem read for matching.
 const MAX_POSTMORTEM_BYTES: u64 = 1 << 20;
 
@@ -187,4 +187,75 @@ fn postmortems(inc: &Incident) -> Vec<(String, String)> {
             Some((n, s))
         })
         .collect()
+}
+
+/// A finding of now that occurred in an earlier incident: what the Scope step shows as
+/// "seen before".
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SeenBefore {
+    /// The finding id.
+    pub finding: String,
+    /// The earlier incident (the newest one on this host, else the newest anywhere).
+    pub incident: Hit,
+    /// True when that incident was on the same host.
+    pub same_host: bool,
+}
+
+impl SeenBefore {
+    /// `seen before: incident 20261003-041200 (oom_kill on this host, fixed by systemctl
+    /// restart java)`.
+    pub fn line(&self) -> String {
+        let place = if self.same_host {
+            "this host".to_string()
+        } else {
+            self.incident.host.clone()
+        };
+        let fix = if self.incident.fixed_by.is_empty() {
+            "no fix recorded".to_string()
+        } else {
+            format!("fixed by {}", self.incident.fixed_by.join("; "))
+        };
+        format!(
+            "seen before: incident {} ({} on {place}, {fix})",
+            self.incident.id, self.finding
+        )
+    }
+}
+
+/// For each of `findings` (ids, in order, each once) that an incident other than `current`
+/// recorded: the newest such incident on `host`, else the newest on any host. One pass
+/// over the store, whatever the number of findings.
+pub fn seen_before(
+    store: &Store,
+    findings: &[&str],
+    host: &str,
+    current: Option<&str>,
+    redact: bool,
+) -> Result<Vec<SeenBefore>> {
+    if findings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let hits: Vec<Hit> = search(store, &Query::default(), redact)?
+        .into_iter()
+        .filter(|h| Some(h.id.as_str()) != current)
+        .collect();
+    let mut out: Vec<SeenBefore> = Vec::new();
+    for f in findings {
+        if out.iter().any(|s| s.finding == *f) {
+            continue;
+        }
+        let with = |h: &&Hit| h.findings.iter().any(|g| g == f);
+        let same = hits
+            .iter()
+            .filter(with)
+            .find(|h| h.host.eq_ignore_ascii_case(host.trim()));
+        if let Some(hit) = same.or_else(|| hits.iter().find(with)) {
+            out.push(SeenBefore {
+                finding: (*f).to_string(),
+                incident: hit.clone(),
+                same_host: same.is_some(),
+            });
+        }
+    }
+    Ok(out)
 }

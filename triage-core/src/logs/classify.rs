@@ -31,12 +31,16 @@ use crate::snapshot::Time;
 /// match none, and one pass over them says so (instead of one `contains` per rule).
 static NEEDLES: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
     let needles = RULES.iter().map(|r| r.needle);
-    AhoCorasick::new(needles.chain(["Main process exited", "Failed to start "])).ok()
+    // A DFA: built once, it is the fastest scan, and every line of the window passes it.
+    AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(needles.chain(["Main process exited", "Failed to start "]))
+        .ok()
 });
 
 /// Most lines kept per event (the first ones and the last one); the finding adds a
 /// count line before them.
-pub const MAX_EVIDENCE: usize = 5;
+pub(crate) const MAX_EVIDENCE: usize = 5;
 
 #[derive(Debug, Clone)]
 struct Group {
@@ -70,7 +74,13 @@ pub struct Classifier {
     /// description-only "Failed to start X." that follows it.
     last_unit: Option<(String, usize)>,
     seen: usize,
+    /// The multi-line report being read (see `traces.rs`).
+    trace: traces::TraceState,
 }
+
+#[path = "traces.rs"]
+mod traces;
+pub use traces::SYSRQ_MARK;
 
 impl Classifier {
     /// Look at the next entry.
@@ -78,6 +88,11 @@ impl Classifier {
         let i = self.seen;
         self.seen += 1;
         let msg = e.message.as_str();
+        // Multi-line reports (call traces, the OOM killer's dump) first: their frame lines
+        // match no pattern.
+        if self.trace_step(e, i) {
+            return;
+        }
         if NEEDLES.as_ref().is_some_and(|n| !n.is_match(msg)) {
             return;
         }
@@ -100,6 +115,13 @@ impl Classifier {
         if id == "service_failed" && h.counts {
             self.last_unit = Some((h.culprit.clone(), i));
         }
+        let counts = h.counts;
+        let gi = self.record(id, h, e.time, evidence_line(e));
+        self.after_hit(id, gi, counts, i);
+    }
+
+    /// Count `h` in the group of `id` and its culprit (made on first sight); the group's index.
+    fn record(&mut self, id: &'static str, h: Hit, time: Option<Time>, line: String) -> usize {
         let groups = &mut self.groups;
         let key = (id, h.culprit.clone());
         let gi = *self.index.entry(key).or_insert_with(|| {
@@ -127,16 +149,16 @@ impl Classifier {
                 g.detail = Some(d);
             }
         }
-        if let Some(t) = e.time {
+        if let Some(t) = time {
             g.first = Some(g.first.map_or(t, |f| f.min(t)));
             g.last = Some(g.last.map_or(t, |l| l.max(t)));
         }
-        let line = evidence_line(e);
         if g.evidence.len() < MAX_EVIDENCE - 1 {
             g.evidence.push(line);
         } else {
             g.last_line = Some(line);
         }
+        gi
     }
 
     /// How many events so far (a new one means an event fired).
@@ -155,7 +177,8 @@ impl Classifier {
     }
 
     /// The events, in order of first appearance.
-    pub fn finish(self) -> Vec<LogEvent> {
+    pub fn finish(mut self) -> Vec<LogEvent> {
+        self.flush_report();
         self.groups.into_iter().map(event).collect()
     }
 }

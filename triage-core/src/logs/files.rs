@@ -384,7 +384,12 @@ pub fn read_generations(
 
 /// The host's syslog files under `root` (`syslog` and/or `messages`, `auth.log` or
 /// `secure`) and `extra` files: the last `n` records of each.
-pub fn system_logs(root: &HostRoot, n: usize, since: Option<Time>, extra: &[PathBuf]) -> Read {
+pub(crate) fn system_logs(
+    root: &HostRoot,
+    n: usize,
+    since: Option<Time>,
+    extra: &[PathBuf],
+) -> Read {
     let mut out = Read::default();
     let mut paths = system_log_paths(root);
     paths.extend(extra.iter().cloned());

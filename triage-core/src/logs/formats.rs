@@ -20,12 +20,12 @@ use super::LogEntry;
 use crate::snapshot::Time;
 
 /// Syslog severity names, indexed by the severity number (RFC 5424 §6.2.1).
-pub const LEVELS: [&str; 8] = [
+pub(crate) const LEVELS: [&str; 8] = [
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 ];
 
 /// The level name of a syslog priority value (facility bits ignored).
-pub fn level_name(prio: u32) -> String {
+pub(crate) fn level_name(prio: u32) -> String {
     LEVELS[(prio & 7) as usize].to_string()
 }
 
@@ -449,7 +449,7 @@ fn local(naive: NaiveDateTime) -> Option<Time> {
 }
 
 /// RFC 3339, also with `,` as decimal mark, a space for `T` and `+0000` offsets.
-pub fn parse_rfc3339(text: &str) -> Option<Time> {
+pub(crate) fn parse_rfc3339(text: &str) -> Option<Time> {
     let t = text.replacen(',', ".", 1).replacen(' ', "T", 1);
     if let Ok(t) = DateTime::parse_from_rfc3339(&t) {
         return Some(t);
@@ -475,7 +475,7 @@ fn local_year(t: Time) -> i32 {
 /// A timestamp without a year (`Nov 23 10:02:03`): the year of `reference`, or the year
 /// before when that would be more than a day in the future of `reference` (a December line
 /// read in January).
-pub fn infer_year(mon: &str, day: u32, hms: [u32; 3], reference: Time) -> Option<Time> {
+pub(crate) fn infer_year(mon: &str, day: u32, hms: [u32; 3], reference: Time) -> Option<Time> {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];

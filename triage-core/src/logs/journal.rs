@@ -19,7 +19,7 @@ use crate::snapshot::Time;
 
 /// One `journalctl -o json` line as an entry; `None` when it is not a JSON object.
 /// `MESSAGE` may be a string or, for non-UTF-8 payloads, an array of bytes.
-pub fn parse_json(line: &str, source: &str) -> Option<LogEntry> {
+pub(crate) fn parse_json(line: &str, source: &str) -> Option<LogEntry> {
     let v: Value = serde_json::from_str(line).ok()?;
     let obj = v.as_object()?;
     let s = |k: &str| obj.get(k).and_then(Value::as_str);
@@ -135,7 +135,7 @@ const MAX_OUTPUT: usize = 64 * 1024 * 1024;
 
 /// Run `program args` through [`run_command`] and parse its stdout as journal JSON lines,
 /// killing it at `timeout` (what it printed by then is kept).
-pub fn read_command(program: &str, args: &[String], timeout: Duration) -> Read {
+pub(crate) fn read_command(program: &str, args: &[String], timeout: Duration) -> Read {
     let mut out = Read::default();
     let cmd = Cmd::new(program)
         .args(args)

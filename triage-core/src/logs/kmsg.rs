@@ -186,7 +186,7 @@ fn read_klogctl(boot: Option<Time>) -> std::io::Result<Read> {
 }
 
 /// Parse dmesg-like text (any format [`parse_line`] knows) into kernel entries.
-pub fn parse_text(text: &str, source: &str, boot: Option<Time>) -> Vec<LogEntry> {
+pub(crate) fn parse_text(text: &str, source: &str, boot: Option<Time>) -> Vec<LogEntry> {
     let ctx = ParseCtx {
         source: source.to_string(),
         reference: now(),
@@ -314,7 +314,7 @@ pub fn boot_time_live() -> Option<Time> {
 }
 
 /// Boot time from the `btime` line of the root's `proc/stat`.
-pub fn boot_time_from_stat(root: &HostRoot) -> Option<Time> {
+pub(crate) fn boot_time_from_stat(root: &HostRoot) -> Option<Time> {
     let stat = root.read_proc("stat").ok()?;
     let secs = stat
         .lines()

@@ -15,6 +15,7 @@ pub mod files;
 pub mod follow;
 pub mod formats;
 pub mod journal;
+pub mod json;
 pub mod kmsg;
 pub mod lines;
 pub mod pipeline;
@@ -23,6 +24,7 @@ mod rules;
 pub mod stream;
 pub mod tail;
 
+pub use classify::SYSRQ_MARK;
 #[cfg(test)]
 pub(crate) use rules::pattern_ids;
 
@@ -43,10 +45,10 @@ pub const MAX_LINE: usize = 64 * 1024;
 pub const TRUNCATED_MARK: &str = " …[truncated]";
 
 /// Records read per source for findings when only the last lines are asked for.
-pub const SCAN_LINES: usize = 2000;
+pub(crate) const SCAN_LINES: usize = 2000;
 
 /// Records read per source at most with `--since` or `--grep`.
-pub const SEARCH_LINES: usize = 200_000;
+pub(crate) const SEARCH_LINES: usize = 200_000;
 
 /// One log record from any source.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -199,7 +201,7 @@ pub fn read(root: &HostRoot, q: &Query) -> Report {
 /// Drop records that an earlier group already has: the same message within two seconds
 /// (the kernel ring buffer, the journal and syslog often hold the same line). Groups come
 /// in priority order.
-pub fn dedupe(groups: Vec<Vec<LogEntry>>) -> Vec<Vec<LogEntry>> {
+pub(crate) fn dedupe(groups: Vec<Vec<LogEntry>>) -> Vec<Vec<LogEntry>> {
     let mut seen: HashMap<String, Vec<i64>> = HashMap::new();
     let mut out = Vec::with_capacity(groups.len());
     for group in groups {
@@ -244,7 +246,7 @@ pub fn merge(groups: Vec<Vec<LogEntry>>) -> Vec<LogEntry> {
 }
 
 /// Cut `line` to [`MAX_LINE`] bytes on a character boundary, marking the cut.
-pub fn cap_line(line: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn cap_line(line: &str) -> std::borrow::Cow<'_, str> {
     if line.len() <= MAX_LINE {
         return line.into();
     }

@@ -59,7 +59,7 @@ fn support(culprit: String, detail: Option<String>) -> Hit {
 const UNIT: &str =
     r"(\S+\.(?:service|socket|mount|timer|path|scope|slice|swap|automount|target|device))";
 
-pub(super) static RULES: [Rule; 22] = [
+pub(super) static RULES: [Rule; 25] = [
     rule!(
         "oom_kill",
         "illed process",
@@ -197,6 +197,32 @@ pub(super) static RULES: [Rule; 22] = [
         "BTRFS",
         r"BTRFS (?:error|critical) \(device ([^)]+)\)",
         |c| hit(cap(c, 1), Some("btrfs error".into()))
+    ),
+    rule!(
+        "over_mtu_drop",
+        "dropped over-mtu packet",
+        r"(\S+): dropped over-mtu packet: (\d+) > (\d+)",
+        |c| hit(
+            cap(c, 1),
+            Some(format!("{} bytes > MTU {}", cap(c, 2), cap(c, 3)))
+        )
+    ),
+    rule!(
+        "scsi_host_problem",
+        "skipping scsi_scan_host()",
+        r"(qla2xxx) \[([^\]]+)\]-(\w+:\d+): skipping scsi_scan_host\(\) for non-initiator port",
+        |c| {
+            hit(
+            format!("{} [{}]-{}", cap(c, 1), cap(c, 2), cap(c, 3)),
+            Some("did not perform SCSI scan: disks or paths behind it may be missing (module option qla2xxx.qlini_mode)".into())
+        )
+        }
+    ),
+    rule!(
+        "nfs_server_unresolved",
+        "Failed to resolve server",
+        r"(mount\.nfs4?): Failed to resolve server ([^:\s]+): (.+?)\.?$",
+        |c| hit(cap(c, 2), Some(format!("{}: {}", cap(c, 1), cap(c, 3))))
     ),
     rule!(
         "conntrack_full",

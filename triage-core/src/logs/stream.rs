@@ -205,7 +205,7 @@ fn is_gz(path: &Path) -> bool {
 }
 
 /// The parse context of a file: its path as source, its mtime as "now" for RFC 3164 years.
-pub fn ctx_for(path: &Path, meta: &Metadata, boot_time: Option<Time>) -> ParseCtx {
+pub(crate) fn ctx_for(path: &Path, meta: &Metadata, boot_time: Option<Time>) -> ParseCtx {
     let reference = meta
         .modified()
         .ok()
@@ -274,7 +274,7 @@ fn count_lines_upto(path: &Path, limit: u64) -> u64 {
 
 /// Where the last `n` lines of a plain file start, and how many lines were found (fewer
 /// than `n` when the file has fewer): `pread(2)` blocks from the end, counting newlines.
-pub fn lines_from_end(file: &File, len: u64, n: u64) -> (u64, u64) {
+pub(crate) fn lines_from_end(file: &File, len: u64, n: u64) -> (u64, u64) {
     if n == 0 {
         return (len, 0);
     }
@@ -337,7 +337,7 @@ fn first_time_in<R: Read>(lines: &mut Lines<R>, ctx: &ParseCtx) -> Option<Time> 
 /// binary search on offsets, each probe parsing the first timed line after it. Times that
 /// go backwards (a clock jump) can only make the start earlier or later by the jump;
 /// records before `since` that are read anyway are dropped by the caller.
-pub fn window_start(file: &File, len: u64, since: Time, ctx: &ParseCtx) -> u64 {
+pub(crate) fn window_start(file: &File, len: u64, since: Time, ctx: &ParseCtx) -> u64 {
     let (mut lo, mut hi) = (0u64, len);
     while hi - lo > SEARCH_SPAN {
         let mid = lo + (hi - lo) / 2;

@@ -38,7 +38,7 @@ pub struct Recorded {
 }
 
 /// The fields of a journal `action` event, read from its key/value pairs.
-pub fn from_fields(fields: &[(String, String)], by: Option<&str>) -> Option<Recorded> {
+pub(crate) fn from_fields(fields: &[(String, String)], by: Option<&str>) -> Option<Recorded> {
     let get = |k: &str| {
         fields
             .iter()
@@ -77,7 +77,7 @@ pub struct TrackerIssue {
 }
 
 /// Every action item of `facts` as tracker issues.
-pub fn export(facts: &Facts, items: &[ActionItem], lang: Lang) -> Vec<TrackerIssue> {
+pub(crate) fn export(facts: &Facts, items: &[ActionItem], lang: Lang) -> Vec<TrackerIssue> {
     items
         .iter()
         .map(|a| {

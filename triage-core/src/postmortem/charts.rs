@@ -10,7 +10,7 @@ use super::figures::{Figure, Markers};
 use crate::error::{Error, Result};
 
 /// Width and height of a chart, pixels.
-pub const SIZE: (u32, u32) = (800, 260);
+pub(crate) const SIZE: (u32, u32) = (800, 260);
 
 /// Line colours, in series order (colour-blind safe: Okabe–Ito).
 const COLOURS: [RGBColor; 5] = [

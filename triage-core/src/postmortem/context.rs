@@ -6,7 +6,8 @@
 //! |---|---|
 //! | `id`, `title`, `host`, `status`, `opened`, `closed`, `duration`, `summary`, `lang` | facts (strings, empty when unknown) |
 //! | `impact`, `impact_start`, `timeline`, `detection`, `root_cause_hints`, `trigger_hints`, `resolution`, `action_items`, `supporting`, `charts`, `problems`, `todos` | sections written by code (Markdown) |
-//! | `events` | every journal event: `time`, `by`, `kind`, `text` |
+//! | `events` | every journal event: `time`, `by`, `kind`, `text`, `phase`, `human` (bool), `line`, `links` (`label`, `href`) |
+//! | `phases` | the phases in order: `name`, `from`, `to`, `duration`, `events` (count) |
 //! | `findings` | every finding seen: `id`, `severity`, `title`, `evidence` (list) |
 //! | `commands` | every command run: `time`, `command`, `exit_code`, `duration_ms`, `output`, `mode`, `runbook`, `fix` |
 //! | `actions` | the action items: `kind`, `text`, `owner`, `ticket`, `priority`, `status` |
@@ -19,7 +20,7 @@ use serde::Serialize;
 use super::model::{Facts, What};
 use super::sections::{self, time};
 use super::window::{self, Window};
-use super::{text, Lang, Options};
+use super::{phases, text, timeline, Lang, Options};
 use crate::render::markdown::cell;
 
 /// A journal event as a template sees it.
@@ -29,6 +30,24 @@ struct EventView {
     by: Option<String>,
     kind: String,
     text: String,
+    /// Its phase's name, in the postmortem's language.
+    phase: &'static str,
+    /// Written by a person (a note, the title…), not recorded by triage.
+    human: bool,
+    /// Its line in the journal (0 when unknown).
+    line: usize,
+    /// Its evidence (see [`timeline::evidence`]).
+    links: Vec<timeline::Link>,
+}
+
+/// A phase as a template sees it.
+#[derive(Debug, Serialize)]
+struct PhaseView {
+    name: &'static str,
+    from: String,
+    to: String,
+    duration: String,
+    events: usize,
 }
 
 /// A finding as a template sees it.
@@ -83,7 +102,10 @@ pub fn build(facts: &Facts, window: &Window, opts: &Options, todos: &str) -> Val
         Value::from(facts.summary.clone().unwrap_or_default()),
     );
     v.insert("impact", safe(text::answers(&facts.impact)));
-    v.insert("timeline", safe(sections::timeline(facts, lang)));
+    v.insert(
+        "timeline",
+        safe(timeline::timeline(facts, lang, &opts.link_base)),
+    );
     v.insert("detection", safe(sections::detection(facts, lang)));
     v.insert(
         "root_cause_hints",
@@ -99,7 +121,21 @@ pub fn build(facts: &Facts, window: &Window, opts: &Options, todos: &str) -> Val
     v.insert("todos", safe(todos.to_string()));
     v.insert("charts", safe(window::charts_markdown(window)));
     v.insert("impact_start", safe(window::impact_markdown(window, lang)));
-    v.insert("events", Value::from(Serde(events(facts, lang))));
+    v.insert(
+        "events",
+        Value::from(Serde(events(facts, lang, &opts.link_base))),
+    );
+    let phases: Vec<PhaseView> = phases::spans(facts)
+        .iter()
+        .map(|s| PhaseView {
+            name: s.phase.name(lang),
+            from: time(&s.from),
+            to: time(&s.to),
+            duration: lang.duration(s.seconds()),
+            events: s.end - s.first,
+        })
+        .collect();
+    v.insert("phases", Value::from(Serde(&phases)));
     let findings: Vec<FindingView> = facts
         .all_findings
         .iter()
@@ -129,12 +165,15 @@ pub fn build(facts: &Facts, window: &Window, opts: &Options, todos: &str) -> Val
     Value::from_pairs(v)
 }
 
-/// Every journal event with its kind and one line of plain text.
-fn events(facts: &Facts, lang: Lang) -> Vec<EventView> {
+/// Every journal event with its kind, one line of plain text, its phase and evidence.
+fn events(facts: &Facts, lang: Lang, base: &str) -> Vec<EventView> {
+    let phases = phases::of(facts);
     facts
         .timeline
         .iter()
-        .map(|e| {
+        .zip(phases)
+        .enumerate()
+        .map(|(i, (e, phase))| {
             let (kind, text) = match &e.what {
                 What::Opened(title) => ("opened", title.clone()),
                 What::Step { step, status } => {
@@ -177,6 +216,10 @@ fn events(facts: &Facts, lang: Lang) -> Vec<EventView> {
                 by: e.by.clone(),
                 kind: kind.to_string(),
                 text: text.trim().to_string(),
+                phase: phase.name(lang),
+                human: phases::is_human(&e.what),
+                line: e.line,
+                links: timeline::evidence(facts, i, base),
             }
         })
         .collect()

@@ -13,12 +13,12 @@ use crate::history::{self, Sample};
 use crate::snapshot::Time;
 
 /// How far before detection the figures start.
-pub const LEAD: Duration = Duration::hours(1);
+pub(crate) const LEAD: Duration = Duration::hours(1);
 /// The half-width of the usual band, in spreads (median absolute deviations). One spread
 /// would put half of an ordinary day outside the band; three leaves out only what stands out.
-pub const BAND_SPREADS: f64 = 3.0;
+pub(crate) const BAND_SPREADS: f64 = 3.0;
 /// Processes drawn in the top-processes figure.
-pub const TOP_PROCESSES: usize = 5;
+pub(crate) const TOP_PROCESSES: usize = 5;
 
 /// One line of a figure: (unix seconds, value) in time order.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +63,7 @@ pub struct Markers {
 /// `markers.detection` and `markers.close`, and the baseline at detection. `cpus` turns
 /// the load into load per CPU (it is drawn as is when unknown). Empty when nothing was
 /// recorded in the window.
-pub fn gather(dir: &std::path::Path, markers: &Markers, cpus: Option<u32>) -> Vec<Figure> {
+pub(crate) fn gather(dir: &std::path::Path, markers: &Markers, cpus: Option<u32>) -> Vec<Figure> {
     let (samples, _) = history::read_range(dir, markers.detection - LEAD, markers.close);
     if samples.is_empty() {
         return Vec::new();

@@ -17,7 +17,7 @@ use super::model::{Facts, What};
 use crate::snapshot::Time;
 
 /// The note prefix that sets the impact start by hand.
-pub const NOTE_PREFIX: &str = "impact started at ";
+pub(crate) const NOTE_PREFIX: &str = "impact started at ";
 
 /// When the impact started and how that is known.
 #[derive(Debug, Clone, PartialEq)]

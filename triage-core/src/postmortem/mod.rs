@@ -14,10 +14,12 @@ pub mod context;
 pub mod figures;
 pub mod impact;
 pub mod model;
+pub mod phases;
 pub mod sections;
 pub mod supporting;
 pub mod template;
 pub mod text;
+pub mod timeline;
 pub mod window;
 
 use std::io::Read;
@@ -65,7 +67,7 @@ const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// The template names `--template` takes besides a team's own.
-pub const TEMPLATE_NAMES: &[&str] = &["default", "sre", "shogai"];
+pub(crate) const TEMPLATE_NAMES: &[&str] = &["default", "sre", "shogai"];
 
 /// A user template larger than this is refused (a template is a page, not a data file).
 const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
@@ -88,6 +90,10 @@ pub struct Options<'a> {
     /// The recorded history (`triage record`'s directory), for charts and the impact
     /// start; `None` for none.
     pub history_dir: Option<PathBuf>,
+    /// Put before the timeline's links to the incident's files (journal, snapshots):
+    /// empty when the Markdown goes into the incident directory, else that directory
+    /// followed by `/` (see [`link_base`]).
+    pub link_base: String,
 }
 
 /// A rendered postmortem.
@@ -101,6 +107,10 @@ pub struct Rendered {
     pub charts: Vec<charts::Chart>,
     /// The action items, as issues to create in a tracker.
     pub action_items: Vec<actions::TrackerIssue>,
+    /// The figures the charts draw (for the TUI's sparklines); empty without history.
+    pub figures: Vec<figures::Figure>,
+    /// The incident's moments the charts mark; `None` when the journal has no time.
+    pub markers: Option<figures::Markers>,
 }
 
 /// Where a team's templates live, searched in this order: `STATE_DIR/postmortem`, then
@@ -110,6 +120,26 @@ pub fn template_dirs(state_dir: &Path) -> Vec<PathBuf> {
         state_dir.join("postmortem"),
         PathBuf::from("/etc/triage/postmortem"),
     ]
+}
+
+/// The [`Options::link_base`] for a postmortem written to `output` (`None`: stdout or the
+/// incident directory, where the TUI writes it): empty when `output` is in the incident
+/// directory, else the incident directory's absolute path and `/`.
+pub fn link_base(incident: &Incident, output: Option<&Path>) -> String {
+    let Some(out) = output else {
+        return String::new();
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let out_dir = match out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => canonical(d),
+        None => canonical(Path::new(".")),
+    };
+    let dir = canonical(&incident.dir);
+    if out_dir == dir {
+        String::new()
+    } else {
+        format!("{}/", timeline::encode(&dir.to_string_lossy()))
+    }
 }
 
 /// Render the postmortem of `incident`.
@@ -132,7 +162,7 @@ fn candidates(name: Option<&str>, lang: Lang) -> Vec<String> {
 
 /// Load template `name` (default: the language's default layout) for `lang`: the first
 /// of its [`candidates`] found in `dirs`, in order, else the built-in one.
-pub fn find_template(name: Option<&str>, lang: Lang, dirs: &[PathBuf]) -> Result<Template> {
+pub(crate) fn find_template(name: Option<&str>, lang: Lang, dirs: &[PathBuf]) -> Result<Template> {
     if let Some(n) = name {
         if n.is_empty() || n.contains(['/', '\\']) || n.starts_with('.') {
             return Err(Error::Invalid(format!(
@@ -190,7 +220,7 @@ fn read_template(path: &Path) -> Result<String> {
 }
 
 /// Render `facts` with `template`.
-pub fn render_facts(
+pub(crate) fn render_facts(
     facts: &Facts,
     window: &window::Window,
     template: &Template,
@@ -207,12 +237,14 @@ pub fn render_facts(
         todos,
         charts: window.charts.clone(),
         action_items: actions::export(facts, &items, opts.lang),
+        figures: window.figures.clone(),
+        markers: window.markers,
     })
 }
 
 /// `Section: text` (`Section / Subsection: text` under a `###`) for every line that
 /// starts with `TODO:` (after list, quote or table markers), outside fenced code blocks.
-pub fn collect_todos(markdown: &str) -> Vec<String> {
+pub(crate) fn collect_todos(markdown: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut section = String::new();
     let mut heading = String::new();

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::incident::{EventBody, Incident, State};
+use crate::incident::{Event, EventBody, Incident, State};
 use crate::redact::redact_if;
 use crate::snapshot::{Change, Finding, Snapshot, Time};
 
@@ -168,83 +168,7 @@ impl Facts {
         };
         let mut finding_events: Vec<Finding> = Vec::new();
         for (i, ev) in state.events.iter().enumerate() {
-            let what = match &ev.body {
-                EventBody::Opened { title, .. } => What::Opened(r(title)),
-                EventBody::Step { step, status } => What::Step {
-                    step: r(step),
-                    status: r(status),
-                },
-                EventBody::Note { text } => What::Note(r(text)),
-                EventBody::Reported { message } => What::Reported(r(message)),
-                EventBody::Snapshot { file, findings } => {
-                    facts.snapshot_files.push(r(file));
-                    What::Snapshot {
-                        file: r(file),
-                        findings: findings.iter().map(|f| r(f)).collect(),
-                    }
-                }
-                EventBody::Finding {
-                    id,
-                    severity,
-                    title,
-                    evidence,
-                } => {
-                    let mut f = Finding::new(r(id), *severity, r(title));
-                    f.evidence = evidence.iter().map(|e| r(e)).collect();
-                    finding_events.push(f.clone());
-                    What::Finding(f)
-                }
-                EventBody::Command {
-                    command,
-                    exit_code,
-                    duration_ms,
-                    output,
-                    mode,
-                    runbook,
-                } => {
-                    facts.commands.push(CommandRun {
-                        time: ev.time,
-                        command: r(command),
-                        exit_code: *exit_code,
-                        duration_ms: *duration_ms,
-                        output: r(output),
-                        mode: mode.as_deref().map(r),
-                        runbook: runbook.as_deref().map(r),
-                    });
-                    What::Command(facts.commands.len() - 1)
-                }
-                EventBody::Impact { answers } => {
-                    let answers: BTreeMap<String, String> =
-                        answers.iter().map(|(q, a)| (r(q), r(a))).collect();
-                    facts.impact.extend(answers.clone());
-                    What::Impact(answers)
-                }
-                EventBody::Closed { summary } => What::Closed(summary.as_deref().map(r)),
-                EventBody::Other(map) => {
-                    let kind = r(ev.body.kind());
-                    let fields: Vec<(String, String)> = map
-                        .iter()
-                        .filter(|(k, _)| k.as_str() != "kind")
-                        .map(|(k, v)| {
-                            let v = match v {
-                                serde_json::Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            };
-                            (r(k), r(&v))
-                        })
-                        .collect();
-                    let by = ev.by.as_deref().map(r);
-                    match super::actions::from_fields(&fields, by.as_deref())
-                        .filter(|_| kind == super::actions::KIND)
-                    {
-                        Some(a) => {
-                            facts.actions.push(a.clone());
-                            What::Action(a)
-                        }
-                        None => What::Other { kind, fields },
-                    }
-                }
-            };
+            let what = facts.event(ev, redact, &mut finding_events);
             facts.timeline.push(Entry {
                 time: ev.time,
                 line: state.event_lines.get(i).copied().unwrap_or(0),
@@ -253,35 +177,139 @@ impl Facts {
             });
         }
         facts.load_snapshots(incident, redact);
-        match &facts.first_snapshot {
-            Some(first) if !first.findings.is_empty() || finding_events.is_empty() => {
-                facts.detection = first.findings.clone();
-                facts.detection_source = facts.snapshot_files.first().cloned();
+        facts.findings_from(finding_events);
+        facts.changes_before = facts.changes_before_opening();
+        facts
+    }
+
+    /// What `ev` says, redacted when `redact`; commands, impact answers, snapshot files
+    /// and action items are also collected into their lists, findings into `findings`.
+    fn event(&mut self, ev: &Event, redact: bool, findings: &mut Vec<Finding>) -> What {
+        let r = |s: &str| redact_if(redact, s).into_owned();
+        match &ev.body {
+            EventBody::Opened { title, .. } => What::Opened(r(title)),
+            EventBody::Step { step, status } => What::Step {
+                step: r(step),
+                status: r(status),
+            },
+            EventBody::Note { text } => What::Note(r(text)),
+            EventBody::Reported { message } => What::Reported(r(message)),
+            EventBody::Snapshot { file, findings } => {
+                self.snapshot_files.push(r(file));
+                What::Snapshot {
+                    file: r(file),
+                    findings: findings.iter().map(|f| r(f)).collect(),
+                }
             }
-            _ => facts.detection = finding_events.clone(),
+            EventBody::Finding {
+                id,
+                severity,
+                title,
+                evidence,
+            } => {
+                let mut f = Finding::new(r(id), *severity, r(title));
+                f.evidence = evidence.iter().map(|e| r(e)).collect();
+                findings.push(f.clone());
+                What::Finding(f)
+            }
+            EventBody::Command {
+                command,
+                exit_code,
+                duration_ms,
+                output,
+                mode,
+                runbook,
+            } => {
+                self.commands.push(CommandRun {
+                    time: ev.time,
+                    command: r(command),
+                    exit_code: *exit_code,
+                    duration_ms: *duration_ms,
+                    output: r(output),
+                    mode: mode.as_deref().map(r),
+                    runbook: runbook.as_deref().map(r),
+                });
+                What::Command(self.commands.len() - 1)
+            }
+            EventBody::Impact { answers } => {
+                let answers: BTreeMap<String, String> =
+                    answers.iter().map(|(q, a)| (r(q), r(a))).collect();
+                self.impact.extend(answers.clone());
+                What::Impact(answers)
+            }
+            EventBody::Closed { summary } => What::Closed(summary.as_deref().map(r)),
+            EventBody::Other(map) => self.other_event(ev, map, redact),
         }
-        facts.all_findings = facts.detection.clone();
-        let later = facts
+    }
+
+    /// A kind the journal module does not type: an action item, else kept as fields.
+    fn other_event(
+        &mut self,
+        ev: &Event,
+        map: &serde_json::Map<String, serde_json::Value>,
+        redact: bool,
+    ) -> What {
+        let r = |s: &str| redact_if(redact, s).into_owned();
+        let kind = r(ev.body.kind());
+        let fields: Vec<(String, String)> = map
+            .iter()
+            .filter(|(k, _)| k.as_str() != "kind")
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (r(k), r(&v))
+            })
+            .collect();
+        let by = ev.by.as_deref().map(r);
+        match super::actions::from_fields(&fields, by.as_deref())
+            .filter(|_| kind == super::actions::KIND)
+        {
+            Some(a) => {
+                self.actions.push(a.clone());
+                What::Action(a)
+            }
+            None => What::Other { kind, fields },
+        }
+    }
+
+    /// Detection: the first snapshot's findings when it has any (or nothing was journaled),
+    /// else the journaled ones; all findings: those, then every other id seen later.
+    fn findings_from(&mut self, journaled: Vec<Finding>) {
+        match &self.first_snapshot {
+            Some(first) if !first.findings.is_empty() || journaled.is_empty() => {
+                self.detection = first.findings.clone();
+                self.detection_source = self.snapshot_files.first().cloned();
+            }
+            _ => self.detection = journaled.clone(),
+        }
+        self.all_findings = self.detection.clone();
+        let later = self
             .last_snapshot
             .iter()
             .flat_map(|s| s.findings.iter().cloned());
-        for f in finding_events.into_iter().chain(later) {
-            if !facts.all_findings.iter().any(|g| g.id == f.id) {
-                facts.all_findings.push(f);
+        for f in journaled.into_iter().chain(later) {
+            if !self.all_findings.iter().any(|g| g.id == f.id) {
+                self.all_findings.push(f);
             }
         }
-        if let (Some(first), Some(opened)) = (&facts.first_snapshot, facts.opened_at) {
-            let mut changes: Vec<Change> = first
-                .recent_changes
-                .iter()
-                .flatten()
-                .filter(|c| c.time < opened)
-                .cloned()
-                .collect();
-            changes.sort_by_key(|c| std::cmp::Reverse(c.time));
-            facts.changes_before = changes;
-        }
-        facts
+    }
+
+    /// The first snapshot's changes from before the incident opened, newest first.
+    fn changes_before_opening(&self) -> Vec<Change> {
+        let (Some(first), Some(opened)) = (&self.first_snapshot, self.opened_at) else {
+            return Vec::new();
+        };
+        let mut changes: Vec<Change> = first
+            .recent_changes
+            .iter()
+            .flatten()
+            .filter(|c| c.time < opened)
+            .cloned()
+            .collect();
+        changes.sort_by_key(|c| std::cmp::Reverse(c.time));
+        changes
     }
 
     /// Load the first and last readable snapshots; unreadable ones become problems.

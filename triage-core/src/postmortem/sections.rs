@@ -3,7 +3,7 @@
 //! strings without a trailing newline. Times are shown in the UTC offset the journal
 //! recorded, never the reader's zone, so a report reads the same everywhere.
 
-use super::model::{CommandRun, Facts, What};
+use super::model::{CommandRun, Facts};
 use super::text::{fill, one_line, Text};
 use super::Lang;
 use crate::render::markdown::cell;
@@ -12,11 +12,11 @@ use crate::sanitize::{md_code, md_fenced_line, md_inline, md_list_item};
 use crate::snapshot::{Finding, Time};
 
 /// Output lines kept per command in Resolution.
-pub const OUTPUT_LINES: usize = 20;
+pub(crate) const OUTPUT_LINES: usize = 20;
 /// Changes listed as trigger hints.
 pub const MAX_CHANGES: usize = 10;
 /// Findings listed as root-cause hints.
-pub const MAX_HINTS: usize = 3;
+pub(crate) const MAX_HINTS: usize = 3;
 
 /// `2026-11-23 10:02:13 +09:00`.
 pub fn time(t: &Time) -> String {
@@ -31,20 +31,20 @@ pub fn code(text: &str) -> String {
 }
 
 /// Untrusted text (a title, a note's first line) as inline Markdown on one line.
-fn inline(text: &str) -> String {
+pub(super) fn inline(text: &str) -> String {
     md_inline(&one_line(text))
 }
 
 /// Lines after the first, indented to continue a list item.
-fn indent_rest(text: &str) -> String {
+pub(super) fn indent_rest(text: &str) -> String {
     md_list_item(text.trim_end(), 2)
 }
 
-fn finding_line(f: &Finding) -> String {
+pub(super) fn finding_line(f: &Finding) -> String {
     format!("**{}** `{}` — {}", f.severity, f.id, inline(&f.title))
 }
 
-fn exit(t: &Text, exit_code: Option<i32>) -> String {
+pub(super) fn exit(t: &Text, exit_code: Option<i32>) -> String {
     match exit_code {
         Some(0) => format!("{} 0 ({})", t.exit, t.ok),
         Some(n) => format!("{} {n} ({})", t.exit, t.failed),
@@ -58,107 +58,12 @@ pub fn command_outcome(lang: Lang, exit_code: Option<i32>, duration_ms: u64) -> 
     format!("{}, {}", exit(lang.text(), exit_code), seconds(duration_ms))
 }
 
-fn seconds(ms: u64) -> String {
+pub(super) fn seconds(ms: u64) -> String {
     if ms < 1000 {
         format!("{ms} ms")
     } else {
         format!("{:.1} s", ms as f64 / 1000.0)
     }
-}
-
-/// Every journal event, one list item each.
-pub fn timeline(f: &Facts, lang: Lang) -> String {
-    let t = lang.text();
-    let mut out = Vec::new();
-    for e in &f.timeline {
-        let by =
-            e.by.as_deref()
-                .map(|b| format!(" ({})", inline(b)))
-                .unwrap_or_default();
-        let body = match &e.what {
-            What::Opened(title) => format!("**{}**{by}: {}", t.opened, inline(title)),
-            What::Step { step, status } => {
-                let status = match status.as_str() {
-                    "started" => t.started.to_string(),
-                    "done" => t.done.to_string(),
-                    other => other.to_string(),
-                };
-                match lang {
-                    Lang::En => format!("{} {} {status}{by}", t.step, lang.step_name(step)),
-                    Lang::Ja => format!("{}「{}」{status}{by}", t.step, lang.step_name(step)),
-                }
-            }
-            What::Note(text) => format!("**{}**{by}: {}", t.note, indent_rest(text)),
-            What::Reported(msg) => format!("**{}**{by}: {}", t.reported, indent_rest(msg)),
-            What::Snapshot { file, findings } => {
-                let list = if findings.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({}: {})", t.findings, inline(&findings.join(", ")))
-                };
-                format!("{}{by}: {}{list}", t.snapshot, code(file))
-            }
-            What::Finding(finding) => format!("{}: {}", t.finding, finding_line(finding)),
-            What::Command(i) => match f.commands.get(*i) {
-                Some(c) => {
-                    let tag = match (&c.mode, &c.runbook) {
-                        (Some(m), Some(r)) => format!(" [{m}, {} {r}]", t.runbook),
-                        (Some(m), None) => format!(" [{m}]"),
-                        (None, Some(r)) => format!(" [{} {r}]", t.runbook),
-                        (None, None) => String::new(),
-                    };
-                    format!(
-                        "**{}**{tag}{by}: {} → {}, {}",
-                        t.command,
-                        code(&c.command),
-                        exit(t, c.exit_code),
-                        seconds(c.duration_ms)
-                    )
-                }
-                None => t.command.to_string(),
-            },
-            What::Impact(answers) => {
-                let list: Vec<String> = answers
-                    .iter()
-                    .map(|(q, a)| format!("{}: {}", inline(q), inline(a)))
-                    .collect();
-                format!("{}{by}: {}", t.impact, list.join("; "))
-            }
-            What::Closed(summary) => match summary {
-                Some(s) => format!("**{}**{by}: {}", t.closed_event, indent_rest(s)),
-                None => format!("**{}**{by}", t.closed_event),
-            },
-            What::Action(a) => {
-                let mut extra = Vec::new();
-                if let Some(o) = &a.owner {
-                    extra.push(format!("{}: {}", t.owner, inline(o)));
-                }
-                if let Some(k) = &a.ticket {
-                    extra.push(format!("{}: {}", t.ticket, inline(k)));
-                }
-                let extra = if extra.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", extra.join(", "))
-                };
-                format!(
-                    "**{}** [{}]{by}: {}{extra}",
-                    t.action,
-                    a.kind,
-                    inline(&a.text)
-                )
-            }
-            What::Other { kind, fields } => {
-                let list: Vec<String> = fields
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", inline(k), inline(v)))
-                    .collect();
-                format!("{} {}{by}: {}", t.event, code(kind), list.join(", "))
-            }
-        };
-        out.push(format!("- {} — {body}", time(&e.time)));
-    }
-    out.join("\n")
 }
 
 /// The findings at detection, with their evidence.
@@ -188,7 +93,7 @@ pub fn detection(f: &Facts, lang: Lang) -> String {
 }
 
 /// The top findings, as hints for the root cause.
-pub fn root_cause_hints(f: &Facts, lang: Lang) -> String {
+pub(crate) fn root_cause_hints(f: &Facts, lang: Lang) -> String {
     if f.all_findings.is_empty() {
         return String::new();
     }
@@ -200,7 +105,7 @@ pub fn root_cause_hints(f: &Facts, lang: Lang) -> String {
 }
 
 /// The changes before the incident opened, as hints for the trigger.
-pub fn trigger_hints(f: &Facts, lang: Lang) -> String {
+pub(crate) fn trigger_hints(f: &Facts, lang: Lang) -> String {
     let t = lang.text();
     if f.changes_before.is_empty() {
         return String::new();
@@ -310,7 +215,7 @@ pub struct ActionItem {
 /// The action items: those recorded in the journal, then triage's proposals (one per
 /// finding, one per matched runbook, and a runbook to write when none matched the top
 /// finding).
-pub fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<ActionItem> {
+pub(crate) fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<ActionItem> {
     let t = lang.text();
     let mut rows = Vec::new();
     for a in &f.actions {

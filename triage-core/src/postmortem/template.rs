@@ -108,7 +108,7 @@ fn convert(path: &Path, e: &minijinja::Error) -> Error {
 /// block markers on later lines), and the first line's block marker escaped too, since a
 /// template may print a value at the start of a line (`{{ title }}` as a heading's text is
 /// fine, `{{ note }}` alone on a line must not become one).
-pub fn escape_markdown(text: &str) -> String {
+pub(crate) fn escape_markdown(text: &str) -> String {
     let body = crate::sanitize::md_list_item(text, 0);
     let digits = body.len() - body.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     if body.starts_with(['#', '>', '-', '+', '=', '*', '_', '~', '[']) {

@@ -46,6 +46,7 @@ pub struct Text {
     pub(crate) table_head: &'static str,
     pub(crate) proposed: &'static str,
     pub(crate) recorded: &'static str,
+    pub(crate) legend: &'static str,
     pub(crate) action: &'static str,
     pub(crate) owner: &'static str,
     pub(crate) ticket: &'static str,
@@ -65,7 +66,7 @@ pub struct Text {
 }
 
 /// English.
-pub const EN: Text = Text {
+pub(crate) const EN: Text = Text {
     open: "open",
     closed: "closed",
     closed_event: "Incident closed",
@@ -102,6 +103,7 @@ pub const EN: Text = Text {
     table_head: "| Item | Kind | Owner | Ticket | Priority | Status |\n|---|---|---|---|---|---|",
     proposed: "proposed",
     recorded: "recorded",
+    legend: "✍ marks what a person wrote; the other lines were recorded by triage. Each line links to its evidence: its journal line and, for snapshots and findings, the snapshot file (in `incidents/{id}/` of the triage state directory). Phases come from the journal: Detection until the status report or the first check, Diagnosis until the first fix command, Repair until the last fix that succeeded, Recovery until the close.",
     action: "Action item",
     owner: "owner",
     ticket: "ticket",
@@ -121,7 +123,7 @@ pub const EN: Text = Text {
 };
 
 /// Japanese.
-pub const JA: Text = Text {
+pub(crate) const JA: Text = Text {
     open: "対応中",
     closed: "終了",
     closed_event: "障碍対応終了",
@@ -158,6 +160,7 @@ pub const JA: Text = Text {
     table_head: "| 対策 | 種類 | 担当 | チケット | 優先度 | 状態 |\n|---|---|---|---|---|---|",
     proposed: "提案",
     recorded: "登録済み",
+    legend: "✍ は人が書いた行、それ以外は triage が記録した行です。各行のリンクは根拠（ジャーナルの行、スナップショットと検出はスナップショットのファイル。triage の状態ディレクトリの `incidents/{id}/` にあります）です。段階はジャーナルから決めています：状況報告か最初の確認までが検知、最初の対処コマンドまでが調査、成功した最後の対処までが対処、終了までが回復確認です。",
     action: "対策",
     owner: "担当",
     ticket: "チケット",
@@ -266,6 +269,6 @@ pub fn answers(map: &BTreeMap<String, String>) -> String {
 }
 
 /// Newlines folded into spaces.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -26,7 +26,7 @@ pub struct Window {
 
 /// Detection (the first snapshot, else the opening), the first fix command, and the close
 /// (else the last event).
-pub fn markers(facts: &Facts) -> Option<Markers> {
+pub(crate) fn markers(facts: &Facts) -> Option<Markers> {
     let detection = facts
         .first_snapshot
         .as_ref()
@@ -43,6 +43,14 @@ pub fn markers(facts: &Facts) -> Option<Markers> {
         close,
         impact_start: None,
     })
+}
+
+/// Where the charts start (unix seconds): an hour before detection, earlier when the
+/// impact started before that.
+pub fn start(m: &Markers) -> i64 {
+    (m.detection - figures::LEAD)
+        .timestamp()
+        .min(m.impact_start.map_or(i64::MAX, |t| t.timestamp()))
 }
 
 /// Read the history in `dir` (when given) for the window of `facts`, find the impact
@@ -63,9 +71,7 @@ pub fn build(facts: &Facts, history_dir: Option<&Path>) -> Result<Window> {
     };
     let impact = impact::find(facts, &figures, m.detection);
     m.impact_start = impact.as_ref().map(|i| i.at);
-    let from = (m.detection - figures::LEAD)
-        .timestamp()
-        .min(m.impact_start.map_or(i64::MAX, |t| t.timestamp()));
+    let from = start(&m);
     let charts = figures
         .iter()
         .map(|f| charts::draw(&facts.id, f, from, &m))
@@ -79,7 +85,7 @@ pub fn build(facts: &Facts, history_dir: Option<&Path>) -> Result<Window> {
 }
 
 /// `![title](file)` for each chart, one paragraph each.
-pub fn charts_markdown(w: &Window) -> String {
+pub(crate) fn charts_markdown(w: &Window) -> String {
     w.charts
         .iter()
         .map(|c| format!("![{}]({})", c.title, c.file))
@@ -88,7 +94,7 @@ pub fn charts_markdown(w: &Window) -> String {
 }
 
 /// One sentence on when the impact started and how that is known; empty when unknown.
-pub fn impact_markdown(w: &Window, lang: Lang) -> String {
+pub(crate) fn impact_markdown(w: &Window, lang: Lang) -> String {
     let (Some(i), Some(m)) = (&w.impact, &w.markers) else {
         return String::new();
     };

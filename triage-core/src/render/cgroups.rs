@@ -8,10 +8,10 @@ use crate::sanitize::md_cell as cell;
 use crate::snapshot::{Cgroup, Process, Snapshot};
 
 /// Cgroups shown (the JSON has up to 50).
-pub const ROWS: usize = 15;
+pub(crate) const ROWS: usize = 15;
 
 /// Who a process runs as: `pod shop/web container nginx`, `docker db`, `nginx.service`.
-pub fn process_owner(p: &Process) -> Option<String> {
+pub(crate) fn process_owner(p: &Process) -> Option<String> {
     match (&p.container, &p.unit) {
         (Some(c), _) => Some(c.label()),
         (None, Some(u)) => Some(u.clone()),
@@ -28,7 +28,7 @@ fn opt_bytes(v: Option<u64>) -> String {
 }
 
 /// The memory cell: `250.0M (98%)` against the hard limit, else just the use.
-pub fn memory_cell(c: &Cgroup) -> String {
+pub(crate) fn memory_cell(c: &Cgroup) -> String {
     match (c.memory.current_bytes, c.memory.max_bytes) {
         (Some(cur), Some(max)) if max > 0 => format!(
             "{} ({:.0}%)",

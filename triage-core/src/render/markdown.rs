@@ -8,7 +8,7 @@ use crate::sanitize::{md_cell, md_code, md_fenced_line, md_inline, md_list_item}
 use crate::snapshot::{Process, Snapshot};
 
 /// How many processes each top table shows.
-pub const TOP_PROCESSES: usize = 10;
+pub(crate) const TOP_PROCESSES: usize = 10;
 
 /// Write the whole snapshot report.
 pub fn write(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
@@ -27,7 +27,7 @@ pub fn write(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// How many log lines each log section shows (the JSON has them all).
-pub const LOG_LINES: usize = 15;
+pub(crate) const LOG_LINES: usize = 15;
 
 fn log_time(t: &Option<crate::snapshot::Time>) -> String {
     t.map(|t| t.format("%m-%d %H:%M:%S").to_string())
@@ -93,7 +93,7 @@ fn logs(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// How many recent changes the report lists (the JSON has them all).
-pub const CHANGES: usize = 15;
+pub(crate) const CHANGES: usize = 15;
 
 /// What changed recently, newest first.
 fn recent_changes(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
@@ -219,6 +219,13 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     } else {
         writeln!(out, "| CPU | not collected |")?;
     }
+    memory_rows(s, out)?;
+    pressure_row(s, out)?;
+    process_and_user_rows(s, out)?;
+    writeln!(out)
+}
+
+fn memory_rows(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     if let Some(m) = &s.memory {
         writeln!(
             out,
@@ -243,6 +250,10 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     } else {
         writeln!(out, "| memory | not collected |")?;
     }
+    Ok(())
+}
+
+fn pressure_row(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     match &s.pressure {
         Some(p) => {
             let f = |l: &Option<crate::snapshot::PressureLine>| {
@@ -256,10 +267,14 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
                 f(&p.cpu),
                 f(&p.memory),
                 f(&p.io)
-            )?;
+            )
         }
-        None => writeln!(out, "| pressure | not available |")?,
+        None => writeln!(out, "| pressure | not available |"),
     }
+}
+
+/// The process counts and who is logged in, closing the "Now" table.
+fn process_and_user_rows(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     if let Some(ps) = &s.process_summary {
         writeln!(
             out,
@@ -285,7 +300,7 @@ fn headline(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
             md_cell(&names.join(", "))
         )?;
     }
-    writeln!(out)
+    Ok(())
 }
 
 fn process_table(out: &mut impl Write, procs: &[&Process]) -> io::Result<()> {

@@ -16,7 +16,7 @@ use crate::snapshot::{collector, Severity, Snapshot};
 pub const FILE_NAME: &str = "triage.prom";
 
 /// A label value escaped as the format requires: `\` → `\\`, `"` → `\"`, newline → `\n`.
-pub fn escape_label(value: &str) -> String {
+pub(crate) fn escape_label(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {

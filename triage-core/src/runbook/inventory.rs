@@ -134,7 +134,7 @@ fn match_options() -> glob::MatchOptions {
 }
 
 /// Split `host:port` (`[v6]:port` too); `None` when it is not that shape.
-pub fn split_target(target: &str) -> Option<(&str, u16)> {
+pub(crate) fn split_target(target: &str) -> Option<(&str, u16)> {
     let (host, port) = target.rsplit_once(':')?;
     let port: u16 = port.parse().ok().filter(|p| *p != 0)?;
     let host = host
@@ -145,7 +145,7 @@ pub fn split_target(target: &str) -> Option<(&str, u16)> {
 }
 
 /// Parse and validate an inventory; `file` names it in diagnostics.
-pub fn parse(text: &str, file: &str) -> Result<Inventory, Vec<Diagnostic>> {
+pub(crate) fn parse(text: &str, file: &str) -> Result<Inventory, Vec<Diagnostic>> {
     let mut sink = Sink::new(file, text);
     let Some(doc) = sink.parse_toml() else {
         return Err(sink.out);
@@ -210,7 +210,7 @@ pub fn parse(text: &str, file: &str) -> Result<Inventory, Vec<Diagnostic>> {
 }
 
 /// The problems in an inventory file (empty when it is valid).
-pub fn check_text(text: &str, file: &str) -> Vec<Diagnostic> {
+pub(crate) fn check_text(text: &str, file: &str) -> Vec<Diagnostic> {
     parse(text, file).err().unwrap_or_default()
 }
 
@@ -230,7 +230,7 @@ impl Inventory {
 
 /// Which inventory file [`load`] reads: `$TRIAGE_INVENTORY`, else the first existing
 /// candidate; `None` means the embedded example.
-pub fn inventory_path() -> Option<PathBuf> {
+pub(crate) fn inventory_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("TRIAGE_INVENTORY").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
@@ -255,7 +255,7 @@ pub fn load() -> (Option<Inventory>, Vec<String>) {
 }
 
 /// Load the inventory at `path`.
-pub fn load_path(path: &Path) -> (Option<Inventory>, Vec<String>) {
+pub(crate) fn load_path(path: &Path) -> (Option<Inventory>, Vec<String>) {
     let name = path.display().to_string();
     match read_text(path) {
         Ok(text) => from_result(parse(&text, &name)),

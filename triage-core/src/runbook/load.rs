@@ -15,10 +15,10 @@ mod builtin {
 }
 
 /// Prefix of the `origin` of an embedded runbook (`builtin:oom_kill.toml`).
-pub const BUILTIN_PREFIX: &str = "builtin:";
+pub(crate) const BUILTIN_PREFIX: &str = "builtin:";
 
 /// The embedded runbooks as `(builtin:NAME, text)`, sorted by name.
-pub fn builtin_texts() -> Vec<(String, String)> {
+pub(crate) fn builtin_texts() -> Vec<(String, String)> {
     builtin::BUILTIN_RUNBOOKS
         .iter()
         .map(|(name, text)| (format!("{BUILTIN_PREFIX}{name}"), (*text).to_string()))
@@ -26,7 +26,7 @@ pub fn builtin_texts() -> Vec<(String, String)> {
 }
 
 /// The embedded example inventory (`runbooks/inventory.toml` of the repository).
-pub fn builtin_inventory() -> Option<&'static str> {
+pub(crate) fn builtin_inventory() -> Option<&'static str> {
     builtin::BUILTIN_INVENTORY
 }
 
@@ -34,7 +34,7 @@ pub fn builtin_inventory() -> Option<&'static str> {
 /// `/etc/triage/runbooks`, `STATE_DIR/runbooks`. Never `./runbooks` of the current
 /// directory: root running `triage runbook run` in `/tmp` or a cloned repository would
 /// execute whatever check steps were planted there.
-pub fn source_dirs() -> Vec<PathBuf> {
+pub(crate) fn source_dirs() -> Vec<PathBuf> {
     vec![
         PathBuf::from("/etc/triage/runbooks"),
         crate::state::state_dir().join("runbooks"),

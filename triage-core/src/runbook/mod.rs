@@ -106,9 +106,9 @@ impl Step {
 }
 
 /// Timeout of a check step that does not set `timeout_seconds`.
-pub const DEFAULT_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+pub(crate) const DEFAULT_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// Timeout of a fix step that does not set `timeout_seconds`.
-pub const DEFAULT_FIX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+pub(crate) const DEFAULT_FIX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Every runbook from every source, plus what could not be loaded.
 #[derive(Debug, Clone, Default)]

@@ -63,7 +63,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
 ];
 
 /// Longest `timeout_seconds` a step may ask for.
-pub const MAX_TIMEOUT_SECONDS: u64 = 3600;
+pub(crate) const MAX_TIMEOUT_SECONDS: u64 = 3600;
 
 const RUNBOOK_KEYS: &[&str] = &["id", "title", "triggers", "applies_to", "vars", "step"];
 const STEP_KEYS: &[&str] = &[
@@ -105,7 +105,7 @@ struct RawStep {
 }
 
 /// 1-based line of byte `offset` in `text`.
-pub fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end]
         .iter()
@@ -372,8 +372,10 @@ fn check_step(sink: &mut Sink<'_>, n: usize, s: &Spanned<RawStep>, declared: &[&
     }
 }
 
-/// Validate one runbook's `text`; `file` names it in the diagnostics.
-pub fn check_text(text: &str, file: &str) -> Vec<Diagnostic> {
+/// Validate one runbook's `text`; `file` names it in the diagnostics (the garbage tests;
+/// the library goes through `load::scan_texts`).
+#[cfg(test)]
+pub(crate) fn check_text(text: &str, file: &str) -> Vec<Diagnostic> {
     parse_runbook(text, file).1
 }
 

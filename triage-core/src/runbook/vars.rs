@@ -55,7 +55,7 @@ enum Quote {
 }
 
 /// Split `template` into literal text and variables, in order.
-pub fn parse(template: &str) -> Vec<Piece<'_>> {
+pub(crate) fn parse(template: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let bytes = template.as_bytes();
     let mut quote = Quote::None;

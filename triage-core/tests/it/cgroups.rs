@@ -384,3 +384,52 @@ fn kubernetes_markdown_section() {
     let end = md.find("## Filesystems").unwrap();
     insta::assert_snapshot!("k8s_md", &md[start..end]);
 }
+
+/// A sosreport's `sys/fs/cgroup` can be huge: the walk stops at its caps (2,000 cgroups
+/// per hierarchy, 8 levels), shallowest first, and a warning names each cap.
+#[test]
+fn a_huge_or_deep_tree_is_capped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mem = dir.path().join("sys/fs/cgroup/memory");
+    // 2,100 units at depth 2, and one chain 10 levels deep.
+    for i in 0..2_100 {
+        std::fs::create_dir_all(mem.join(format!("system.slice/u{i}.service"))).unwrap();
+    }
+    let mut deep = mem.join("machine.slice");
+    for i in 0..10 {
+        deep = deep.join(format!("l{i}"));
+    }
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(mem.join("machine.slice/memory.usage_in_bytes"), "1048576\n").unwrap();
+    let s = snapshot(&HostRoot::new(dir.path()).unwrap(), &Options::default());
+    let warnings: Vec<&str> = s
+        .warnings
+        .iter()
+        .filter(|w| w.collector == "cgroups")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("more than 2000 cgroups (the cap)")),
+        "{warnings:?}"
+    );
+    assert!(s.cgroups.is_some(), "the section is produced: {warnings:?}");
+    let deep_dir = tempfile::tempdir().unwrap();
+    let mut chain = deep_dir.path().join("sys/fs/cgroup/memory");
+    for i in 0..10 {
+        chain = chain.join(format!("l{i}"));
+    }
+    std::fs::create_dir_all(&chain).unwrap();
+    let s = snapshot(
+        &HostRoot::new(deep_dir.path()).unwrap(),
+        &Options::default(),
+    );
+    assert!(
+        s.warnings.iter().any(|w| w.collector == "cgroups"
+            && w.message
+                .contains("1 cgroup(s) deeper than 8 levels (the cap) not read")),
+        "{:?}",
+        s.warnings
+    );
+}

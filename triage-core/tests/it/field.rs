@@ -173,3 +173,49 @@ fn ubuntu_sosreport_markdown_golden() {
 fn rhel_style_tree_markdown_golden() {
     insta::assert_snapshot!("rhel_pieces_md", golden_md("rhel-pieces"));
 }
+
+/// Kernel tables of a real capture (hotsos scenarios, see the fixture's README): netlink
+/// sockets that dropped, named by their holders from the sosreport's lsof output; TCP and
+/// UDP socket memory at `tcp_mem`/`udp_mem` max from `sysctl -a`; a fragmented zone.
+#[test]
+fn kernel_tables_netlink_socket_memory_fragmentation() {
+    let s = triage_core::collect::snapshot(
+        &triage_core::HostRoot::new(crate::common::fixture("kernel_tables")).unwrap(),
+        &triage_core::collect::Options::default(),
+    );
+    let by_id = |id: &str| -> Vec<&triage_core::snapshot::Finding> {
+        s.findings.iter().filter(|f| f.id == id).collect()
+    };
+    let nl = by_id("netlink_drops");
+    assert_eq!(nl.len(), 1, "{:#?}", s.findings);
+    assert_eq!(
+        nl[0].title,
+        "2 netlink message(s) dropped: zabbix_ag (pid 17712), ovs-vswit (pid 13936), qemu-syst (pid 20986) missed kernel events"
+    );
+    assert_eq!(nl[0].vars.get("pid").map(String::as_str), Some("17712"));
+    let mem = by_id("socket_memory_high");
+    assert_eq!(mem.len(), 2, "{:#?}", s.findings);
+    assert!(mem
+        .iter()
+        .all(|f| f.severity == triage_core::snapshot::Severity::Critical));
+    assert_eq!(
+        mem[0].title,
+        "TCP socket memory exhausted (379728 of 379728 pages): the kernel drops TCP packets on every socket"
+    );
+    let frag = by_id("memory_fragmented");
+    assert_eq!(frag.len(), 1, "{:#?}", s.findings);
+    assert_eq!(
+        frag[0].title,
+        "memory fragmented on node 0 Normal: largest free block 64 KiB"
+    );
+    // The real openstack tree's zones have free blocks up to order 8: no finding.
+    let s = triage_core::collect::snapshot(
+        &triage_core::HostRoot::new(crate::common::fixture("hotsos-openstack")).unwrap(),
+        &triage_core::collect::Options::default(),
+    );
+    assert!(
+        !s.findings.iter().any(|f| f.id == "memory_fragmented"),
+        "{:#?}",
+        s.findings
+    );
+}

@@ -133,3 +133,48 @@ fn search_by_finding_host_and_text_newest_first() {
     };
     assert!(search(&store, &q, true).unwrap().is_empty());
 }
+
+#[test]
+fn seen_before_prefers_this_host_and_names_the_fix() {
+    use triage_core::incident::search::seen_before;
+    let dir = state_dir();
+    let store = Store::new(dir.path());
+    // oom_kill was recorded in incidents 0, 4, 5, 9, … 49; web-1 had 0, 5, …, 45.
+    let seen = seen_before(
+        &store,
+        &["oom_kill", "nope", "oom_kill"],
+        "web-1",
+        None,
+        true,
+    )
+    .unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].same_host);
+    assert_eq!(
+        seen[0].line(),
+        "seen before: incident 20261115-041245 (oom_kill on this host, fixed by systemctl restart app-45)"
+    );
+    // The current incident is not "before": the next newest one on web-1 is named.
+    let seen = seen_before(
+        &store,
+        &["oom_kill"],
+        "web-1",
+        Some("20261115-041245"),
+        true,
+    )
+    .unwrap();
+    assert_eq!(seen[0].incident.id, "20261110-041240");
+    // No incident on this host: the newest anywhere, with its host named.
+    let seen = seen_before(&store, &["syn_flood", "load_high"], "cache-9", None, true).unwrap();
+    let lines: Vec<String> = seen.iter().map(|s| s.line()).collect();
+    assert_eq!(
+        lines,
+        [
+            "seen before: incident 20261119-041249 (syn_flood on lb-1, fixed by systemctl restart app-49)",
+            "seen before: incident 20261117-041247 (load_high on db-1, fixed by systemctl restart app-47)",
+        ]
+    );
+    assert!(seen_before(&store, &[], "web-1", None, true)
+        .unwrap()
+        .is_empty());
+}

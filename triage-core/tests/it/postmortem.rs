@@ -47,6 +47,7 @@ fn render_named(inc: &Incident, lang: Lang, redact: bool, template: Option<&str>
         template: template.map(String::from),
         template_dirs: vec![],
         history_dir: None,
+        link_base: String::new(),
     };
     render(inc, &opts).unwrap()
 }
@@ -201,6 +202,7 @@ fn template_errors_name_file_and_line() {
         template: None,
         template_dirs: vec![tdir.clone()],
         history_dir: None,
+        link_base: String::new(),
     };
     let err = render(&incident(&fixtures()), &opts)
         .unwrap_err()
@@ -239,7 +241,7 @@ fn an_open_incident_with_nothing_recorded_is_all_todos() {
     assert!(r.markdown.contains("| Duration | still open |"));
     assert!(r
         .markdown
-        .contains("- 2026-11-24 08:00:00 -05:00 — **Incident opened**: api slow"));
+        .contains("- 2026-11-24 08:00:00 -05:00 — ✍ **Incident opened**: api slow"));
     for section in [
         "Summary",
         "Impact",
@@ -371,6 +373,7 @@ fn a_team_template_loops_over_facts_and_escapes_them() {
         template: Some("brief".into()),
         template_dirs: vec![tdir],
         history_dir: None,
+        link_base: String::new(),
     };
     let r = render(&incident(dir.path()), &opts).unwrap();
     insta::assert_snapshot!("team_template", r.markdown);
@@ -402,7 +405,7 @@ fn recorded_action_items_are_typed_listed_and_exported() {
         .markdown
         .contains("| Cake for alice | celebrate |  |  | P2 | recorded |"));
     assert!(r.markdown.contains(
-        "— **Action item** [detect] (bob): Alert when /var passes 80% (owner: carol, ticket: OPS-12)"
+        "— ✍ **Action item** [detect] (bob): Alert when /var passes 80% (owner: carol, ticket: OPS-12)"
     ));
     let first = &r.action_items[0];
     assert_eq!(first.title, "Alert when /var passes 80%");

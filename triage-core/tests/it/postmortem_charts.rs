@@ -146,6 +146,7 @@ fn render_in(state: &Path, hist: Option<PathBuf>, lang: Lang) -> Rendered {
         template: None,
         template_dirs: vec![],
         history_dir: hist,
+        link_base: String::new(),
     };
     render(&Store::new(state).get(ID).unwrap(), &opts).unwrap()
 }

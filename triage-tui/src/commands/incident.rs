@@ -81,22 +81,7 @@ fn run_to(
     out: &mut impl Write,
 ) -> Result<ExitCode> {
     match cmd {
-        IncidentCommand::Start { title } => {
-            if let Some((inc, st)) = store.open_incident()? {
-                writeln!(out, "incident {} is already open: {}", inc.id, st.title)?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            let snap = quick_snapshot(global);
-            let title = title.unwrap_or_else(|| match snap.findings.first() {
-                Some(f) => f.title.clone(),
-                None => format!("incident on {}", snap.hostname()),
-            });
-            let (inc, _) = store.start(&title, snap.hostname())?;
-            record_snapshot(&inc, &snap)?;
-            writeln!(out, "started incident {}: {title}", inc.id)?;
-            writeln!(out, "journal: {}", inc.journal().path().display())?;
-            Ok(ExitCode::SUCCESS)
-        }
+        IncidentCommand::Start { title } => start(global, title, store, out),
         IncidentCommand::Status => match store.open_incident()? {
             None => {
                 writeln!(out, "no open incident (`triage incident start` opens one)")?;
@@ -131,48 +116,75 @@ fn run_to(
             };
             search(global, store, query, json, out)
         }
-        IncidentCommand::List => {
-            let all = store.all()?;
-            if all.is_empty() {
-                writeln!(out, "no incidents in {}", store.dir().display())?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            writeln!(
-                out,
-                "{:<20} {:<16} {:<16} {:>9}  {:<30} TOP FINDING",
-                "ID", "OPENED", "CLOSED", "DURATION", "TITLE"
-            )?;
-            for inc in all.iter().rev() {
-                let st = inc.state()?;
-                let fmt = |t: Option<triage_core::snapshot::Time>| {
-                    t.map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
-                };
-                let closed = if st.is_open() {
-                    "(open)".to_string()
-                } else {
-                    fmt(st.closed_at)
-                };
-                let top = st
-                    .events
-                    .iter()
-                    .find_map(|e| match &e.body {
-                        EventBody::Finding { title, .. } => Some(title.as_str()),
-                        _ => None,
-                    })
-                    .unwrap_or("-");
-                let line = format!(
-                    "{:<20} {:<16} {:<16} {:>9}  {:<30} {top}",
-                    inc.id,
-                    fmt(st.opened_at),
-                    closed,
-                    elapsed(&st),
-                    clip(&st.title, 30)
-                );
-                writeln!(out, "{}", redact_if(global.redact, &line))?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        IncidentCommand::List => list(global, store, out),
     }
+}
+
+/// `incident start`: open one titled from the top finding (unless one is open already),
+/// with a snapshot.
+fn start(
+    global: &Global,
+    title: Option<String>,
+    store: &Store,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
+    if let Some((inc, st)) = store.open_incident()? {
+        writeln!(out, "incident {} is already open: {}", inc.id, st.title)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let snap = quick_snapshot(global);
+    let title = title.unwrap_or_else(|| match snap.findings.first() {
+        Some(f) => f.title.clone(),
+        None => format!("incident on {}", snap.hostname()),
+    });
+    let (inc, _) = store.start(&title, snap.hostname())?;
+    record_snapshot(&inc, &snap)?;
+    writeln!(out, "started incident {}: {title}", inc.id)?;
+    writeln!(out, "journal: {}", inc.journal().path().display())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `incident list`: newest first, one line each.
+fn list(global: &Global, store: &Store, out: &mut impl Write) -> Result<ExitCode> {
+    let all = store.all()?;
+    if all.is_empty() {
+        writeln!(out, "no incidents in {}", store.dir().display())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        out,
+        "{:<20} {:<16} {:<16} {:>9}  {:<30} TOP FINDING",
+        "ID", "OPENED", "CLOSED", "DURATION", "TITLE"
+    )?;
+    for inc in all.iter().rev() {
+        let st = inc.state()?;
+        let fmt = |t: Option<triage_core::snapshot::Time>| {
+            t.map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+        };
+        let closed = if st.is_open() {
+            "(open)".to_string()
+        } else {
+            fmt(st.closed_at)
+        };
+        let top = st
+            .events
+            .iter()
+            .find_map(|e| match &e.body {
+                EventBody::Finding { title, .. } => Some(title.as_str()),
+                _ => None,
+            })
+            .unwrap_or("-");
+        let line = format!(
+            "{:<20} {:<16} {:<16} {:>9}  {:<30} {top}",
+            inc.id,
+            fmt(st.opened_at),
+            closed,
+            elapsed(&st),
+            clip(&st.title, 30)
+        );
+        writeln!(out, "{}", redact_if(global.redact, &line))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// How long the incident has been (or was) open.
@@ -183,7 +195,6 @@ pub fn elapsed(st: &State) -> String {
     })
 }
 
-/// The `status` text.
 pub fn status_text(inc: &Incident, st: &State) -> String {
     let mut s = format!("incident {}: {}\n", inc.id, st.title);
     if let Some(o) = st.opened_at {

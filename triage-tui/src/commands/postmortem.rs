@@ -43,6 +43,7 @@ pub fn run(global: &Global, args: PostmortemArgs) -> Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(triage_core::history::default_dir),
         ),
+        link_base: postmortem::link_base(&incident, args.output.as_deref()),
     };
     let rendered = postmortem::render(&incident, &opts)
         .with_context(|| format!("postmortem of incident {}", incident.id))?;

@@ -21,6 +21,8 @@ pub enum Popup {
     Help,
     /// The note editor.
     Note(LineInput),
+    /// The title of the incident `s` starts, prefilled with the top finding's title.
+    Title(LineInput),
 }
 
 /// The TUI.
@@ -92,6 +94,7 @@ impl App {
                 if let Some(said) = self.ctx.on_snapshot() {
                     self.out.flash = Some(said);
                 }
+                self.ctx.refresh_seen_before();
             }
             Event::History(h) => self.ctx.history = h,
             Event::Reach(r) => self.ctx.reach = Some(r),
@@ -152,6 +155,20 @@ impl App {
                 }
                 return;
             }
+            Popup::Title(input) => {
+                match input.key(key) {
+                    InputResult::Editing => {}
+                    InputResult::Cancel => {
+                        self.popup = Popup::None;
+                        self.out.flash = Some("no incident started".into());
+                    }
+                    InputResult::Submit(title) => {
+                        self.popup = Popup::None;
+                        self.apply(vec![Effect::Start(title)]);
+                    }
+                }
+                return;
+            }
             Popup::Help => {
                 self.popup = Popup::None;
                 return;
@@ -182,9 +199,9 @@ impl App {
                 effects.push(Effect::Flash("refreshing…".into()));
                 self.apply(effects);
             }
-            Action::Start => match self.ctx.start_incident() {
-                Ok(said) => self.out.flash = said,
-                Err(e) => self.out.flash = Some(format!("could not start: {e:#}")),
+            Action::Start => match &self.ctx.incident {
+                Some((inc, _)) => self.out.flash = Some(format!("incident {} is open", inc.id)),
+                None => self.popup = Popup::Title(LineInput::with(&self.ctx.default_title())),
             },
             Action::Copy => self.apply(self.ctx.copy_status()),
             Action::Done => self.apply(vec![self.ctx.toggle_done(self.current)]),

@@ -62,13 +62,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Popup::None => {}
         Popup::Help => help(frame, area, app),
         Popup::Note(input) => {
-            let w = area.width.saturating_sub(8).min(100);
-            let r = Rect {
-                x: area.x + (area.width - w) / 2,
-                y: area.y + (area.height / 2).saturating_sub(1),
-                width: w,
-                height: 3,
-            };
+            let r = popup_line(area);
             frame.render_widget(Clear, r);
             let title = if app.ctx.incident.is_some() {
                 " Note (Enter saves, Esc cancels) "
@@ -81,6 +75,37 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 r,
             );
         }
+        Popup::Title(input) => {
+            let r = popup_line(area);
+            frame.render_widget(Clear, r);
+            let width = r.width.saturating_sub(2) as usize;
+            frame.render_widget(
+                Paragraph::new(input.line_in("> ", app.ctx.theme.key(), width)).block(
+                    Block::bordered()
+                        .title(" Start an incident: title (Enter starts, Esc cancels) "),
+                ),
+                r,
+            );
+        }
+    }
+}
+
+/// The footer while the title prompt is open.
+const TITLE_HINTS: &[(&str, &str)] = &[
+    ("Enter", "start"),
+    ("Esc", "cancel"),
+    ("←/→", "move"),
+    ("Ctrl-U", "delete to start"),
+];
+
+/// A one-line input box in the middle of `area`.
+fn popup_line(area: Rect) -> Rect {
+    let w = area.width.saturating_sub(8).min(100);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height / 2).saturating_sub(1),
+        width: w,
+        height: 3,
     }
 }
 
@@ -240,10 +265,13 @@ fn footer_bar(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(format!(" {f} "), t.selected()));
         spans.push(Span::raw(" "));
     }
-    let hints = app
-        .view()
-        .input_hints()
-        .unwrap_or_else(|| keys::hints(app.current));
+    let hints = match &app.popup {
+        Popup::Title(_) => TITLE_HINTS.to_vec(),
+        _ => app
+            .view()
+            .input_hints()
+            .unwrap_or_else(|| keys::hints(app.current)),
+    };
     for (k, h) in hints {
         spans.push(Span::styled(k, t.key()));
         spans.push(Span::raw(format!(" {h}  ")));

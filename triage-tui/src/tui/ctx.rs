@@ -51,6 +51,8 @@ pub struct Ctx {
     seen: BTreeSet<String>,
     /// Whether a snapshot was saved for this incident in this session.
     snapshot_saved: bool,
+    /// Current findings an earlier incident recorded (see `seen.rs`).
+    pub seen_before: super::seen::SeenCache,
 }
 
 impl Ctx {
@@ -74,6 +76,7 @@ impl Ctx {
             clock: None,
             seen: BTreeSet::new(),
             snapshot_saved: false,
+            seen_before: Default::default(),
         };
         ctx.set_incident(incident);
         ctx
@@ -123,10 +126,20 @@ impl Ctx {
     /// Start an incident (or pick up the one already open) titled from the top finding.
     /// Returns what to tell the responder; nothing when this session already had one.
     pub fn start_incident(&mut self) -> Result<Option<String>> {
+        self.start_incident_titled(None)
+    }
+
+    /// [`Ctx::start_incident`] with the title the responder typed (the top finding's when
+    /// `None` or blank).
+    pub fn start_incident_titled(&mut self, title: Option<&str>) -> Result<Option<String>> {
         if self.incident.is_some() {
             return Ok(None);
         }
-        let (inc, created) = self.store.start(&self.default_title(), &self.hostname())?;
+        let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => t.to_string(),
+            None => self.default_title(),
+        };
+        let (inc, created) = self.store.start(&title, &self.hostname())?;
         let state = inc.state()?;
         let said = if created {
             format!("incident {} started", inc.id)

@@ -37,6 +37,8 @@ pub enum Effect {
     },
     /// Write `text` atomically to `path` (mode 0600) and flash where it went.
     Write { path: PathBuf, text: String },
+    /// Start an incident with this title (the top finding's when empty); flash its id.
+    Start(String),
 }
 
 /// What the UI loop still has to do after the effects: show, copy, ask for a snapshot.
@@ -78,6 +80,12 @@ pub fn apply(ctx: &mut Ctx, out: &mut Outbox, effects: Vec<Effect>) {
                 out.flash = Some(match ctx.journal(body) {
                     Ok(()) => saved,
                     Err(e) => format!("{failed}{e:#}"),
+                });
+            }
+            Effect::Start(title) => {
+                out.flash = Some(match ctx.start_incident_titled(Some(&title)) {
+                    Ok(said) => said.unwrap_or_default(),
+                    Err(e) => format!("could not start: {e:#}"),
                 });
             }
             Effect::Write { path, text } => {

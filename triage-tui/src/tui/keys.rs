@@ -41,8 +41,12 @@ pub enum Action {
     Enter,
     /// Cycle the selected answer (Scope).
     Toggle,
-    /// Close a popup, cancel input, clear a filter.
+    /// Close a popup, cancel input, clear a filter, hide evidence.
     Escape,
+    /// Show the selected finding's evidence (Detect).
+    Expand,
+    /// Hide it again.
+    Collapse,
     /// Write the postmortem to a file.
     Write,
 }
@@ -133,7 +137,7 @@ use Action as A;
 use Step as S;
 
 /// Scrolling panes, where `j/k` hints "scroll".
-const SCROLLING: On = On::Only(&[S::Detect, S::Logs, S::State, S::Postmortem]);
+const SCROLLING: On = On::Only(&[S::Logs, S::State, S::Postmortem]);
 
 /// The bindings. The first row whose keys hold the key and whose steps hold the current
 /// step wins: step-only rows come before the rows whose keys they shadow (`s` sorts in
@@ -208,9 +212,20 @@ pub const BINDINGS: &[Binding] = &[
         help: "scroll, select",
         hints: &[
             hint(SCROLLING, "j/k", "scroll"),
+            hint(On::Only(&[S::Detect]), "↑/↓", "finding"),
             hint(On::Only(&[S::Scope]), "↑/↓", "question"),
             hint(On::Only(&[S::Fix]), "↑/↓", "select"),
         ],
+    },
+    Binding {
+        keys: &[
+            (code(KeyCode::Right), A::Expand),
+            (code(KeyCode::Left), A::Collapse),
+        ],
+        label: "→ / ←",
+        on: On::Only(&[S::Detect]),
+        help: "show / hide a finding's evidence (Detect)",
+        hints: &[hint(On::Only(&[S::Detect]), "→", "evidence")],
     },
     Binding {
         keys: &[(ch(' '), A::Toggle)],
@@ -248,7 +263,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(code(KeyCode::Enter), A::Enter)],
         label: "Enter",
         on: On::All,
-        help: "run a check (Fix), tick an answer (Scope)",
+        help: "run a check (Fix), tick (Scope), show evidence (Detect)",
         hints: &[hint(On::Only(&[S::Fix]), "Enter", "run")],
     },
     Binding {
@@ -279,7 +294,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(ch('s'), A::Start)],
         label: "s",
         on: On::All,
-        help: "start an incident (State: sort by CPU)",
+        help: "start an incident, title to edit (State: sort by CPU)",
         hints: &[],
     },
     Binding {
@@ -293,7 +308,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(code(KeyCode::Esc), A::Escape)],
         label: "Esc",
         on: On::All,
-        help: "close a popup, cancel, clear the Logs filter",
+        help: "close, cancel, clear the Logs filter, hide evidence",
         hints: &[],
     },
     Binding {

@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod effect;
 pub mod event;
 pub mod keys;
+mod seen;
 pub mod steps;
 pub mod theme;
 pub mod widgets;
@@ -18,6 +19,8 @@ pub mod widgets;
 mod fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_incident;
 
 use std::io::Write;
 use std::sync::atomic::AtomicBool;

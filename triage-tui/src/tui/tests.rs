@@ -17,7 +17,7 @@ use super::event::Event;
 use super::fixture::{fixture_journal, fixture_snapshot, t};
 use super::theme::Theme;
 
-fn ctx(state_dir: &Path, with_incident: bool) -> Ctx {
+pub(super) fn ctx(state_dir: &Path, with_incident: bool) -> Ctx {
     if with_incident {
         fixture_journal(state_dir);
     }
@@ -29,17 +29,17 @@ fn ctx(state_dir: &Path, with_incident: bool) -> Ctx {
     ctx
 }
 
-fn draw(app: &App, w: u16, h: u16) -> TestBackend {
+pub(super) fn draw(app: &App, w: u16, h: u16) -> TestBackend {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| app.render(f)).unwrap();
     term.backend().clone()
 }
 
-fn key(c: char) -> Event {
+pub(super) fn key(c: char) -> Event {
     Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
 
-fn code(c: KeyCode) -> Event {
+pub(super) fn code(c: KeyCode) -> Event {
     Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
 }
 

@@ -6,7 +6,7 @@ use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use crate::tui_tmux::Tmux;
+use crate::tui_tmux::{Exec, Tmux};
 
 /// A listener on 127.0.0.1 with backlog 1 and connections it never accepts (the kernel
 /// queues backlog + 1, then drops SYNs), kept open while the value lives.
@@ -55,7 +55,7 @@ fn a_full_accept_queue_is_one_finding_everywhere() {
         assert!(title.contains(&format!("127.0.0.1:{port} ")), "{title}");
     }
 
-    let Some(tmux) = Tmux::triage(home.path(), 250, 80) else {
+    let Some(tmux) = Tmux::triage(home.path(), 250, 80, Exec::No) else {
         return;
     };
     let title = format!("listen queue full on 127.0.0.1:{port} ");
@@ -63,6 +63,19 @@ fn a_full_accept_queue_is_one_finding_everywhere() {
         .wait_for(&title)
         .unwrap_or_else(|s| panic!("no {title:?} on the Detect step:\n{s}"));
     assert_eq!(screen.matches(&title).count(), 1, "{screen}");
+    // Detect lists one line per finding: select this one and open its evidence.
+    let row = screen
+        .lines()
+        .filter(|l| l.contains("▸ ") || l.contains("▾ "))
+        .position(|l| l.contains(&title))
+        .unwrap();
+    let mut keys = vec!["send-keys", "-t", "e2e", "Home"];
+    keys.extend(std::iter::repeat_n("Down", row));
+    keys.push("Right");
+    assert!(tmux.cmd(&keys).status.success());
+    let screen = tmux
+        .wait_for(&format!("▾ CRITICAL {title}"))
+        .unwrap_or_else(|s| panic!("{title:?} not expanded:\n{s}"));
     let addr = format!("127.0.0.1:{port}");
     assert_eq!(
         screen.lines().filter(|l| l.contains(&addr)).count(),

@@ -99,6 +99,22 @@ fn output_file_is_written_atomically_0644() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("# Postmortem: "), "{text}");
     assert!(text.contains("## Left to fill"));
+    // Written outside the incident directory: the evidence links name it.
+    let inc_dir = std::fs::canonicalize(home.path().join("incidents").join(FIXTURE_ID)).unwrap();
+    let link = format!("[journal.jsonl:4]({}/journal.jsonl#L4)", inc_dir.display());
+    assert!(text.contains(&link), "{link} not in {text}");
+    // Into the incident directory (as the TUI writes it): relative links.
+    let beside = inc_dir.join("pm.md");
+    triage(home.path())
+        .arg("-o")
+        .arg(&beside)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&beside).unwrap();
+    assert!(
+        text.contains("[journal.jsonl:4](journal.jsonl#L4)"),
+        "{text}"
+    );
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644);

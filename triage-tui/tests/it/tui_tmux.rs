@@ -5,6 +5,14 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// Whether the pane's shell `exec`s `triage`, so that signals sent to the pane's pid
+/// (kill -9, SIGHUP on close) reach `triage` itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exec {
+    Yes,
+    No,
+}
+
 /// A private tmux server whose socket lives in a temporary directory (gone afterwards).
 pub(crate) struct Tmux {
     socket: std::path::PathBuf,
@@ -20,28 +28,56 @@ impl Tmux {
         }
     }
 
-    /// The real `triage` in session `e2e`, `width`×`height`, state in `home`; `None`
+    /// The real `triage` in session `e2e` of a new server (see [`Tmux::start`]); `None`
     /// (after saying SKIP) without tmux.
-    pub(crate) fn triage(home: &Path, width: u16, height: u16) -> Option<Tmux> {
+    pub(crate) fn triage(home: &Path, width: u16, height: u16, exec: Exec) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("SKIP: tmux is not installed (apt-get install tmux to run this test)");
             return None;
         }
-        let bin = assert_cmd::cargo::cargo_bin("triage");
         let tmux = Tmux::new();
+        tmux.start(home, width, height, exec);
+        Some(tmux)
+    }
+
+    /// Start the real `triage` in session `e2e`, `width`×`height`, state in `home`.
+    pub(crate) fn start(&self, home: &Path, width: u16, height: u16, exec: Exec) {
+        let bin = assert_cmd::cargo::cargo_bin("triage");
+        let exec = match exec {
+            Exec::Yes => "exec ",
+            Exec::No => "",
+        };
         let cmd = format!(
-            "env TRIAGE_HOME='{}' USER=tester TERM=xterm-256color '{}'",
+            "{exec}env TRIAGE_HOME='{}' USER=tester TERM=xterm-256color '{}'",
             home.display(),
             bin.display()
         );
         let (w, h) = (width.to_string(), height.to_string());
-        let out = tmux.cmd(&["new-session", "-d", "-s", "e2e", "-x", &w, "-y", &h, &cmd]);
+        let out = self.cmd(&["new-session", "-d", "-s", "e2e", "-x", &w, "-y", &h, &cmd]);
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        Some(tmux)
+    }
+
+    /// The pid of the pane's process: `triage` itself when started with [`Exec::Yes`].
+    fn pane_pid(&self) -> i32 {
+        let out = self.cmd(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"]);
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+
+    /// Wait (10 s at most) until the session has ended.
+    fn wait_gone(&self) {
+        let start = Instant::now();
+        while self.cmd(&["has-session", "-t", "e2e"]).status.success() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "triage did not quit:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub(crate) fn cmd(&self, args: &[&str]) -> std::process::Output {
@@ -55,6 +91,13 @@ impl Tmux {
 
     pub(crate) fn screen(&self) -> String {
         String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    /// Send `keys`, then wait for `text`; the screen (panics with it on timeout).
+    fn press(&self, keys: &[&str], text: &str) -> String {
+        self.keys(keys);
+        self.wait_for(text)
+            .unwrap_or_else(|s| panic!("{keys:?}: no {text:?} on the screen:\n{s}"))
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -100,7 +143,7 @@ fn journal_text(home: &Path) -> String {
 #[test]
 fn note_from_the_tui_reaches_the_journal() {
     let home = tempfile::tempdir().unwrap();
-    let Some(tmux) = Tmux::triage(home.path(), 100, 30) else {
+    let Some(tmux) = Tmux::triage(home.path(), 100, 30, Exec::No) else {
         return;
     };
     let first = tmux
@@ -108,17 +151,10 @@ fn note_from_the_tui_reaches_the_journal() {
         .unwrap_or_else(|s| panic!("no first frame:\n{s}"));
     assert!(first.contains("triage"), "{first}");
 
-    tmux.keys(&["2"]);
-    tmux.wait_for("Status message")
-        .unwrap_or_else(|s| panic!("no Report step:\n{s}"));
-    tmux.keys(&["n"]);
-    tmux.wait_for("Note")
-        .unwrap_or_else(|s| panic!("no note editor:\n{s}"));
+    tmux.press(&["2"], "Status message");
+    tmux.press(&["n"], "Note");
     tmux.keys(&["-l", "restarted nginx at 10:07"]);
-    tmux.keys(&["Enter"]);
-    let screen = tmux
-        .wait_for("note saved")
-        .unwrap_or_else(|s| panic!("note not saved:\n{s}"));
+    let screen = tmux.press(&["Enter"], "note saved");
     assert!(screen.contains("▶ 2 Report"), "{screen}");
     assert!(
         screen.contains("restarted nginx"),
@@ -128,15 +164,7 @@ fn note_from_the_tui_reaches_the_journal() {
     assert!(journal_text(home.path()).contains("\"text\":\"restarted nginx at 10:07\""));
 
     tmux.keys(&["q"]);
-    let start = Instant::now();
-    while tmux.cmd(&["has-session", "-t", "e2e"]).status.success() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "triage did not quit:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tmux.wait_gone();
     let journal = journal_text(home.path());
     assert!(journal.contains("\"kind\":\"opened\""), "{journal}");
     assert!(
@@ -147,48 +175,16 @@ fn note_from_the_tui_reaches_the_journal() {
 
 #[test]
 fn a_dropped_session_sighup_journals_the_step_and_exits() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIP: tmux is not installed (apt-get install tmux to run this test)");
-        return;
-    }
     let home = tempfile::tempdir().unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("triage");
-    let tmux = Tmux::new();
-    let cmd = format!(
-        "exec env TRIAGE_HOME='{}' '{}'",
-        home.path().display(),
-        bin.display()
-    );
-    assert!(tmux
-        .cmd(&[
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            &cmd
-        ])
-        .status
-        .success());
+    let Some(tmux) = Tmux::triage(home.path(), 80, 24, Exec::Yes) else {
+        return;
+    };
     tmux.wait_for("Detect")
         .unwrap_or_else(|s| panic!("no first frame:\n{s}"));
-    tmux.keys(&["3"]);
-    tmux.wait_for("Impact")
-        .unwrap_or_else(|s| panic!("no Scope step:\n{s}"));
-    tmux.keys(&["s"]);
-    tmux.wait_for("incident 2")
-        .unwrap_or_else(|s| panic!("no incident:\n{s}"));
-    let pid: i32 = String::from_utf8_lossy(
-        &tmux
-            .cmd(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"])
-            .stdout,
-    )
-    .trim()
-    .parse()
-    .unwrap();
+    tmux.press(&["3"], "Impact");
+    tmux.press(&["s"], "Start an incident: title");
+    tmux.press(&["Enter"], "incident 2");
+    let pid = tmux.pane_pid();
     // Closing the pane is what a dropped SSH session does: SIGHUP.
     assert!(tmux.cmd(&["kill-session", "-t", "e2e"]).status.success());
     let start = Instant::now();
@@ -209,68 +205,28 @@ fn a_dropped_session_sighup_journals_the_step_and_exits() {
 
 #[test]
 fn after_kill_9_triage_resumes_on_the_next_step_with_the_notes() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIP: tmux is not installed (apt-get install tmux to run this test)");
-        return;
-    }
     let home = tempfile::tempdir().unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("triage");
-    let tmux = Tmux::new();
-    let cmd = format!(
-        "exec env TRIAGE_HOME='{}' '{}'",
-        home.path().display(),
-        bin.display()
-    );
-    let start = |t: &Tmux| {
-        assert!(t
-            .cmd(&[
-                "new-session",
-                "-d",
-                "-s",
-                "e2e",
-                "-x",
-                "100",
-                "-y",
-                "30",
-                &cmd
-            ])
-            .status
-            .success());
-        t.wait_for("Detect")
-            .unwrap_or_else(|s| panic!("no first frame:\n{s}"));
+    let Some(tmux) = Tmux::triage(home.path(), 100, 30, Exec::Yes) else {
+        return;
     };
-    start(&tmux);
-    tmux.keys(&["3"]);
-    tmux.wait_for("Impact")
-        .unwrap_or_else(|s| panic!("no Scope step:\n{s}"));
+    tmux.wait_for("Detect")
+        .unwrap_or_else(|s| panic!("no first frame:\n{s}"));
+    tmux.press(&["3"], "Impact");
     tmux.keys(&["n"]);
     tmux.keys(&["-l", "db primary unreachable"]);
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("note saved")
-        .unwrap_or_else(|s| panic!("{s}"));
-    tmux.keys(&["d"]);
-    tmux.wait_for("Scope marked done")
-        .unwrap_or_else(|s| panic!("{s}"));
-    let pid: i32 = String::from_utf8_lossy(
-        &tmux
-            .cmd(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"])
-            .stdout,
-    )
-    .trim()
-    .parse()
-    .unwrap();
+    tmux.press(&["Enter"], "note saved");
+    tmux.press(&["d"], "Scope marked done");
+    let pid = tmux.pane_pid();
     // kill -9: no chance to save anything more than what was already fsynced.
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid),
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
-    let t0 = Instant::now();
-    while tmux.cmd(&["has-session", "-t", "e2e"]).status.success() {
-        assert!(t0.elapsed() < Duration::from_secs(10));
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    start(&tmux);
+    tmux.wait_gone();
+    tmux.start(home.path(), 100, 30, Exec::Yes);
+    tmux.wait_for("Detect")
+        .unwrap_or_else(|s| panic!("no first frame after the restart:\n{s}"));
     let screen = tmux
         .wait_for("db primary unre")
         .unwrap_or_else(|s| panic!("note not back:\n{s}"));

@@ -16,7 +16,7 @@ pub mod parse;
 mod read;
 pub mod sample;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -28,10 +28,15 @@ use crate::snapshot::{Cgroup, MAX_CGROUPS};
 pub use naming::Namer;
 pub use parse::{proc_cgroup, ProcCgroups};
 
-/// Walk no deeper than this, and no more directories than [`MAX_DIRS`] (memory bound).
-const MAX_DEPTH: usize = 32;
-/// Upper bound on cgroup directories read per hierarchy.
-const MAX_DIRS: usize = 20_000;
+/// Walk no deeper than this. A Kubernetes container is at depth 4
+/// (`kubepods.slice/kubepods-burstable.slice/…pod….slice/cri-containerd-….scope`), a
+/// unit inside an LXD container at 3–4; deeper levels are a container's own nesting,
+/// whose figures its parent already sums.
+pub(crate) const MAX_DEPTH: usize = 8;
+/// Cgroup directories read per hierarchy, shallowest first. A busy Kubernetes node
+/// (110 pods × 2–3 cgroups + ~150 system units) has ~600; a sosreport's `sys/fs/cgroup`
+/// can hold tens of thousands of files, and every cgroup costs ~10 reads.
+pub(crate) const MAX_DIRS: usize = 2_000;
 
 /// A controller's files: which hierarchy directory they are in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -104,12 +109,20 @@ pub(crate) fn layout(root: &HostRoot) -> Vec<Hierarchy> {
     out
 }
 
-/// Every cgroup directory of `h`, as paths inside the hierarchy (`/`, `/a`, `/a/b`).
-fn walk(root: &HostRoot, h: &Hierarchy, problems: &mut Vec<String>) -> Vec<String> {
+/// Every cgroup directory of `h`, as paths inside the hierarchy (`/`, `/a`, `/a/b`),
+/// breadth first: when a cap ([`MAX_DIRS`], [`MAX_DEPTH`]) stops the walk, what is left
+/// out is the deepest, and a problem names the cap.
+fn walk(
+    root: &HostRoot,
+    h: &Hierarchy,
+    problems: &mut Vec<String>,
+    capped: &mut Vec<String>,
+) -> Vec<String> {
     let top = root.path(&h.rel);
     let mut out = vec!["/".to_string()];
-    let mut stack: Vec<(PathBuf, String, usize)> = vec![(top, String::new(), 0)];
-    while let Some((dir, rel, depth)) = stack.pop() {
+    let mut queue: VecDeque<(PathBuf, String, usize)> = VecDeque::from([(top, String::new(), 0)]);
+    let mut too_deep = 0usize;
+    while let Some((dir, rel, depth)) = queue.pop_front() {
         let entries = match HostRoot::read_dir(&dir) {
             Ok(e) => e,
             Err(e) => {
@@ -124,19 +137,27 @@ fn walk(root: &HostRoot, h: &Hierarchy, problems: &mut Vec<String>) -> Vec<Strin
             let Ok(name) = entry.file_name().into_string() else {
                 continue;
             };
-            let child = format!("{rel}/{name}");
-            out.push(child.clone());
+            if depth + 1 > MAX_DEPTH {
+                too_deep += 1;
+                continue;
+            }
             if out.len() >= MAX_DIRS {
-                problems.push(format!(
-                    "{}: more than {MAX_DIRS} cgroups; the rest not read",
+                capped.push(format!(
+                    "{}: more than {MAX_DIRS} cgroups (the cap); the deepest were not read",
                     root.path(&h.rel).display()
                 ));
                 return out;
             }
-            if depth + 1 < MAX_DEPTH {
-                stack.push((entry.path(), child, depth + 1));
-            }
+            let child = format!("{rel}/{name}");
+            out.push(child.clone());
+            queue.push_back((entry.path(), child, depth + 1));
         }
+    }
+    if too_deep > 0 {
+        capped.push(format!(
+            "{}: {too_deep} cgroup(s) deeper than {MAX_DEPTH} levels (the cap) not read",
+            root.path(&h.rel).display()
+        ));
     }
     out
 }
@@ -152,12 +173,16 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<Cgroup>> {
         )));
     }
     let mut problems = Vec::new();
+    let mut capped = Vec::new();
     // path -> the hierarchies it exists in.
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, h) in hierarchies.iter().enumerate() {
-        for path in walk(root, h, &mut problems) {
+        for path in walk(root, h, &mut problems, &mut capped) {
             groups.entry(path).or_default().push(i);
         }
+    }
+    for c in capped {
+        ctx.warn(c);
     }
     let live = root.is_live() && ctx.opts.sample_interval > Duration::ZERO;
     let reader = read::Reader::new(root, &hierarchies);

@@ -115,7 +115,7 @@ fn pod_uid(part: &str) -> Option<String> {
 
 /// A kubelet log link name `POD_NAMESPACE_CONTAINER-ID.log`: (pod, namespace,
 /// container, id).
-pub fn parse_kube_log_name(file: &str) -> Option<(String, String, String, String)> {
+pub(crate) fn parse_kube_log_name(file: &str) -> Option<(String, String, String, String)> {
     let stem = file.strip_suffix(".log")?;
     let (rest, id) = stem.rsplit_once('-')?;
     if !is_hex_id(id) {
@@ -127,7 +127,7 @@ pub fn parse_kube_log_name(file: &str) -> Option<(String, String, String, String
 }
 
 /// A kubelet pod log directory `NAMESPACE_POD_UID`: (uid, namespace, pod).
-pub fn parse_pod_dir(dir: &str) -> Option<(String, String, String)> {
+pub(crate) fn parse_pod_dir(dir: &str) -> Option<(String, String, String)> {
     let mut it = dir.splitn(3, '_');
     let (ns, pod, uid) = (it.next()?, it.next()?, it.next()?);
     (uid.len() == 36).then(|| (uid.into(), ns.into(), pod.into()))
@@ -169,7 +169,7 @@ struct StorageContainer {
 }
 
 /// A Docker `config.v2.json`: its name and, for dockershim pods, the pod.
-pub fn parse_docker_config(text: &str) -> Result<DockerInfo, String> {
+pub(crate) fn parse_docker_config(text: &str) -> Result<DockerInfo, String> {
     let c: DockerConfig = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let labels = c.config.and_then(|i| i.labels).unwrap_or_default();
     let kube = match (

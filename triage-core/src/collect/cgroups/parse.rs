@@ -15,7 +15,7 @@ use crate::snapshot::CgroupCpu;
 
 /// Flat-keyed `KEY VALUE` lines; a value that is not a whole number is an error naming
 /// its line.
-pub fn flat_keyed(text: &str) -> Result<HashMap<String, u64>, String> {
+pub(crate) fn flat_keyed(text: &str) -> Result<HashMap<String, u64>, String> {
     let mut out = HashMap::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -35,7 +35,7 @@ pub fn flat_keyed(text: &str) -> Result<HashMap<String, u64>, String> {
 }
 
 /// One number, or `max` (no limit → `None`).
-pub fn number_or_max(text: &str) -> Result<Option<u64>, String> {
+pub(crate) fn number_or_max(text: &str) -> Result<Option<u64>, String> {
     let t = text.trim();
     if t == "max" {
         return Ok(None);
@@ -46,14 +46,14 @@ pub fn number_or_max(text: &str) -> Result<Option<u64>, String> {
 }
 
 /// One (possibly negative) number, as v1 writes `-1` for "no quota".
-pub fn signed(text: &str) -> Result<i64, String> {
+pub(crate) fn signed(text: &str) -> Result<i64, String> {
     let t = text.trim();
     t.parse::<i64>()
         .map_err(|_| format!("expected a number, got {t:?}"))
 }
 
 /// `cpu.max` (`max 100000` or `50000 100000`): the quota in cores.
-pub fn cpu_max(text: &str) -> Result<Option<f64>, String> {
+pub(crate) fn cpu_max(text: &str) -> Result<Option<f64>, String> {
     let mut it = text.split_whitespace();
     let (Some(quota), Some(period)) = (it.next(), it.next()) else {
         return Err(format!("expected `QUOTA PERIOD`, got {:?}", text.trim()));
@@ -77,7 +77,7 @@ pub fn cores(quota_us: i64, period_us: u64) -> Option<f64> {
 
 /// v1 memory limits are a page-counter maximum rounded to pages
 /// (9223372036854771712 on x86-64) when unset: anything that large is no limit.
-pub fn v1_limit(bytes: u64) -> Option<u64> {
+pub(crate) fn v1_limit(bytes: u64) -> Option<u64> {
     (bytes < 1 << 62).then_some(bytes)
 }
 
@@ -112,7 +112,7 @@ impl CpuCounters {
 
 /// The CPU figures from two samples `seconds` apart (live), or from one sample
 /// (`seconds` = `None`: a saved tree; throttling over the cgroup's lifetime, no usage).
-pub fn cpu_figures(
+pub(crate) fn cpu_figures(
     first: &CpuCounters,
     second: &CpuCounters,
     seconds: Option<f64>,

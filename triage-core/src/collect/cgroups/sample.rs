@@ -75,12 +75,14 @@ impl Sampler {
     pub fn take(&mut self, root: &HostRoot, problems: &mut Vec<String>) -> Vec<CgroupSample> {
         let hierarchies = layout(root);
         let mut walk_problems = Vec::new();
+        let mut capped = Vec::new();
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, h) in hierarchies.iter().enumerate() {
-            for path in walk(root, h, &mut walk_problems) {
+            for path in walk(root, h, &mut walk_problems, &mut capped) {
                 groups.entry(path).or_default().push(i);
             }
         }
+        problems.extend(capped);
         let reader = Reader::new(root, &hierarchies);
         let at = Instant::now();
         let seconds = self.prev_at.map(|p| at.duration_since(p).as_secs_f64());

@@ -12,7 +12,7 @@ use crate::collect::Ctx;
 use crate::snapshot::{Change, Time};
 
 /// How far back due jobs are looked for, minutes.
-pub const WINDOW_MINUTES: i64 = 60;
+pub(crate) const WINDOW_MINUTES: i64 = 60;
 /// Occurrences counted per job at most (an every-minute job is due 60 times an hour).
 const MAX_OCCURRENCES: usize = 61;
 /// Crontab files read at most.
@@ -33,7 +33,7 @@ pub struct Job {
 
 /// Parse crontab text. `system` files (`/etc/crontab`, `/etc/cron.d`) have a user field;
 /// user spools run as `owner`.
-pub fn parse_crontab(text: &str, system: bool, owner: &str) -> Vec<Job> {
+pub(crate) fn parse_crontab(text: &str, system: bool, owner: &str) -> Vec<Job> {
     let mut jobs = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -67,7 +67,7 @@ pub fn parse_crontab(text: &str, system: bool, owner: &str) -> Vec<Job> {
 
 /// When `schedule` was due in the hour up to `now`: (count, last time); `None` when never
 /// or when the schedule cannot be read.
-pub fn due_in_last_hour(schedule: &str, now: Time) -> Option<(usize, Time)> {
+pub(crate) fn due_in_last_hour(schedule: &str, now: Time) -> Option<(usize, Time)> {
     if schedule == "@reboot" {
         return None;
     }

@@ -10,7 +10,7 @@ use crate::collect::Ctx;
 use crate::snapshot::{time_from_unix, Change, Time};
 
 /// Where applications are deployed.
-pub const APP_DIRS: &[&str] = &["opt", "srv", "var/www"];
+pub(crate) const APP_DIRS: &[&str] = &["opt", "srv", "var/www"];
 /// Application directories looked at under each, at most.
 const MAX_APPS: usize = 200;
 
@@ -26,7 +26,7 @@ fn shown(root: &Path, path: &Path) -> String {
 }
 
 /// Markers in one application directory `app` changed since `since`.
-pub fn markers(root: &Path, app: &Path, since: Time) -> Vec<Change> {
+pub(crate) fn markers(root: &Path, app: &Path, since: Time) -> Vec<Change> {
     let mut out = Vec::new();
     let current = app.join("current");
     if let (Ok(target), Some(t)) = (std::fs::read_link(&current), mtime(&current)) {

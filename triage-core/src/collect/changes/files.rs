@@ -14,7 +14,7 @@ use crate::collect::Ctx;
 use crate::snapshot::{time_from_unix, Change, Time};
 
 /// Directories walked (relative to the root) and the kind their changes get.
-pub const WATCHED: &[(&str, &str)] = &[
+pub(crate) const WATCHED: &[(&str, &str)] = &[
     ("etc", kind::CONFIG),
     ("usr/local/bin", kind::DEPLOY),
     ("usr/local/sbin", kind::DEPLOY),
@@ -23,11 +23,11 @@ pub const WATCHED: &[(&str, &str)] = &[
     ("var/spool/cron", kind::CRON),
 ];
 /// How deep the walk goes below each watched directory.
-pub const MAX_DEPTH: usize = 6;
+pub(crate) const MAX_DEPTH: usize = 6;
 /// How many directory entries the walk looks at in all.
-pub const MAX_ENTRIES: usize = 50_000;
+pub(crate) const MAX_ENTRIES: usize = 50_000;
 /// How long the walk may take.
-pub const TIME_BUDGET: Duration = Duration::from_millis(400);
+pub(crate) const TIME_BUDGET: Duration = Duration::from_millis(400);
 /// Files changed in one directory above which they are listed as one change.
 const GROUP_ABOVE: usize = 5;
 
@@ -41,7 +41,7 @@ pub struct Walk {
 }
 
 /// Walk the watched directories under `root_dir` for files modified since `since`.
-pub fn walk(root_dir: &Path, since: Time) -> Walk {
+pub(crate) fn walk(root_dir: &Path, since: Time) -> Walk {
     let started = Instant::now();
     let mut w = Walk::default();
     let mut seen = 0usize;

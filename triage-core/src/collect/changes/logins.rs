@@ -34,7 +34,7 @@ pub enum WtmpEvent {
 
 /// Parse wtmp records from `reader`; returns the events and how many records were
 /// unreadable.
-pub fn parse_wtmp(reader: impl std::io::Read) -> (Vec<WtmpEvent>, usize) {
+pub(crate) fn parse_wtmp(reader: impl std::io::Read) -> (Vec<WtmpEvent>, usize) {
     let mut events = Vec::new();
     let mut bad = 0;
     for entry in utmp_rs::UtmpParser::from_reader(reader) {
@@ -72,7 +72,7 @@ pub fn parse_wtmp(reader: impl std::io::Read) -> (Vec<WtmpEvent>, usize) {
 
 /// Changes from wtmp events since `since`: logins, boots, and a `kernel` change when a
 /// boot ran another kernel than the boot before it.
-pub fn wtmp_changes(events: &[WtmpEvent], since: Time, source: &str) -> Vec<Change> {
+pub(crate) fn wtmp_changes(events: &[WtmpEvent], since: Time, source: &str) -> Vec<Change> {
     let mut out = Vec::new();
     let mut prev_kernel: Option<&str> = None;
     for e in events {
@@ -123,7 +123,7 @@ pub fn wtmp_changes(events: &[WtmpEvent], since: Time, source: &str) -> Vec<Chan
 }
 
 /// One sshd `Accepted METHOD for USER from ADDR` line.
-pub fn parse_auth_line(line: &str, now: Time) -> Option<(Time, String, String, String)> {
+pub(crate) fn parse_auth_line(line: &str, now: Time) -> Option<(Time, String, String, String)> {
     let (time, rest) = parse_syslog_time(line, now)?;
     let i = rest.find("Accepted ")?;
     let f: Vec<&str> = rest.get(i..)?.split_whitespace().collect();
@@ -135,7 +135,7 @@ pub fn parse_auth_line(line: &str, now: Time) -> Option<(Time, String, String, S
 }
 
 /// Changes from an auth log's accepted logins since `since`.
-pub fn auth_changes(text: &str, now: Time, since: Time, source: &Path) -> Vec<Change> {
+pub(crate) fn auth_changes(text: &str, now: Time, since: Time, source: &Path) -> Vec<Change> {
     text.lines()
         .filter_map(|l| parse_auth_line(l, now))
         .filter(|(t, ..)| *t >= since)

@@ -31,11 +31,11 @@ use crate::host_root::HostRoot;
 use crate::snapshot::{Change, Snapshot, Time};
 
 /// How far back changes are looked for by default, hours.
-pub const WINDOW_HOURS: i64 = 48;
+pub(crate) const WINDOW_HOURS: i64 = 48;
 /// At most this many changes are kept (the newest); a warning says when more were found.
 pub const MAX_CHANGES: usize = 200;
 /// Processes started this recently count as changes, seconds.
-pub const PROCESS_WINDOW_SECONDS: i64 = 3600;
+pub(crate) const PROCESS_WINDOW_SECONDS: i64 = 3600;
 /// Rotated log files looked at beyond the current one (`.1`, `.2.gz`…).
 const MAX_ROTATIONS: usize = 4;
 /// Cap on a decompressed rotated log.
@@ -63,7 +63,6 @@ pub mod kind {
     pub const DEPLOY: &str = "deploy";
 }
 
-/// A change.
 pub(crate) fn change(
     time: Time,
     kind: &str,
@@ -87,7 +86,7 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<Change>> {
 }
 
 /// Collect changes since `since`, newest first, capped at [`MAX_CHANGES`].
-pub fn collect_since(ctx: &Ctx, since: Time) -> Vec<Change> {
+pub(crate) fn collect_since(ctx: &Ctx, since: Time) -> Vec<Change> {
     let mut out = Vec::new();
     packages::collect(ctx, since, &mut out);
     logins::collect(ctx, since, &mut out);
@@ -117,7 +116,7 @@ pub fn finish(mut changes: Vec<Change>) -> (Vec<Change>, usize) {
 /// Add the processes started in the last hour (from the snapshot's process table) to
 /// `recent_changes`, grouped by command. Kernel threads are left out, and nothing is added
 /// within the first hour after boot (the boot itself is the change then).
-pub fn add_process_starts(snap: &mut Snapshot) {
+pub(crate) fn add_process_starts(snap: &mut Snapshot) {
     let uptime = snap.host.as_ref().map(|h| h.uptime_seconds).unwrap_or(0);
     if uptime < PROCESS_WINDOW_SECONDS as u64 {
         return;
@@ -218,7 +217,7 @@ fn read_maybe_gz(path: &std::path::Path) -> Result<String> {
 /// Parse a syslog-style timestamp at the start of `line`: RFC 3339 (`2026-11-23T10:15:42…`)
 /// or RFC 3164 (`Nov 23 10:15:42`, year inferred: the latest not after `now`). Returns
 /// the time and the rest of the line.
-pub fn parse_syslog_time(line: &str, now: Time) -> Option<(Time, &str)> {
+pub(crate) fn parse_syslog_time(line: &str, now: Time) -> Option<(Time, &str)> {
     let first = line.split_whitespace().next()?;
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(first) {
         return Some((t, line.get(first.len()..)?.trim_start()));

@@ -29,7 +29,7 @@ pub struct DpkgAction {
 
 /// Parse `dpkg.log` text: `2026-11-23 10:15:42 upgrade nginx:amd64 1.18.0-6 1.18.0-7`.
 /// Status and configure lines are skipped.
-pub fn parse_dpkg(text: &str) -> Vec<DpkgAction> {
+pub(crate) fn parse_dpkg(text: &str) -> Vec<DpkgAction> {
     text.lines()
         .filter_map(|line| {
             let f: Vec<&str> = line.split_whitespace().collect();
@@ -74,7 +74,7 @@ fn apt_time(value: &str) -> Option<Time> {
 }
 
 /// Parse apt's `history.log`: blocks of `Key: value` lines separated by blank lines.
-pub fn parse_apt_history(text: &str) -> Vec<AptRun> {
+pub(crate) fn parse_apt_history(text: &str) -> Vec<AptRun> {
     let mut runs = Vec::new();
     for block in text.split("\n\n") {
         let mut run: Option<AptRun> = None;
@@ -135,7 +135,7 @@ fn names_list(names: &[String]) -> String {
 }
 
 /// The change for one apt run.
-pub fn apt_change(run: &AptRun, source: &Path) -> Change {
+pub(crate) fn apt_change(run: &AptRun, source: &Path) -> Change {
     let acts = run
         .actions
         .iter()
@@ -168,7 +168,7 @@ pub fn apt_change(run: &AptRun, source: &Path) -> Change {
 }
 
 /// The change for one dpkg action outside any apt run.
-pub fn dpkg_change(a: &DpkgAction, source: &Path) -> Change {
+pub(crate) fn dpkg_change(a: &DpkgAction, source: &Path) -> Change {
     let what = match a.action.as_str() {
         "install" => format!("installed {} {}", a.package, a.to),
         "upgrade" => format!("upgraded {} {} → {}", a.package, a.from, a.to),
@@ -179,7 +179,7 @@ pub fn dpkg_change(a: &DpkgAction, source: &Path) -> Change {
 
 /// Parse `dnf.rpm.log` (`2026-11-23T10:15:42+0000 SUBDEBUG Upgrade: nginx-1.20…`) or
 /// `yum.log` (`Nov 23 10:15:42 Updated: nginx-1.20…`) into changes.
-pub fn parse_rpm_log(text: &str, now: Time, source: &Path) -> Vec<Change> {
+pub(crate) fn parse_rpm_log(text: &str, now: Time, source: &Path) -> Vec<Change> {
     const ACTIONS: &[(&str, &str)] = &[
         ("Installed:", "installed"),
         ("Install:", "installed"),

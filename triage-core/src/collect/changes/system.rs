@@ -12,11 +12,11 @@ use crate::error::{Error, Result};
 use crate::snapshot::{Change, Time};
 
 /// Deadline for each `systemctl` call.
-pub const SYSTEMCTL_TIMEOUT: Duration = Duration::from_millis(600);
+pub(crate) const SYSTEMCTL_TIMEOUT: Duration = Duration::from_millis(600);
 
 /// Run `program args` through [`run_command`] with `timeout`; kill it when it takes
 /// longer. Returns stdout (at most 4 MiB, as printed: the snapshot redacts later).
-pub fn run_with_timeout(program: &str, args: &[&str], timeout: Duration) -> Result<String> {
+pub(crate) fn run_with_timeout(program: &str, args: &[&str], timeout: Duration) -> Result<String> {
     let cmd = Cmd::new(program)
         .args(args)
         .env("SYSTEMD_PAGER", "")
@@ -36,7 +36,7 @@ pub fn run_with_timeout(program: &str, args: &[&str], timeout: Duration) -> Resu
 
 /// Unit names from `systemctl --failed --no-legend --plain` output
 /// (`nginx.service loaded failed failed A high performance web server`).
-pub fn parse_failed(text: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_failed(text: &str) -> Vec<(String, String)> {
     text.lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
@@ -56,7 +56,7 @@ pub fn parse_failed(text: &str) -> Vec<(String, String)> {
 }
 
 /// `Id=` → `StateChangeTimestamp=` from `systemctl show` output (blank-line separated).
-pub fn parse_show(text: &str) -> Vec<(String, Option<Time>)> {
+pub(crate) fn parse_show(text: &str) -> Vec<(String, Option<Time>)> {
     text.split("\n\n")
         .filter_map(|block| {
             let mut id = None;
@@ -74,7 +74,7 @@ pub fn parse_show(text: &str) -> Vec<(String, Option<Time>)> {
 }
 
 /// `Mon 2026-11-23 10:15:42 UTC` (the zone is the host's; it is dropped).
-pub fn parse_systemd_time(text: &str) -> Option<Time> {
+pub(crate) fn parse_systemd_time(text: &str) -> Option<Time> {
     let f: Vec<&str> = text.split_whitespace().collect();
     let (date, time) = (f.get(1)?, f.get(2)?);
     local(

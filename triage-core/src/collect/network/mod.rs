@@ -28,12 +28,13 @@ use crate::snapshot::{Connections, Listener};
 
 pub use listening::tcp_listeners;
 pub use owners::{Owner, Owners};
-pub use procnet::parse_line as parse_proc_net_line;
+#[cfg(test)]
+pub(crate) use procnet::parse_line as parse_proc_net_line;
 
 /// The kernel's `TCP_LISTEN` state.
-pub const TCP_LISTEN: u8 = 10;
+pub(crate) const TCP_LISTEN: u8 = 10;
 /// The kernel's `TCP_CLOSE` state (an unconnected UDP socket).
-pub const TCP_CLOSE: u8 = 7;
+pub(crate) const TCP_CLOSE: u8 = 7;
 
 /// The network section: listeners and connection counts.
 #[derive(Debug, Clone, Default, PartialEq)]

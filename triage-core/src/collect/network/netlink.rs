@@ -54,7 +54,7 @@ pub fn dump(table: Table, each: impl FnMut(&Sock)) -> Result<usize, DumpError> {
 /// Dump the sockets of `table` whose state is in `states` (bit `1 << state`, the
 /// `idiag_states` filter: the kernel skips the others, so asking for LISTEN only costs a
 /// few records however many connections there are).
-pub fn dump_states(
+pub(crate) fn dump_states(
     table: Table,
     states: u32,
     mut each: impl FnMut(&Sock),

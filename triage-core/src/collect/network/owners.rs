@@ -204,7 +204,7 @@ fn read_links(tables: &[FdTable], from: usize, to: usize) -> Vec<(u32, u64)> {
 }
 
 /// The inode in a `socket:[INODE]` link target.
-pub fn socket_inode(target: &OsStr) -> Option<u64> {
+pub(crate) fn socket_inode(target: &OsStr) -> Option<u64> {
     let digits = target
         .as_bytes()
         .strip_prefix(b"socket:[")?

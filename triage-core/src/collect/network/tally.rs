@@ -214,7 +214,7 @@ fn fullness(l: &Listener) -> f64 {
 
 /// An address as users expect it: an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) is shown
 /// as the IPv4 address.
-pub fn shown_ip(ip: IpAddr) -> IpAddr {
+pub(crate) fn shown_ip(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,

@@ -15,11 +15,9 @@ pub struct Item {
     pub runbook: String,
     /// What it is for.
     pub title: String,
-    /// The command.
     pub command: String,
     /// Changes the system (needs typed confirmation).
     pub fix: bool,
-    /// Its timeout.
     pub timeout: Duration,
     /// Why it cannot run (a variable with no value); `None` when runnable.
     pub blocked: Option<String>,

@@ -20,9 +20,9 @@ use crate::tui::ctx::Ctx;
 use crate::tui::effect::Effect;
 use crate::tui::event::Event;
 use crate::tui::keys::Action;
+use crate::tui::theme::Theme;
 use crate::tui::widgets::{InputResult, LineInput};
 
-/// The Fix step.
 #[derive(Debug, Default)]
 pub struct Fix {
     selected: usize,
@@ -51,25 +51,10 @@ impl Fix {
     }
 }
 
-impl View for Fix {
-    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
-        let t = &ctx.theme;
-        let items = items(ctx);
-        let [banner, list, out] = Layout::vertical([
-            Constraint::Length(2),
-            Constraint::Percentage(45),
-            Constraint::Min(4),
-        ])
-        .areas(area);
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                "Avoid a second incident: prefer detaching/reverting; get risky commands reviewed by a second person before running them.",
-                t.warning(),
-            ))
-            .wrap(Wrap { trim: true }),
-            banner,
-        );
-        let lines: Vec<Line> = items
+impl Fix {
+    /// One line per item: kind, command, whether it ran, why it is there.
+    fn list(&self, items: &[Item], t: &Theme) -> Vec<Line<'static>> {
+        items
             .iter()
             .enumerate()
             .map(|(i, it)| {
@@ -103,57 +88,82 @@ impl View for Fix {
                     line
                 }
             })
-            .collect();
-        let source = if items.first().is_some_and(|i| i.runbook != "suggested") {
-            "runbooks"
-        } else {
-            "suggested checks (no runbook matched)"
-        };
-        frame.render_widget(
-            Paragraph::new(lines).block(Block::bordered().title(format!(" {source} "))),
-            list,
-        );
-        let body = if let Some((item, input)) = &self.confirm {
-            vec![
+            .collect()
+    }
+
+    /// The confirmation prompt, else the selected item's last output (its tail, `room`
+    /// lines), else how to run it.
+    fn output(&self, items: &[Item], room: usize, t: &Theme) -> Vec<Line<'_>> {
+        if let Some((item, input)) = &self.confirm {
+            return vec![
                 Line::styled("This command changes the system:", t.critical()),
                 Line::raw(item.command.clone()),
                 input.line(
                     "type yes (or the runbook id) to run, Esc to cancel: ",
                     t.key(),
                 ),
-            ]
+            ];
+        }
+        let Some(r) = items
+            .get(self.selected)
+            .and_then(|i| self.results.get(&i.command))
+        else {
+            return vec![Line::styled(
+                "Enter runs the selected check; its output shows here and goes to the journal.",
+                t.dim(),
+            )];
+        };
+        let mut v = vec![Line::styled(
+            format!(
+                "$ {}  (exit {}, {} ms)",
+                r.command,
+                r.exit_code.map_or("killed".into(), |c| c.to_string()),
+                r.duration.as_millis()
+            ),
+            t.heading(),
+        )];
+        let lines: Vec<&str> = r.output.lines().collect();
+        let room = room.saturating_sub(1);
+        v.extend(
+            lines[lines.len().saturating_sub(room)..]
+                .iter()
+                .map(|l| Line::raw(l.to_string())),
+        );
+        v
+    }
+}
+
+impl View for Fix {
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let t = &ctx.theme;
+        let items = items(ctx);
+        let [banner, list, out] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Percentage(45),
+            Constraint::Min(4),
+        ])
+        .areas(area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "Avoid a second incident: prefer detaching/reverting; get risky commands reviewed by a second person before running them.",
+                t.warning(),
+            ))
+            .wrap(Wrap { trim: true }),
+            banner,
+        );
+        let source = if items.first().is_some_and(|i| i.runbook != "suggested") {
+            "runbooks"
         } else {
-            match items
-                .get(self.selected)
-                .and_then(|i| self.results.get(&i.command))
-            {
-                Some(r) => {
-                    let mut v = vec![Line::styled(
-                        format!(
-                            "$ {}  (exit {}, {} ms)",
-                            r.command,
-                            r.exit_code.map_or("killed".into(), |c| c.to_string()),
-                            r.duration.as_millis()
-                        ),
-                        t.heading(),
-                    )];
-                    let lines: Vec<&str> = r.output.lines().collect();
-                    let room = super::page(out).saturating_sub(1);
-                    v.extend(
-                        lines[lines.len().saturating_sub(room)..]
-                            .iter()
-                            .map(|l| Line::raw(l.to_string())),
-                    );
-                    v
-                }
-                None => vec![Line::styled(
-                    "Enter runs the selected check; its output shows here and goes to the journal.",
-                    t.dim(),
-                )],
-            }
+            "suggested checks (no runbook matched)"
         };
         frame.render_widget(
-            Paragraph::new(body).block(Block::bordered().title(" Output ")),
+            Paragraph::new(self.list(&items, t))
+                .block(Block::bordered().title(format!(" {source} "))),
+            list,
+        );
+        frame.render_widget(
+            Paragraph::new(self.output(&items, super::page(out), t))
+                .block(Block::bordered().title(" Output ")),
             out,
         );
     }

@@ -84,7 +84,32 @@ fn template(message: &str) -> String {
     out
 }
 
-/// The Logs step.
+/// The pane of lines seen more than once, as templates with counts, most frequent first.
+fn repeated(frame: &mut Frame, area: Rect, lines: &[LogLine], ctx: &Ctx) {
+    let t = &ctx.theme;
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for l in lines {
+        *counts.entry(template(&l.message)).or_default() += 1;
+    }
+    let mut top: Vec<_> = counts.into_iter().filter(|(_, n)| *n > 1).collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let sw = area.width.saturating_sub(9) as usize;
+    let tl: Vec<Line> = top
+        .iter()
+        .take(super::page(area))
+        .map(|(tpl, n)| {
+            Line::from(vec![
+                Span::styled(format!("{n:>6} "), t.heading()),
+                Span::raw(clip(tpl, sw)),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(tl).block(Block::bordered().title(" Repeated lines ")),
+        area,
+    );
+}
+
 #[derive(Debug, Default)]
 pub struct Logs {
     scroll: Scroll,
@@ -179,27 +204,7 @@ impl View for Logs {
             frame.render_widget(Paragraph::new(input.line("/", t.key())), prompt);
         }
         if let Some(side) = side {
-            let mut counts: HashMap<String, usize> = HashMap::new();
-            for l in &lines {
-                *counts.entry(template(&l.message)).or_default() += 1;
-            }
-            let mut top: Vec<_> = counts.into_iter().filter(|(_, n)| *n > 1).collect();
-            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            let sw = side.width.saturating_sub(9) as usize;
-            let tl: Vec<Line> = top
-                .iter()
-                .take(super::page(side))
-                .map(|(tpl, n)| {
-                    Line::from(vec![
-                        Span::styled(format!("{n:>6} "), t.heading()),
-                        Span::raw(clip(tpl, sw)),
-                    ])
-                })
-                .collect();
-            frame.render_widget(
-                Paragraph::new(tl).block(Block::bordered().title(" Repeated lines ")),
-                side,
-            );
+            repeated(frame, side, &lines, ctx);
         }
     }
 

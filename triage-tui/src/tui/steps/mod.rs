@@ -61,7 +61,6 @@ pub trait View {
     }
 }
 
-/// The view of `step`.
 pub fn view(step: Step) -> Box<dyn View> {
     match step {
         Step::Detect => Box::new(detect::Detect::default()),

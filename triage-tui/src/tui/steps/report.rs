@@ -12,7 +12,6 @@ use super::{Outcome, View};
 use crate::tui::ctx::Ctx;
 use crate::tui::keys::Action;
 
-/// The Report step.
 #[derive(Debug, Default)]
 pub struct Report;
 

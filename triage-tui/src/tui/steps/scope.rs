@@ -28,7 +28,6 @@ pub const QUESTIONS: [(&str, &str); 4] = [
     ("can_detach", "Redundant, so this host can be detached?"),
 ];
 
-/// The Scope step.
 #[derive(Debug, Default)]
 pub struct Scope {
     selected: usize,
@@ -72,138 +71,126 @@ fn usual_lines(snap: Option<&Snapshot>, count: usize) -> Option<Vec<String>> {
     Some(lines.collect())
 }
 
-impl View for Scope {
-    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
-        let t = &ctx.theme;
-        let wide = area.width >= 120;
-        // With a fleet directory, its pane goes between what changed here and the
-        // inventory: "is it only this host?" comes right after "what changed?".
-        let (top, bottom) = match ctx.fleet_dir {
-            Some(_) => {
-                let [top, fleet, bottom] = Layout::vertical([
-                    Constraint::Percentage(22),
-                    Constraint::Percentage(40),
-                    Constraint::Min(10),
-                ])
-                .areas(area);
-                super::scope_fleet::render(frame, fleet, ctx);
-                (top, bottom)
-            }
-            None => {
-                let [top, bottom] =
-                    Layout::vertical([Constraint::Percentage(50), Constraint::Min(10)]).areas(area);
-                (top, bottom)
-            }
-        };
-        let (changes_area, usual_area) = if wide {
-            let [a, b] =
-                Layout::horizontal([Constraint::Percentage(60), Constraint::Min(30)]).areas(top);
-            (a, Some(b))
-        } else {
-            (top, None)
-        };
-        let [inv_area, impact_area] = if wide {
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Min(30)]).areas(bottom)
-        } else {
-            Layout::vertical([Constraint::Length(4), Constraint::Min(6)]).areas(bottom)
-        };
-
-        let w = changes_area.width.saturating_sub(2) as usize;
-        let mut lines = Vec::new();
-        match ctx.snap.as_ref().and_then(|s| s.recent_changes.as_ref()) {
-            Some(ch) if !ch.is_empty() => {
-                for c in ch.iter().rev() {
-                    let text = format!(
-                        "{} {:<8} {}",
-                        c.time.format("%m-%d %H:%M"),
-                        c.kind,
-                        c.summary
-                    );
-                    lines.push(Line::raw(clip(&text, w)));
-                }
-            }
-            Some(_) => lines.push(Line::styled("  nothing changed recently", t.dim())),
-            None => lines.push(Line::styled("  (recent changes unknown)", t.dim())),
+/// Current findings seen in an earlier incident, then what changed recently, newest first.
+fn changes(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let t = &ctx.theme;
+    let w = area.width.saturating_sub(2) as usize;
+    let mut lines = Vec::new();
+    for hit in &ctx.seen_before.hits {
+        let opts = textwrap::Options::new(w.max(16)).subsequent_indent("  ");
+        let line = triage_core::sanitize::terminal_line(&hit.line()).into_owned();
+        for l in textwrap::wrap(&line, opts) {
+            lines.push(Line::styled(l.into_owned(), t.warning()));
         }
-        frame.render_widget(
-            Paragraph::new(lines).block(Block::bordered().title(" What changed (newest first) ")),
-            changes_area,
-        );
-
-        if let Some(ua) = usual_area {
-            let lines: Vec<Line> = match usual_lines(ctx.snap.as_ref(), FIGURES.len()) {
-                None => vec![Line::styled(
-                    "  no recorded history yet (run `triage record`)".to_string(),
-                    t.dim(),
-                )],
-                Some(lines) => lines.into_iter().map(Line::raw).collect(),
-            };
-            frame.render_widget(
-                Paragraph::new(lines).block(Block::bordered().title(" Now vs usual ")),
-                ua,
-            );
+    }
+    match ctx.snap.as_ref().and_then(|s| s.recent_changes.as_ref()) {
+        Some(ch) if !ch.is_empty() => {
+            for c in ch.iter().rev() {
+                let text = format!(
+                    "{} {:<8} {}",
+                    c.time.format("%m-%d %H:%M"),
+                    c.kind,
+                    c.summary
+                );
+                lines.push(Line::raw(clip(&text, w)));
+            }
         }
+        Some(_) => lines.push(Line::styled("  nothing changed recently", t.dim())),
+        None => lines.push(Line::styled("  (recent changes unknown)", t.dim())),
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" What changed (newest first) ")),
+        area,
+    );
+}
 
-        let mut inv = Vec::new();
-        match &ctx.inventory {
-            None => inv.push(Line::styled(
-                "  inventory: no entry for this host (runbooks/inventory.toml)".to_string(),
+/// The "now vs usual" pane (wide screens).
+fn usual(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let lines: Vec<Line> = match usual_lines(ctx.snap.as_ref(), FIGURES.len()) {
+        None => vec![Line::styled(
+            "  no recorded history yet (run `triage record`)".to_string(),
+            ctx.theme.dim(),
+        )],
+        Some(lines) => lines.into_iter().map(Line::raw).collect(),
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Now vs usual ")),
+        area,
+    );
+}
+
+/// This host in the inventory and the reachability of its dependencies; on narrow screens
+/// also the "now vs usual" headline, which has no pane of its own there.
+fn inventory(frame: &mut Frame, area: Rect, ctx: &Ctx, wide: bool) {
+    let t = &ctx.theme;
+    let mut inv = Vec::new();
+    match &ctx.inventory {
+        None => inv.push(Line::styled(
+            "  inventory: no entry for this host (runbooks/inventory.toml)".to_string(),
+            t.dim(),
+        )),
+        Some(e) => {
+            inv.push(Line::raw(format!(
+                "project {}  role {}  owner {}",
+                e.project, e.role, e.owner
+            )));
+            inv.push(Line::raw(format!(
+                "redundant: {}  contacts: {}",
+                if e.redundant {
+                    "yes (may be detached)"
+                } else {
+                    "no"
+                },
+                e.contacts.join(", ")
+            )));
+            inv.extend(e.dependencies.iter().map(|dep| reach_line(dep, ctx)));
+        }
+    }
+    if !wide {
+        inv.push(match usual_lines(ctx.snap.as_ref(), 1) {
+            Some(mut l) => Line::raw(l.remove(0)),
+            None => Line::styled(
+                "  now vs usual: no recorded history yet (run `triage record`)".to_string(),
                 t.dim(),
-            )),
-            Some(e) => {
-                inv.push(Line::raw(format!(
-                    "project {}  role {}  owner {}",
-                    e.project, e.role, e.owner
-                )));
-                inv.push(Line::raw(format!(
-                    "redundant: {}  contacts: {}",
-                    if e.redundant {
-                        "yes (may be detached)"
-                    } else {
-                        "no"
-                    },
-                    e.contacts.join(", ")
-                )));
-                for dep in &e.dependencies {
-                    let r = ctx
-                        .reach
-                        .as_ref()
-                        .and_then(|rs| rs.iter().find(|r| &r.target == dep));
-                    let (s, style) = match r {
-                        None => ("testing…".to_string(), t.dim()),
-                        Some(r) if r.ok => (format!("ok {} ms", r.latency_ms), t.ok()),
-                        Some(r) => (
-                            format!("FAIL {}", r.error.clone().unwrap_or_default()),
-                            t.critical(),
-                        ),
-                    };
-                    inv.push(Line::from(vec![
-                        Span::raw(format!("  {dep:<28} ")),
-                        Span::styled(s, style),
-                    ]));
-                }
-            }
-        }
-        if !wide {
-            // No room for the "now vs usual" pane: its headline here.
-            inv.push(match usual_lines(ctx.snap.as_ref(), 1) {
-                Some(mut l) => Line::raw(l.remove(0)),
-                None => Line::styled(
-                    "  now vs usual: no recorded history yet (run `triage record`)".to_string(),
-                    t.dim(),
-                ),
-            });
-        }
-        let title = if wide {
-            " Inventory & dependencies "
-        } else {
-            " Inventory "
-        };
-        frame.render_widget(
-            Paragraph::new(inv).block(Block::bordered().title(title)),
-            inv_area,
-        );
+            ),
+        });
+    }
+    let title = if wide {
+        " Inventory & dependencies "
+    } else {
+        " Inventory "
+    };
+    frame.render_widget(
+        Paragraph::new(inv).block(Block::bordered().title(title)),
+        area,
+    );
+}
 
+/// One dependency and whether it answered.
+fn reach_line(dep: &str, ctx: &Ctx) -> Line<'static> {
+    let t = &ctx.theme;
+    let r = ctx
+        .reach
+        .as_ref()
+        .and_then(|rs| rs.iter().find(|r| r.target == dep));
+    let (s, style) = match r {
+        None => ("testing…".to_string(), t.dim()),
+        Some(r) if r.ok => (format!("ok {} ms", r.latency_ms), t.ok()),
+        Some(r) => (
+            format!("FAIL {}", r.error.clone().unwrap_or_default()),
+            t.critical(),
+        ),
+    };
+    Line::from(vec![
+        Span::raw(format!("  {dep:<28} ")),
+        Span::styled(s, style),
+    ])
+}
+
+impl Scope {
+    /// The impact questions with the journal's answers, the selected one marked.
+    fn impact(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let t = &ctx.theme;
         let ans = answers(ctx);
         let mut lines = Vec::new();
         for (i, (key, q)) in QUESTIONS.iter().enumerate() {
@@ -223,8 +210,41 @@ impl View for Scope {
         }
         frame.render_widget(
             Paragraph::new(lines).block(Block::bordered().title(" Impact (Space: ? → yes → no) ")),
-            impact_area,
+            area,
         );
+    }
+}
+
+impl View for Scope {
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let wide = area.width >= 120;
+        // With a fleet directory, its pane goes between what changed here and the
+        // inventory: "is it only this host?" comes right after "what changed?".
+        let [top, bottom] = match ctx.fleet_dir {
+            Some(_) => {
+                let [top, fleet, bottom] = Layout::vertical([
+                    Constraint::Percentage(22),
+                    Constraint::Percentage(40),
+                    Constraint::Min(10),
+                ])
+                .areas(area);
+                super::scope_fleet::render(frame, fleet, ctx);
+                [top, bottom]
+            }
+            None => Layout::vertical([Constraint::Percentage(50), Constraint::Min(10)]).areas(area),
+        };
+        let [inv_area, impact_area] = if wide {
+            let [a, b] =
+                Layout::horizontal([Constraint::Percentage(60), Constraint::Min(30)]).areas(top);
+            changes(frame, a, ctx);
+            usual(frame, b, ctx);
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Min(30)]).areas(bottom)
+        } else {
+            changes(frame, top, ctx);
+            Layout::vertical([Constraint::Length(4), Constraint::Min(6)]).areas(bottom)
+        };
+        inventory(frame, inv_area, ctx, wide);
+        self.impact(frame, impact_area, ctx);
     }
 
     fn handle_key(&mut self, _key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Outcome {

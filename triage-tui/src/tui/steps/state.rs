@@ -26,7 +26,6 @@ enum Sort {
     Pid,
 }
 
-/// The State step.
 #[derive(Debug, Default)]
 pub struct StateStep {
     sort: Sort,
