@@ -62,7 +62,8 @@ impl Drop for Made {
         for c in &mut self.children {
             let _ = c.wait();
         }
-        for d in self.dirs.iter().chain(&self.parents).rev() {
+        // Children before their parents.
+        for d in self.dirs.iter().rev().chain(self.parents.iter()) {
             remove(d);
         }
         eprintln!("removed {} cgroups", self.dirs.len());
