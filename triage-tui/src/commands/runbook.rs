@@ -206,6 +206,9 @@ fn inventory(
         }
     )?;
     writeln!(out, "  logs       {}", field(&e.logs.join(", ")))?;
+    if !e.fleet_dir.is_empty() {
+        writeln!(out, "  fleet dir  {}", e.fleet_dir)?;
+    }
     if e.dependencies.is_empty() {
         writeln!(out, "  dependencies: none")?;
     } else if !reach {
