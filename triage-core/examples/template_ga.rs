@@ -55,6 +55,30 @@ fn grouping_accuracy(predicted: &[u32], truth: &[String]) -> f64 {
     correct as f64 / predicted.len().max(1) as f64
 }
 
+/// `GA_DEBUG=Name`: each predicted template that is not exactly one true group, with the
+/// true groups it mixes or splits.
+fn explain(drain: &Drain, predicted: &[u32], truth: &[String]) {
+    let templates = drain.templates();
+    let mut by_truth: HashMap<&str, HashMap<u32, usize>> = HashMap::new();
+    for (p, t) in predicted.iter().zip(truth) {
+        *by_truth.entry(t).or_default().entry(*p).or_default() += 1;
+    }
+    let mut by_pred: HashMap<u32, HashMap<&str, usize>> = HashMap::new();
+    for (p, t) in predicted.iter().zip(truth) {
+        *by_pred.entry(*p).or_default().entry(t).or_default() += 1;
+    }
+    for (p, ts) in &by_pred {
+        let split = ts.keys().any(|t| by_truth[t].len() > 1);
+        if ts.len() > 1 || split {
+            let n: usize = ts.values().sum();
+            eprintln!("{n:5} {}", templates[*p as usize - 1].template);
+            for (t, c) in ts {
+                eprintln!("        {c:5} truth {t} (split in {})", by_truth[t].len());
+            }
+        }
+    }
+}
+
 fn main() {
     let Some(dir) = std::env::var_os("LOGHUB_2K").map(PathBuf::from) else {
         eprintln!("set LOGHUB_2K to logpai/logparser's data/loghub_2k_corrected directory");
@@ -86,6 +110,9 @@ fn main() {
             truth.push(rec.get(event).unwrap_or("").to_string());
         }
         let ga = grouping_accuracy(&predicted, &truth);
+        if std::env::var("GA_DEBUG").is_ok_and(|d| d == name) {
+            explain(&drain, &predicted, &truth);
+        }
         println!("| {name} | {ga:.4} | {published:.4} |");
         ours += ga;
         theirs += published;

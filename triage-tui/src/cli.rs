@@ -26,6 +26,10 @@ pub struct Cli {
     /// files are owned by root or you and not writable by group or others.
     #[arg(long, global = true, value_name = "DIR")]
     pub runbooks: Option<PathBuf>,
+    /// TUI: show this directory of the fleet's snapshots (one JSON file per host) in the
+    /// Scope step: hosts worst first and what the sick ones share, as `triage fleet DIR`.
+    #[arg(long, value_name = "DIR")]
+    pub fleet: Option<PathBuf>,
     /// What to do; without one, the TUI opens.
     #[command(subcommand)]
     pub command: Option<Command>,

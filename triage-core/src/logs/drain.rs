@@ -2,17 +2,19 @@
 //! Approach with Fixed Depth Tree", ICWS 2017; the reference implementation is
 //! logpai/logparser `Drain.py`).
 //!
-//! A message is split on whitespace; obvious variables are masked first (numbers, IPs,
-//! hex ids, times, paths with digits: the digit-holding parts of a token become `<*>`,
-//! keeping `key=` and brackets, so `uid=0` reads `uid=<*>`; month and weekday names, which
-//! only appear in dates, too). Then a fixed-depth tree routes it by token count and its
+//! A message is split on whitespace; obvious variables are masked first: the parts of a
+//! token (between `=`, brackets, commas, quotes) that look like values become `<*>` —
+//! numbers, IPs, ports, times, sizes (a piece starting with a digit), host and queue ids
+//! (as many digits as letters: `bn526`), long hex (`ffffffff`), `true`/`false` — keeping
+//! `key=` and brackets, so `uid=0` reads `uid=<*>`; names with a digit (`SOCKS5`, `ssh2`,
+//! `eth0`) stay; month and weekday names, which only appear in dates, are masked. Then a fixed-depth tree routes it by token count and its
 //! first tokens to a leaf holding a few templates; the most similar template (share of
 //! equal constant tokens) wins when its similarity reaches the threshold and absorbs the
 //! message (differing tokens become `<*>`), otherwise the message starts a new template.
 //! Two tokens where one extends the other around a mask (`(uid=<*>)`, `LOGIN(uid=<*>)`)
-//! never join: they are different message formats.
+//! never join: they are different message formats; nor does an upper-case keyword
+//! (`HTTPS`/`SOCKS5`, `SPP.`) with another token: it names a kind, not a value.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -62,6 +64,7 @@ pub struct Drain {
     max_children: usize,
     roots: HashMap<usize, Node>,
     clusters: Vec<Cluster>,
+    scratch: Tokens,
 }
 
 impl Default for Drain {
@@ -87,23 +90,24 @@ fn is_delimiter(c: char) -> bool {
     )
 }
 
-/// `token` with its variables masked. A token without digits is kept (a date word
-/// becomes `<*>`); otherwise each part between delimiters that holds a digit becomes
-/// `<*>`, so `uid=0` → `uid=<*>` and `LOGIN(uid=0)` → `LOGIN(uid=<*>)` stay apart, and a
-/// token left with no letters (`10.0.0.1:22`, `(42),`) is `<*>` as a whole.
-fn mask(token: &str) -> Cow<'_, str> {
-    if !token.bytes().any(|b| b.is_ascii_digit()) {
+/// `token` with its variables masked, appended to `out`. A token without digits is kept
+/// (a date word becomes `<*>`); otherwise each part between delimiters that holds a digit
+/// becomes `<*>`, so `uid=0` → `uid=<*>` and `LOGIN(uid=0)` → `LOGIN(uid=<*>)` stay apart,
+/// and a token left with no letters (`10.0.0.1:22`, `(42),`) is `<*>` as a whole.
+fn mask_into(token: &str, out: &mut String) {
+    if !token.bytes().any(|b| b.is_ascii_digit()) && !token.split(is_delimiter).any(variable) {
         let date = token.len() == 3 && DATE_WORDS.contains(&token);
-        return Cow::Borrowed(if date { WILD } else { token });
+        out.push_str(if date { WILD } else { token });
+        return;
     }
-    let mut out = String::with_capacity(token.len());
+    let start = out.len();
     let mut letters = false;
     for part in token.split_inclusive(is_delimiter) {
         let (body, delim) = match part.char_indices().last() {
             Some((i, c)) if is_delimiter(c) => part.split_at(i),
             _ => (part, ""),
         };
-        if body.bytes().any(|b| b.is_ascii_digit()) {
+        if variable(body) {
             out.push_str(WILD);
         } else {
             letters |= body.chars().any(char::is_alphabetic);
@@ -111,33 +115,95 @@ fn mask(token: &str) -> Cow<'_, str> {
         }
         out.push_str(delim);
     }
-    if letters {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(WILD)
+    if !letters {
+        out.truncate(start);
+        out.push_str(WILD);
     }
 }
 
-/// `message` split on whitespace, variables masked. ASCII messages (nearly all) are split
-/// on ASCII whitespace, which is cheaper than the Unicode rules.
-fn tokens(message: &str) -> Vec<Cow<'_, str>> {
-    let mut out = Vec::with_capacity(16);
-    if message.is_ascii() {
-        out.extend(message.split_ascii_whitespace().map(mask));
-    } else {
-        out.extend(message.split_whitespace().map(mask));
-    }
+/// True when one of the pieces of `body` (between `-_.:/@#+`) looks like a value: it
+/// starts with a digit (`42`, `5070`, `3s`), is a letter and digits (`R17`, `J07`), or is
+/// a long hex string (`ffffffff`, `a3f9c2e1`). A word with a digit in it (`SOCKS5`,
+/// `ssh2`, `eth0`, `sda1`) is a name, not a value.
+fn variable(body: &str) -> bool {
+    body.split(['-', '_', '.', ':', '/', '@', '#', '+'])
+        .any(|p| {
+            let b = p.as_bytes();
+            let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+            let hex = b.len() >= 8 && b.iter().all(u8::is_ascii_hexdigit);
+            let boolean = p == "true" || p == "false";
+            hex || boolean || (digits > 0 && (b[0].is_ascii_digit() || digits >= b.len() - digits))
+        })
+}
+
+#[cfg(test)]
+fn mask(token: &str) -> String {
+    let mut out = String::new();
+    mask_into(token, &mut out);
     out
+}
+
+/// A message's masked tokens, in one reused string (no allocation per token or line).
+#[derive(Debug, Default)]
+struct Tokens {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Tokens {
+    /// `message` split on whitespace, variables masked. ASCII messages (nearly all) are
+    /// split on ASCII whitespace, which is cheaper than the Unicode rules.
+    fn fill(&mut self, message: &str) {
+        self.text.clear();
+        self.ends.clear();
+        if message.is_ascii() {
+            for t in message.split_ascii_whitespace() {
+                mask_into(t, &mut self.text);
+                self.ends.push(self.text.len());
+            }
+        } else {
+            for t in message.split_whitespace() {
+                mask_into(t, &mut self.text);
+                self.ends.push(self.text.len());
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let t = &self.text[start..end];
+            start = end;
+            t
+        })
+    }
 }
 
 /// Two different tokens, one partly masked, where one extends the other
 /// (`(uid=<*>)` and `LOGIN(uid=<*>)`): a different message format, not a variable.
 fn structural(tpl: &str, tok: &str) -> bool {
+    if shouting(tpl) || shouting(tok) {
+        return true;
+    }
     (tpl.contains(WILD) || tok.contains(WILD))
         && (tpl.ends_with(tok)
             || tok.ends_with(tpl)
             || tpl.starts_with(tok)
             || tok.starts_with(tpl))
+}
+
+/// An upper-case keyword (`HTTPS`, `SOCKS5`, `ERROR`): two different ones name different
+/// things (protocols, levels, states), not two values of one variable.
+fn shouting(t: &str) -> bool {
+    let t = t.trim_end_matches(['.', ',', ':', ';']);
+    t.len() >= 2
+        && t.bytes().any(|b| b.is_ascii_uppercase())
+        && t.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 impl Drain {
@@ -150,17 +216,19 @@ impl Drain {
             max_children: max_children.max(2),
             roots: HashMap::new(),
             clusters: Vec::new(),
+            scratch: Tokens::default(),
         }
     }
 
     /// Add one message seen at `time`; returns its template id.
     pub fn add(&mut self, message: &str, time: Option<Time>) -> u32 {
-        let tokens = tokens(message);
+        let mut tokens = std::mem::take(&mut self.scratch);
+        tokens.fill(message);
         let idx = match self.search(&tokens) {
             Some(idx) => {
                 let c = &mut self.clusters[idx];
-                for (tpl, tok) in c.tokens.iter_mut().zip(&tokens) {
-                    if tpl != tok.as_ref() && tpl != WILD {
+                for (tpl, tok) in c.tokens.iter_mut().zip(tokens.iter()) {
+                    if tpl != tok && tpl != WILD {
                         *tpl = WILD.to_string();
                     }
                 }
@@ -169,7 +237,7 @@ impl Drain {
             None => {
                 let idx = self.clusters.len();
                 self.clusters.push(Cluster {
-                    tokens: tokens.iter().map(|t| t.to_string()).collect(),
+                    tokens: tokens.iter().map(str::to_string).collect(),
                     count: 0,
                     first: None,
                     last: None,
@@ -178,6 +246,7 @@ impl Drain {
                 idx
             }
         };
+        self.scratch = tokens;
         let c = &mut self.clusters[idx];
         c.count += 1;
         if let Some(t) = time {
@@ -187,10 +256,10 @@ impl Drain {
         idx as u32 + 1
     }
 
-    fn search(&self, tokens: &[Cow<'_, str>]) -> Option<usize> {
+    fn search(&self, tokens: &Tokens) -> Option<usize> {
         let mut node = self.roots.get(&tokens.len())?;
         for tok in tokens.iter().take(self.prefix_tokens) {
-            node = match node.children.get(tok.as_ref()) {
+            node = match node.children.get(tok) {
                 Some(n) => n,
                 None => node.children.get(WILD)?,
             };
@@ -199,10 +268,10 @@ impl Drain {
         for &ci in &node.clusters {
             let c = &self.clusters[ci as usize];
             let (mut same, mut wild, mut apart) = (0usize, 0usize, false);
-            for (tpl, tok) in c.tokens.iter().zip(tokens) {
+            for (tpl, tok) in c.tokens.iter().zip(tokens.iter()) {
                 if tpl == WILD {
                     wild += 1;
-                } else if tpl == tok.as_ref() {
+                } else if tpl == tok {
                     same += 1;
                 } else {
                     apart |= structural(tpl, tok);
@@ -227,11 +296,10 @@ impl Drain {
         best.filter(|(_, s, _)| *s >= self.threshold).map(|b| b.0)
     }
 
-    fn insert(&mut self, tokens: &[Cow<'_, str>], id: u32) {
+    fn insert(&mut self, tokens: &Tokens, id: u32) {
         let max = self.max_children;
         let mut node = self.roots.entry(tokens.len()).or_default();
         for tok in tokens.iter().take(self.prefix_tokens) {
-            let tok: &str = tok.as_ref();
             let key = if node.children.contains_key(tok) {
                 tok
             } else if tok == WILD {
@@ -289,7 +357,7 @@ mod tests {
         let t = &d.templates()[a as usize - 1];
         assert_eq!(
             t.template,
-            "Accepted password for <*> from <*> port <*> <*>"
+            "Accepted password for <*> from <*> port <*> ssh2"
         );
         assert_eq!(t.count, 3);
         // Same length, different words: separate templates.
@@ -306,6 +374,17 @@ mod tests {
         assert_eq!(mask("(42),"), WILD);
         assert_eq!(mask("Jun"), WILD);
         assert_eq!(mask("sshd"), "sshd");
+        // Names with a digit stay; values (digit first, as many digits as letters, long
+        // hex, booleans) go.
+        for name in ["SOCKS5", "ssh2", "eth0", "CPU0", "sda1"] {
+            assert_eq!(mask(name), name);
+        }
+        assert_eq!(mask("bn526"), WILD);
+        assert_eq!(mask("jA9J1UvC004306:"), WILD);
+        assert_eq!(mask("node-23"), WILD);
+        assert_eq!(mask("mask=ffffffff"), "mask=<*>");
+        assert_eq!(mask("overlap:true"), WILD);
+        assert_eq!(mask("deadline"), "deadline");
         let mut d = Drain::default();
         let a = d.add("session opened for user news by (uid=0)", None);
         let b = d.add("session opened for user cyrus by (uid=0)", None);
@@ -316,6 +395,27 @@ mod tests {
             d.templates()[a as usize - 1].template,
             "session opened for user <*> by (uid=<*>)"
         );
+    }
+
+    #[test]
+    fn an_upper_case_keyword_is_not_a_variable_value() {
+        let mut d = Drain::default();
+        let a = d.add(
+            "a.example:443 open through proxy p.example:5070 HTTPS",
+            None,
+        );
+        let b = d.add("b.example:80 open through proxy p.example:5070 HTTPS", None);
+        let c = d.add(
+            "c.example:80 open through proxy p.example:5070 SOCKS5",
+            None,
+        );
+        let x = d.add("Session: 1 initialized by client WindowsUpdateAgent.", None);
+        let y = d.add("Session: 2 initialized by client SPP.", None);
+        let z = d.add("Session: 3 initialized by client WindowsUpdateAgent.", None);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(x, z);
+        assert_ne!(x, y);
     }
 
     #[test]

@@ -5,16 +5,59 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+
+/// Bytes per in-memory block of records.
+const CHUNK: usize = 1 << 20;
+
+/// Records laid end to end, each as a little-endian `u32` length then its bytes: the
+/// same layout in memory and in the spill file, so a block spills with one `write(2)`.
+#[derive(Debug)]
+struct Chunk {
+    data: Vec<u8>,
+    /// Offset of the oldest record still kept.
+    start: usize,
+    /// Records from `start` on.
+    records: u64,
+}
+
+impl Chunk {
+    fn new(capacity: usize) -> Self {
+        Chunk {
+            data: Vec::with_capacity(capacity),
+            start: 0,
+            records: 0,
+        }
+    }
+
+    /// Bytes held from `start` on.
+    fn held(&self) -> usize {
+        self.data.len() - self.start
+    }
+
+    /// The record at `at` and where the next one starts.
+    fn record_at(&self, at: usize) -> (&[u8], usize) {
+        let mut len = [0u8; 4];
+        len.copy_from_slice(&self.data[at..at + 4]);
+        let end = at + 4 + u32::from_le_bytes(len) as usize;
+        (&self.data[at + 4..end], end)
+    }
+}
 
 /// The last `keep` records pushed, in order.
 #[derive(Debug)]
 pub struct Tail {
     keep: usize,
     budget: usize,
-    ring: VecDeque<Box<[u8]>>,
+    /// Bytes per block: [`CHUNK`], smaller for a small budget.
+    chunk: usize,
+    ring: VecDeque<Chunk>,
     ring_bytes: usize,
-    spill: Option<BufWriter<File>>,
+    ring_records: u64,
+    spill: Option<File>,
+    /// A block already spilled, kept to be filled again: a fresh 1 MiB block costs 256
+    /// page faults.
+    spare: Option<Chunk>,
     /// Records written to the spill file.
     spilled: u64,
     /// Of those, how many (the first ones) fell out of the last `keep`.
@@ -35,9 +78,12 @@ impl Tail {
         Tail {
             keep,
             budget,
+            chunk: (budget / 4).clamp(16, CHUNK),
             ring: VecDeque::new(),
             ring_bytes: 0,
+            ring_records: 0,
             spill: None,
+            spare: None,
             spilled: 0,
             skip: 0,
         }
@@ -45,7 +91,7 @@ impl Tail {
 
     /// Records kept now.
     pub fn len(&self) -> usize {
-        (self.spilled - self.skip) as usize + self.ring.len()
+        (self.spilled - self.skip + self.ring_records) as usize
     }
 
     /// True when nothing is kept.
@@ -58,38 +104,73 @@ impl Tail {
         if self.keep == 0 {
             return Ok(());
         }
+        let len = u32::try_from(record.len()).map_err(std::io::Error::other)?;
         if self.len() == self.keep {
-            if self.spilled > self.skip {
-                self.skip += 1;
-            } else if let Some(old) = self.ring.pop_front() {
-                self.ring_bytes -= old.len();
-            }
+            self.drop_oldest();
         }
-        self.ring_bytes += record.len();
-        self.ring.push_back(record.into());
+        let need = 4 + record.len();
+        let fits = self
+            .ring
+            .back()
+            .is_some_and(|c| c.data.len() + need <= c.data.capacity());
+        if !fits {
+            let chunk = match self.spare.take() {
+                Some(mut c) if c.data.capacity() >= need => {
+                    c.data.clear();
+                    c.start = 0;
+                    c.records = 0;
+                    c
+                }
+                _ => Chunk::new(need.max(self.chunk)),
+            };
+            self.ring.push_back(chunk);
+        }
+        if let Some(c) = self.ring.back_mut() {
+            c.data.extend_from_slice(&len.to_le_bytes());
+            c.data.extend_from_slice(record);
+            c.records += 1;
+        }
+        self.ring_bytes += need;
+        self.ring_records += 1;
         while self.ring_bytes > self.budget && self.ring.len() > 1 {
             let Some(old) = self.ring.pop_front() else {
                 break;
             };
-            self.ring_bytes -= old.len();
+            self.ring_bytes -= old.held();
+            self.ring_records -= old.records;
             let spill = match &mut self.spill {
                 Some(s) => s,
-                None => self
-                    .spill
-                    .insert(BufWriter::with_capacity(1 << 20, tempfile::tempfile()?)),
+                None => self.spill.insert(tempfile::tempfile()?),
             };
-            let len = u32::try_from(old.len()).map_err(std::io::Error::other)?;
-            spill.write_all(&len.to_le_bytes())?;
-            spill.write_all(&old)?;
-            self.spilled += 1;
+            spill.write_all(&old.data[old.start..])?;
+            self.spilled += old.records;
+            self.spare = Some(old);
         }
         Ok(())
     }
 
+    /// The oldest record falls out: counted as skipped when it is in the spill file.
+    fn drop_oldest(&mut self) {
+        if self.spilled > self.skip {
+            self.skip += 1;
+            return;
+        }
+        let Some(front) = self.ring.front_mut() else {
+            return;
+        };
+        let (_, next) = front.record_at(front.start);
+        self.ring_bytes -= next - front.start;
+        self.ring_records -= 1;
+        front.start = next;
+        front.records -= 1;
+        if front.records == 0 {
+            self.ring.pop_front();
+        }
+    }
+
     /// Hand every kept record to `out`, oldest first.
     pub fn drain(self, mut out: impl FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()> {
-        if let Some(spill) = self.spill {
-            let mut file = spill.into_inner().map_err(|e| e.into_error())?;
+        if let Some(mut file) = self.spill {
             file.seek(SeekFrom::Start(0))?;
             let mut r = BufReader::with_capacity(1 << 20, file);
             let mut buf = Vec::new();
@@ -106,8 +187,13 @@ impl Tail {
                 out(&buf)?;
             }
         }
-        for rec in &self.ring {
-            out(rec)?;
+        for c in &self.ring {
+            let mut at = c.start;
+            while at < c.data.len() {
+                let (rec, next) = c.record_at(at);
+                out(rec)?;
+                at = next;
+            }
         }
         Ok(())
     }
@@ -135,12 +221,14 @@ mod tests {
                 t.push(format!("record {i}").as_bytes()).unwrap();
             }
             assert_eq!(t.len(), 3);
+            assert_eq!(t.spilled > 0, budget == 10, "{budget}");
             assert_eq!(collect(t), ["record 7", "record 8", "record 9"], "{budget}");
         }
         let mut t = Tail::with_budget(100, 20);
         for i in 0..50 {
             t.push(format!("r{i}").as_bytes()).unwrap();
         }
+        assert!(t.spilled > 40 && t.skip == 0, "{t:?}");
         let got = collect(t);
         assert_eq!(got.len(), 50);
         assert_eq!(got[0], "r0");

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use triage_core::logs::drain::Template;
+use triage_core::logs::json::EntryWriter;
 use triage_core::logs::pipeline::{self, Summary};
 use triage_core::logs::tail::Tail;
 use triage_core::logs::{LogEntry, Query};
@@ -55,6 +56,7 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
     let show_entries = args.json || !args.templates;
     let mut tail = Tail::new(if show_entries { args.lines } else { 0 });
     let mut record = Vec::with_capacity(512);
+    let mut json = EntryWriter::default();
     let mut failed: Option<std::io::Error> = None;
     // Carries a PEM block from one line to the next.
     let mut redactor = LineRedactor::default();
@@ -67,7 +69,8 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
         }
         record.clear();
         let rendered = if args.json {
-            serde_json::to_writer(&mut record, &e).map_err(std::io::Error::other)
+            json.write(&mut record, &e);
+            Ok(())
         } else {
             write_entry(&mut record, &e, colour)
         };
