@@ -253,15 +253,22 @@ impl Collector {
         }
         snap.cgroups = self.finish(&mut snap, collector::CGROUPS, cgroups);
         snap.warnings.extend(ctx.take_warnings());
+        self.decide(&mut snap, baseline);
+        snap.duration_ms = started.elapsed().as_millis() as u64;
+        snap
+    }
 
+    /// After the collectors: the facts derived from sections, the baseline, the findings;
+    /// warnings in collector order; redaction last.
+    fn decide(&self, snap: &mut Snapshot, baseline: BaselineJob) {
         let t_findings = Instant::now();
-        changes::add_process_starts(&mut snap);
+        changes::add_process_starts(snap);
         if self.root.is_live() {
             snap.facts.clock = clock::read();
         }
-        snap.baseline = self.finish_baseline(&mut snap, baseline);
-        let context = crate::findings::Context::for_snapshot(&snap);
-        snap.findings = crate::findings::evaluate(&snap, &context);
+        snap.baseline = self.finish_baseline(snap, baseline);
+        let context = crate::findings::Context::for_snapshot(snap);
+        snap.findings = crate::findings::evaluate(snap, &context);
         snap.timings_ms.insert(
             collector::FINDINGS.to_string(),
             t_findings.elapsed().as_millis() as u64,
@@ -278,8 +285,6 @@ impl Collector {
         if self.opts.redact {
             snap.redact();
         }
-        snap.duration_ms = started.elapsed().as_millis() as u64;
-        snap
     }
 }
 

@@ -330,6 +330,14 @@ fn postmortem_preview_draws_the_charts_series_as_sparklines() {
         "the preview stays: {text}"
     );
     insta::assert_snapshot!("postmortem_sparklines_160x48", frame);
+    // At 80×24 the pane keeps to a third of the screen: the first series and the markers.
+    let small = draw(&app, 80, 24);
+    let text = format!("{small}");
+    assert!(
+        text.contains("│load ") && text.contains("# Postmortem"),
+        "{text}"
+    );
+    insta::assert_snapshot!("postmortem_sparklines_80x24", small);
     // `w` writes the Markdown and, beside it, the charts it links.
     app.handle(super::tests::key('w'));
     let inc = dir.path().join("incidents/20261123-100300");

@@ -122,22 +122,36 @@ pub fn buckets(
 }
 
 /// The marker row: `I` impact start, `D` detection, `F` first fix, `C` close, at their
-/// columns of a `width`-column axis from `from` to `to`.
+/// columns of a `width`-column axis from `from` to `to`. Moments closer than a column
+/// apart take neighbouring columns, in time order, so none hides another.
 fn marker_row(m: &Markers, from: i64, to: i64, width: usize) -> String {
-    let mut row = vec![' '; width];
     let span = (to - from).max(1) as f64;
-    let moments = [
+    let mut moments: Vec<(i64, char)> = [
         (m.impact_start, 'I'),
         (Some(m.detection), 'D'),
         (m.first_fix, 'F'),
         (Some(m.close), 'C'),
-    ];
-    for (t, c) in moments {
-        if let Some(t) = t {
-            let i = (((t.timestamp() - from) as f64 / span) * width as f64) as usize;
-            if let Some(cell) = row.get_mut(i.min(width.saturating_sub(1))) {
-                *cell = c;
-            }
+    ]
+    .into_iter()
+    .filter_map(|(t, c)| t.map(|t| (t.timestamp(), c)))
+    .collect();
+    moments.sort_by_key(|(t, _)| *t);
+    let last = width.saturating_sub(1) as i64;
+    let mut cols: Vec<i64> = moments
+        .iter()
+        .map(|(t, _)| ((((t - from) as f64 / span) * width as f64) as i64).clamp(0, last))
+        .collect();
+    for k in 1..cols.len() {
+        cols[k] = cols[k].max(cols[k - 1] + 1);
+    }
+    for k in (0..cols.len()).rev() {
+        let limit = cols.get(k + 1).map_or(last, |c| c - 1);
+        cols[k] = cols[k].min(limit);
+    }
+    let mut row = vec![' '; width];
+    for (&col, &(_, c)) in cols.iter().zip(&moments) {
+        if let Some(cell) = usize::try_from(col).ok().and_then(|i| row.get_mut(i)) {
+            *cell = c;
         }
     }
     row.into_iter().collect()
@@ -278,6 +292,23 @@ impl View for Postmortem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markers_close_together_take_neighbouring_columns_in_time_order() {
+        let t = |s| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        let m = Markers {
+            impact_start: None,
+            detection: t("2026-11-23T10:03:00+00:00"),
+            first_fix: None,
+            close: t("2026-11-23T10:04:00+00:00"),
+        };
+        let from = t("2026-11-23T09:03:00+00:00").timestamp();
+        let to = m.close.timestamp();
+        assert_eq!(marker_row(&m, from, to, 10), "        DC");
+        let wide = marker_row(&m, from, to, 61);
+        assert_eq!(wide.find('D'), Some(59));
+        assert_eq!(wide.find('C'), Some(60));
+    }
 
     #[test]
     fn buckets_keep_the_peak_of_each_slice_and_leave_gaps_empty() {
