@@ -177,10 +177,15 @@ fn process_list_masks_the_corpus() {
                 .collect(),
         );
         let pids: Vec<u32> = procs.0.iter().map(Child::id).collect();
-        let json = stdout(triage(home.path(), redact).args(["snapshot", "--json"]));
+        // A loaded machine (six engineers' builds) can push the process collector past
+        // its default 2 s deadline: give it more.
+        let json =
+            stdout(triage(home.path(), redact).args(["snapshot", "--json", "--timeout", "30s"]));
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let procs = v["processes"].as_array();
+        let procs = procs.unwrap_or_else(|| panic!("no process list: {}", v["warnings"]));
         let mut out = String::new();
-        for p in v["processes"].as_array().unwrap() {
+        for p in procs {
             if pids.iter().any(|pid| p["pid"] == *pid) {
                 out.push_str(p["command"].as_str().unwrap_or_default());
                 out.push('\n');
