@@ -291,3 +291,36 @@ fn openstack_unit_that_failed_earlier_is_recovered() {
         "ceph-osd@0.service recovered: failed 9 times (exit-code), last at 2022-02-10 09:28:36, active (running) when captured"
     );
 }
+
+/// A tree whose only log is `sos_commands/logs/journalctl_--no-pager` (hotsos lines):
+/// the log tail and its events, and the kernel records, come from it.
+#[test]
+fn journal_export_is_a_log_source() {
+    let s = take("journal-export");
+    let tail = s
+        .log_tail
+        .as_ref()
+        .expect("log tail from the journal export");
+    assert!(
+        tail.iter()
+            .any(|e| e.message.contains("radvd.service: Failed with result")),
+        "{tail:#?}"
+    );
+    assert!(
+        s.findings
+            .iter()
+            .any(|f| f.id == "service_failed" && f.title.starts_with("radvd.service failed")),
+        "{:#?}",
+        s.findings
+    );
+    let kernel = s
+        .kernel_log
+        .as_ref()
+        .expect("kernel records from the journal export");
+    assert!(
+        kernel
+            .iter()
+            .any(|e| e.message.starts_with("Linux version 5.4.0-97-generic")),
+        "{kernel:#?}"
+    );
+}
