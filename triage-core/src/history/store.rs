@@ -69,7 +69,7 @@ pub fn encode_record(payload: &[u8]) -> Vec<u8> {
 
 /// What reading one segment found.
 #[derive(Debug, Default)]
-pub struct Scan<'a> {
+pub(crate) struct Scan<'a> {
     /// The file's format version.
     pub version: u16,
     /// Payloads of the records that passed their CRC, in file order.
