@@ -21,7 +21,6 @@ pub enum Event {
     Key(KeyEvent),
     /// The terminal was resized.
     Resize,
-    /// A fresh snapshot.
     Snapshot(Box<Snapshot>),
     /// Recorded history for the sparkline: time, load1, memory PSI.
     History(Vec<(Time, f64, Option<f64>)>),

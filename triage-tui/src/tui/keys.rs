@@ -20,7 +20,6 @@ pub enum Action {
     Help,
     /// Quit; the incident stays open.
     Quit,
-    /// Start an incident.
     Start,
     /// Mark the current step done (again: undone).
     Done,
@@ -122,7 +121,6 @@ pub struct Binding {
     pub label: &'static str,
     /// Where the keys work.
     pub on: On,
-    /// The help line.
     pub help: &'static str,
     /// Footer hints. Step-specific ones show first, then those [`On::All`], each group
     /// in table order.
