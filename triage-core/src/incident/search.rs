@@ -12,7 +12,8 @@ use crate::snapshot::Time;
 
 /// Matching lines kept per incident.
 pub(crate) const MAX_LINES: usize = 10;
-/// Bytes of a postmortem read for matching.
+/// Bytes of a postmortem read for matching: the rest of a larger file is not searched
+/// (a postmortem is a page; this bounds the memory of one pass over the store).
 const MAX_POSTMORTEM_BYTES: u64 = 1 << 20;
 
 /// What to look for.
@@ -29,11 +30,11 @@ pub struct Query {
 /// One incident that matched.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Hit {
-    /// Incident id.
+    /// Incident id (its directory name in the store).
     pub id: String,
-    /// Its title.
+    /// Its title on one line, redacted when the search is.
     pub title: String,
-    /// Its host.
+    /// The host it was opened on, as the `opened` event says (redacted when the search is).
     pub host: String,
     /// When it was opened.
     pub opened_at: Option<Time>,
@@ -47,7 +48,7 @@ pub struct Hit {
     pub lines: Vec<Line>,
 }
 
-/// A line that matched.
+/// A line that matched, to show where the hit came from.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Line {
     /// The file, relative to the incident directory.
@@ -245,7 +246,7 @@ fn postmortems(inc: &Incident) -> Vec<(String, String)> {
 /// "seen before".
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SeenBefore {
-    /// The finding id.
+    /// The id of the current finding that an earlier incident also recorded.
     pub finding: String,
     /// The earlier incident (the newest one on this host, else the newest anywhere).
     pub incident: Hit,

@@ -34,11 +34,11 @@ const IMPACT: RGBColor = RGBColor(230, 159, 0);
 pub struct Chart {
     /// The figure's id (`load`, `cpu`…).
     pub figure: String,
-    /// Its title.
+    /// The figure's title, the image's alt text in the Markdown.
     pub title: String,
     /// The file name: `postmortem-<id>-<figure>.svg`.
     pub file: String,
-    /// The SVG document.
+    /// The SVG document, byte for byte the same for the same figure (no fonts loaded).
     pub svg: String,
 }
 
@@ -47,7 +47,8 @@ pub fn file_name(id: &str, figure: &str) -> String {
     format!("postmortem-{id}-{figure}.svg")
 }
 
-/// Draw `figure` from `from` to the close, with `markers`.
+/// Draw `figure` from `from` (unix seconds) to just after the close, with `markers`. Fails
+/// only when plotters does, with the figure's id in the message.
 pub fn draw(id: &str, figure: &Figure, from: i64, markers: &Markers) -> Result<Chart> {
     let mut svg = String::new();
     plot(&mut svg, figure, from, markers)

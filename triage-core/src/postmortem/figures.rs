@@ -23,9 +23,12 @@ pub(crate) const TOP_PROCESSES: usize = 5;
 /// One line of a figure: (unix seconds, value) in time order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    /// Its legend.
+    /// Its legend: a metric's name, or in the top-processes figure a command (one line, at
+    /// most 40 characters).
     pub name: String,
-    /// The points.
+    /// (unix seconds, value in the figure's unit), in sample order. Samples without the
+    /// value are left out (the line has a gap), except in the top-processes figure, where
+    /// a command not among a sample's top counts as 0.
     pub points: Vec<(i64, f64)>,
 }
 
@@ -34,7 +37,7 @@ pub struct Series {
 pub struct Figure {
     /// Stable id, part of the file name: `load`, `cpu`, `memory`, `pressure`, `top`.
     pub id: &'static str,
-    /// Title as shown.
+    /// The chart's caption, in English whatever the postmortem's language.
     pub title: &'static str,
     /// The y axis' unit.
     pub unit: &'static str,
@@ -42,7 +45,8 @@ pub struct Figure {
     pub series: Vec<Series>,
     /// The usual band (low, high) of the first series, when history has a baseline.
     pub band: Option<(f64, f64)>,
-    /// The top of the y axis.
+    /// The top of the y axis: a round value (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ) above every
+    /// point and the band's top, never below 100 for the percent-of-a-whole figures.
     pub y_max: f64,
 }
 
@@ -51,11 +55,13 @@ pub struct Figure {
 pub struct Markers {
     /// Detection: the first snapshot, else the incident's opening.
     pub detection: Time,
-    /// The first fix command.
+    /// When the first command run in `fix` mode was journaled; `None` when nothing was
+    /// fixed through triage.
     pub first_fix: Option<Time>,
     /// The close, else the last journal event.
     pub close: Time,
-    /// When the impact started, when the data says so.
+    /// When the impact started: a note's time, else where a figure left its band (see
+    /// [`super::impact::find`]); `None` when neither says.
     pub impact_start: Option<Time>,
 }
 
