@@ -46,6 +46,8 @@ pub struct UnitState {
     pub sub: String,
     /// DESCRIPTION.
     pub description: String,
+    /// Where the row was read (a file of the tree, or the command).
+    pub source: String,
 }
 
 /// What `collect::kernel_state` read.

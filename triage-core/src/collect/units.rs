@@ -37,9 +37,14 @@ pub fn collect(ctx: &Ctx) -> Result<Units> {
             ],
             SYSTEMCTL_TIMEOUT,
         )?;
+        let source = "systemctl list-units --all";
+        let mut states = parse_list_units(&text);
+        for u in &mut states {
+            u.source = source.into();
+        }
         return Ok(Units {
-            states: parse_list_units(&text),
-            source: "systemctl list-units --all".into(),
+            states,
+            source: source.into(),
         });
     }
     let mut units = Units::default();
@@ -49,7 +54,8 @@ pub fn collect(ctx: &Ctx) -> Result<Units> {
             continue;
         };
         sources.push(*rel);
-        for s in parse_list_units(&text) {
+        for mut s in parse_list_units(&text) {
+            s.source = rel.to_string();
             match units.states.iter_mut().find(|u| u.unit == s.unit) {
                 Some(u) => *u = s,
                 None => units.states.push(s),
@@ -92,6 +98,7 @@ pub(crate) fn parse_list_units(text: &str) -> Vec<UnitState> {
             active: active.to_string(),
             sub: sub.to_string(),
             description: words.get(4..).map(|d| d.join(" ")).unwrap_or_default(),
+            source: String::new(),
         });
     }
     out

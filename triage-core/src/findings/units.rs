@@ -59,15 +59,9 @@ fn recovered(s: &Snapshot, e: &LogEvent, u: &UnitState) -> Finding {
         u.sub,
         when(s)
     );
-    let source = s
-        .facts
-        .units
-        .as_ref()
-        .map(|u| u.source.as_str())
-        .unwrap_or("");
     let mut evidence = vec![format!(
         "{}: {} {} {} {}",
-        source, u.unit, u.active, u.sub, u.description
+        u.source, u.unit, u.active, u.sub, u.description
     )];
     evidence.extend(e.lines.iter().cloned());
     finding("service_recovered", Severity::Info, title, evidence).var("unit", &e.culprit)
@@ -90,7 +84,7 @@ pub(super) fn reconcile(s: &Snapshot, findings: &mut Vec<Finding>) {
     for u in units.states.iter().filter(|u| u.active == "failed") {
         let line = format!(
             "{}: {} {} {} {}",
-            units.source, u.unit, u.active, u.sub, u.description
+            u.source, u.unit, u.active, u.sub, u.description
         );
         let named = findings
             .iter_mut()

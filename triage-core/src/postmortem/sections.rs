@@ -13,9 +13,9 @@ use crate::snapshot::{Finding, Time};
 
 /// Output lines kept per command in Resolution.
 pub(crate) const OUTPUT_LINES: usize = 20;
-/// Changes listed as trigger hints.
+/// Changes listed as trigger hints at most, newest first (the rest are in the snapshot).
 pub const MAX_CHANGES: usize = 10;
-/// Findings listed as root-cause hints.
+/// Findings listed as root-cause hints at most: a hint list, not the finding list.
 pub(crate) const MAX_HINTS: usize = 3;
 
 /// `2026-11-23 10:02:13 +09:00`.
@@ -92,7 +92,8 @@ pub fn detection(f: &Facts, lang: Lang) -> String {
     out.join("\n")
 }
 
-/// The top findings, as hints for the root cause.
+/// The first [`MAX_HINTS`] findings seen (those at detection first) under the hints
+/// heading; empty when there were none.
 pub(crate) fn root_cause_hints(f: &Facts, lang: Lang) -> String {
     if f.all_findings.is_empty() {
         return String::new();
@@ -195,18 +196,20 @@ pub fn resolution(f: &Facts, lang: Lang) -> String {
     out.join("\n")
 }
 
-/// One action item.
+/// A row of the action items table, recorded in the journal or proposed by triage.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ActionItem {
-    /// `prevent`, `detect`, `mitigate` or `process`.
+    /// `prevent`, `detect`, `mitigate` or `process` (`actions::TYPES`); a recorded item
+    /// keeps whatever type its journal event gave.
     pub kind: String,
-    /// What to do.
+    /// What to do, on one line.
     pub text: String,
     /// Who will do it, once someone said so.
     pub owner: Option<String>,
     /// The tracker's ticket, once filed.
     pub ticket: Option<String>,
-    /// `P1`…`P3`.
+    /// `P1`…`P3` from the severity of the finding behind a proposal; `P2` for a recorded
+    /// item (the journal has no priority).
     pub priority: &'static str,
     /// `proposed` (by triage) or `recorded` (in the journal), in the postmortem's language.
     pub status: &'static str,
@@ -262,7 +265,9 @@ pub(crate) fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<Actio
     rows
 }
 
-/// The action items table.
+/// The action items as a Markdown table (text, type, owner, ticket, priority, status),
+/// then the TODO asking for owners. Cells go through [`cell`]: `|`, `\` and newlines are
+/// escaped, other Markdown is kept.
 pub fn action_items(items: &[ActionItem], lang: Lang) -> String {
     let t = lang.text();
     let mut out = vec![t.table_head.to_string()];
