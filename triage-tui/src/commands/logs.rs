@@ -15,7 +15,7 @@ use triage_core::logs::json::EntryWriter;
 use triage_core::logs::pipeline::{self, Summary};
 use triage_core::logs::tail::Tail;
 use triage_core::logs::{LogEntry, Query};
-use triage_core::redact::redact_in_place;
+use triage_core::redact::{redact_in_place, LineRedactor};
 use triage_core::sanitize::terminal_line;
 use triage_core::snapshot::{now, Finding, Severity};
 use triage_core::timespec::parse_time_or_ago;
@@ -75,12 +75,14 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
     let mut record = Vec::with_capacity(512);
     let mut json = EntryWriter::default();
     let mut failed: Option<std::io::Error> = None;
+    // Carries a PEM block from one line to the next.
+    let mut redactor = LineRedactor::default();
     let mut summary = pipeline::run(&global.root, &query, |mut e| {
         if !show_entries || failed.is_some() {
             return;
         }
         if global.redact {
-            redact_in_place(true, &mut e.message);
+            redactor.in_place(&mut e.message);
         }
         record.clear();
         let rendered = if args.json {
