@@ -146,6 +146,16 @@ impl HostRoot {
         std::fs::read_link(dir.join(name)).map_err(|e| Error::io(path, e))
     }
 
+    /// `lstat(2)` of `path`, its parent directories resolved inside the tree first: the
+    /// link itself when `path` is one, never what an `app → /srv` link in the tree leads to.
+    pub fn symlink_metadata(path: &Path) -> Result<std::fs::Metadata> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return std::fs::symlink_metadata(path).map_err(|e| Error::io(path, e));
+        };
+        let dir = Self::contained(parent)?;
+        std::fs::symlink_metadata(dir.join(name)).map_err(|e| Error::io(path, e))
+    }
+
     /// `std::fs::metadata` of `path` after [`HostRoot::contained`].
     pub fn metadata(path: &Path) -> Result<std::fs::Metadata> {
         let p = Self::contained(path)?;
@@ -256,6 +266,27 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("proc/loadavg"), "{err}");
+    }
+
+    /// lstat of a path whose parent is linked out of the tree: refused naming the link;
+    /// a link itself (even one leading out) is described, not followed.
+    #[test]
+    fn symlink_metadata_stays_in_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret"), "SECRET").unwrap();
+        let r = dir.path().join("root");
+        std::fs::create_dir_all(&r).unwrap();
+        std::os::unix::fs::symlink("../outside", r.join("app")).unwrap();
+        let root = HostRoot::new(&r).unwrap();
+        let err = HostRoot::symlink_metadata(&root.path("app/secret")).unwrap_err();
+        assert!(matches!(err, Error::OutsideRoot { .. }), "{err}");
+        assert!(err.to_string().contains("app"), "{err}");
+        let link = HostRoot::symlink_metadata(&root.path("app")).unwrap();
+        assert!(link.file_type().is_symlink());
+        assert!(!HostRoot::is_dir(&root.path("app")));
+        assert!(HostRoot::metadata(&root.path("app/secret")).is_err());
     }
 
     #[test]

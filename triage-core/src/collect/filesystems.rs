@@ -354,7 +354,8 @@ fn saved_mounts(ctx: &Ctx) -> Option<Vec<Mount>> {
 fn read_df(ctx: &Ctx, candidates: &[&str], what: &str) -> HashMap<String, (u64, u64, u64)> {
     for rel in candidates {
         let path = ctx.root.path(rel);
-        if !path.exists() && !path.is_symlink() {
+        if !crate::HostRoot::path_exists(&path) && crate::HostRoot::symlink_metadata(&path).is_err()
+        {
             continue;
         }
         match crate::HostRoot::read_path_string(&path).map(|t| parse_df(&t)) {

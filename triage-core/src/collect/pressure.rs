@@ -8,13 +8,14 @@ use crate::snapshot::{Pressure, PressureLine};
 
 /// Collect the pressure section; an error (section `null`) when the kernel has no PSI.
 pub fn collect(ctx: &Ctx) -> Result<Pressure> {
-    if !ctx.root.proc("pressure").is_dir() && !ctx.root.is_live() {
+    let has_psi = crate::HostRoot::is_dir(&ctx.root.proc("pressure"));
+    if !has_psi && !ctx.root.is_live() {
         return Err(Error::Unavailable(format!(
             "no {} in this tree: its kernel had no PSI (Linux 4.20+ with CONFIG_PSI), or the capture left it out",
             ctx.root.proc("pressure").display()
         )));
     }
-    if !ctx.root.proc("pressure").is_dir() {
+    if !has_psi {
         return Err(Error::Unavailable(
             "no /proc/pressure: the kernel has no PSI (needs Linux 4.20+ with CONFIG_PSI; some distributions need psi=1 on the kernel command line)".into(),
         ));
@@ -100,6 +101,29 @@ mod tests {
         assert_eq!(p.full_avg10, Some(4.25));
         let p = parse("some avg10=0.10 avg60=2.00 avg300=3.85 total=1\n").unwrap();
         assert_eq!((p.some_avg10, p.some_avg300), (0.1, 3.85));
+    }
+
+    /// `proc/pressure` linked out of a `--root` tree is not PSI of that tree: the section
+    /// is unavailable, naming the path, and the outside files are not read.
+    #[test]
+    fn pressure_linked_out_of_the_tree_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        for f in ["cpu", "memory", "io"] {
+            std::fs::write(
+                outside.join(f),
+                "some avg10=77.70 avg60=0 avg300=0 total=1\n",
+            )
+            .unwrap();
+        }
+        let r = dir.path().join("root");
+        std::fs::create_dir_all(r.join("proc")).unwrap();
+        std::os::unix::fs::symlink("../../outside", r.join("proc/pressure")).unwrap();
+        let ctx = Ctx::new(crate::HostRoot::new(&r).unwrap(), Default::default());
+        let err = collect(&ctx).unwrap_err().to_string();
+        assert!(err.contains("proc/pressure"), "{err}");
+        assert!(!err.contains("77.7"), "{err}");
     }
 
     #[test]

@@ -125,7 +125,7 @@ pub(crate) fn sample_with(root: &HostRoot, cgroups: bool) -> Result<(Vec<RawProc
                     continue;
                 }
                 p.uid = if root.is_live() {
-                    std::fs::metadata(&pdir).ok().map(|m| m.uid())
+                    HostRoot::metadata(&pdir).ok().map(|m| m.uid())
                 } else {
                     // A copied tree (fixture, sosreport) does not keep file owners.
                     HostRoot::read_path_string(&pdir.join("status"))

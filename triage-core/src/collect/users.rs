@@ -59,7 +59,9 @@ pub(crate) fn collect(ctx: &Ctx) -> Result<Vec<UserSession>> {
     if ctx.root.is_live() {
         let now = ctx.now.timestamp();
         for s in &mut sessions {
-            if let Ok(meta) = std::fs::metadata(ctx.root.path(Path::new("dev").join(&s.tty))) {
+            if let Ok(meta) =
+                crate::HostRoot::metadata(&ctx.root.path(Path::new("dev").join(&s.tty)))
+            {
                 use std::os::unix::fs::MetadataExt;
                 s.idle_seconds = Some((now - meta.atime()).max(0) as u64);
             }

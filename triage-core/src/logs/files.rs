@@ -104,7 +104,7 @@ pub fn read_open_file(
     };
     read.warnings.extend(stats.warnings(path));
     // Rotated (renamed and recreated) or truncated (copytruncate) while we read it?
-    match std::fs::metadata(path) {
+    match HostRoot::metadata(path) {
         Ok(now) if now.ino() != meta.ino() || now.dev() != meta.dev() || now.len() < meta.len() => {
             read.warnings.push(format!(
                 "{}: rotated or truncated while being read; the lines shown may be incomplete",
@@ -343,7 +343,7 @@ fn tail_budget_warning(path: &Path, kept: usize) -> String {
 /// `path.2.gz`, … then date-suffixed ones (`path-20261122[.gz]`) newest first.
 pub fn generations(path: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    if path.exists() {
+    if HostRoot::path_exists(path) {
         out.push(path.to_path_buf());
     }
     let (Some(dir), Some(base)) = (path.parent(), path.file_name().and_then(|b| b.to_str())) else {
@@ -446,7 +446,7 @@ pub fn journal_export(root: &HostRoot) -> Option<PathBuf> {
     JOURNAL_EXPORTS
         .iter()
         .map(|p| root.path(p))
-        .find(|p| p.exists())
+        .find(|p| HostRoot::path_exists(p))
 }
 
 /// The host's syslog files that exist under `root`: `syslog` and/or `messages`,
@@ -461,7 +461,7 @@ pub fn system_log_paths(root: &HostRoot) -> Vec<PathBuf> {
     ]
     .iter()
     .map(|p| root.path(p))
-    .filter(|p| p.exists())
+    .filter(|p| HostRoot::path_exists(p))
     .collect();
     let has_syslog = paths
         .iter()

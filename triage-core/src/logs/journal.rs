@@ -116,7 +116,7 @@ pub fn read(
 
 /// The first symlink found in `dir`, looking `depth` levels down.
 fn first_symlink(dir: &std::path::Path, depth: usize) -> Option<std::path::PathBuf> {
-    for e in std::fs::read_dir(dir).ok()?.flatten() {
+    for e in HostRoot::read_dir(dir).ok()?.flatten() {
         let ft = e.file_type().ok()?;
         if ft.is_symlink() {
             return Some(e.path());

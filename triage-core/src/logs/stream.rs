@@ -182,7 +182,7 @@ impl FileStream {
         if cur.gz {
             return;
         }
-        match std::fs::metadata(&cur.path) {
+        match crate::HostRoot::metadata(&cur.path) {
             Ok(now)
                 if now.ino() != cur.meta.ino()
                     || now.dev() != cur.meta.dev()

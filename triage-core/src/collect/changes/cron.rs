@@ -115,7 +115,7 @@ pub fn collect(ctx: &Ctx, out: &mut Vec<Change>) {
             .map(|d| {
                 d.flatten()
                     .map(|e| e.path())
-                    .filter(|p| p.is_file())
+                    .filter(|p| crate::HostRoot::is_file(p))
                     .collect()
             })
             .unwrap_or_default()

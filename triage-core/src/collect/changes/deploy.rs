@@ -16,7 +16,7 @@ const MAX_APPS: usize = 200;
 
 fn mtime(path: &Path) -> Option<Time> {
     use std::os::unix::fs::MetadataExt;
-    time_from_unix(path.symlink_metadata().ok()?.mtime())
+    time_from_unix(crate::HostRoot::symlink_metadata(path).ok()?.mtime())
 }
 
 fn shown(root: &Path, path: &Path) -> String {
@@ -29,7 +29,7 @@ fn shown(root: &Path, path: &Path) -> String {
 pub(crate) fn markers(root: &Path, app: &Path, since: Time) -> Vec<Change> {
     let mut out = Vec::new();
     let current = app.join("current");
-    if let (Ok(target), Some(t)) = (std::fs::read_link(&current), mtime(&current)) {
+    if let (Ok(target), Some(t)) = (crate::HostRoot::read_link(&current), mtime(&current)) {
         if t >= since {
             out.push(change(
                 t,
@@ -96,6 +96,30 @@ pub fn collect(ctx: &Ctx, since: Time, out: &mut Vec<Change>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `current` and a whole application directory linked out of a `--root` tree: the
+    /// link is reported, nothing behind it is stat'ed (no REVISION or HEAD change).
+    #[test]
+    fn markers_behind_links_out_of_the_tree_are_not_stated() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(outside.join(".git")).unwrap();
+        std::fs::write(outside.join("REVISION"), "SECRET-REV\n").unwrap();
+        std::fs::write(outside.join(".git/HEAD"), "SECRET-HEAD\n").unwrap();
+        let r = dir.path().join("root");
+        std::fs::create_dir_all(r.join("srv/shop")).unwrap();
+        std::os::unix::fs::symlink("../../../outside", r.join("srv/shop/current")).unwrap();
+        std::os::unix::fs::symlink("../../outside", r.join("srv/evil")).unwrap();
+        let r = r.canonicalize().unwrap();
+        crate::contain::register(&r);
+        let since = crate::snapshot::now() - chrono::Duration::hours(1);
+        let shop: Vec<String> = markers(&r, &r.join("srv/shop"), since)
+            .into_iter()
+            .map(|c| c.summary)
+            .collect();
+        assert_eq!(shop, ["/srv/shop/current now points to ../../../outside"]);
+        assert!(markers(&r, &r.join("srv/evil"), since).is_empty());
+    }
 
     #[test]
     fn current_symlink_revision_and_git_head() {

@@ -166,7 +166,7 @@ fn same_login(a: &Change, b: &Change) -> bool {
 pub fn collect(ctx: &Ctx, since: Time, out: &mut Vec<Change>) {
     let mut found = Vec::new();
     let wtmp = ctx.root.path("var/log/wtmp");
-    if wtmp.exists() {
+    if crate::HostRoot::path_exists(&wtmp) {
         match crate::HostRoot::open_regular(&wtmp) {
             Ok(file) => {
                 let (events, bad) = parse_wtmp(std::io::BufReader::new(file));
