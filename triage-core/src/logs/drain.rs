@@ -82,38 +82,49 @@ const DATE_WORDS: [&str; 19] = [
     "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
 ];
 
-/// Characters that separate the parts of one token (`uid=0`, `LOGIN(uid=0)`, `a,b`).
-fn is_delimiter(c: char) -> bool {
+/// Bytes that separate the parts of one token (`uid=0`, `LOGIN(uid=0)`, `a,b`).
+fn is_delimiter(b: u8) -> bool {
     matches!(
-        c,
-        '=' | '(' | ')' | ',' | ';' | '[' | ']' | '{' | '}' | '"' | '\''
+        b,
+        b'=' | b'(' | b')' | b',' | b';' | b'[' | b']' | b'{' | b'}' | b'"' | b'\''
     )
 }
 
-/// `token` with its variables masked, appended to `out`. A token without digits is kept
-/// (a date word becomes `<*>`); otherwise each part between delimiters that holds a digit
-/// becomes `<*>`, so `uid=0` → `uid=<*>` and `LOGIN(uid=0)` → `LOGIN(uid=<*>)` stay apart,
-/// and a token left with no letters (`10.0.0.1:22`, `(42),`) is `<*>` as a whole.
+/// Bytes that separate the pieces of one part (`10.0.0.1:22`, `node-23`, `job_42`).
+fn is_piece_separator(b: u8) -> bool {
+    matches!(b, b'-' | b'_' | b'.' | b':' | b'/' | b'@' | b'#' | b'+')
+}
+
+/// `token` with its variables masked, appended to `out`: each part between delimiters
+/// that looks like a value ([`value_like`]) becomes `<*>`, so `uid=0` → `uid=<*>` and
+/// `LOGIN(uid=0)` → `LOGIN(uid=<*>)` stay apart; a token left with no letters
+/// (`10.0.0.1:22`, `(42),`) is `<*>` as a whole; a date word is `<*>`. Byte-wise: every
+/// separator is ASCII, so each cut is on a character boundary.
 fn mask_into(token: &str, out: &mut String) {
-    if !token.bytes().any(|b| b.is_ascii_digit()) && !token.split(is_delimiter).any(variable) {
+    let bytes = token.as_bytes();
+    if !value_like(bytes) {
         let date = token.len() == 3 && DATE_WORDS.contains(&token);
         out.push_str(if date { WILD } else { token });
         return;
     }
     let start = out.len();
     let mut letters = false;
-    for part in token.split_inclusive(is_delimiter) {
-        let (body, delim) = match part.char_indices().last() {
-            Some((i, c)) if is_delimiter(c) => part.split_at(i),
-            _ => (part, ""),
-        };
-        if variable(body) {
+    let mut from = 0;
+    for i in 0..=bytes.len() {
+        if i < bytes.len() && !is_delimiter(bytes[i]) {
+            continue;
+        }
+        let body = &token[from..i];
+        if value_like(body.as_bytes()) {
             out.push_str(WILD);
         } else {
             letters |= body.chars().any(char::is_alphabetic);
             out.push_str(body);
         }
-        out.push_str(delim);
+        if let Some(&d) = bytes.get(i) {
+            out.push(char::from(d));
+        }
+        from = i + 1;
     }
     if !letters {
         out.truncate(start);
@@ -121,19 +132,32 @@ fn mask_into(token: &str, out: &mut String) {
     }
 }
 
-/// True when one of the pieces of `body` (between `-_.:/@#+`) looks like a value: it
-/// starts with a digit (`42`, `5070`, `3s`), is a letter and digits (`R17`, `J07`), or is
-/// a long hex string (`ffffffff`, `a3f9c2e1`). A word with a digit in it (`SOCKS5`,
-/// `ssh2`, `eth0`, `sda1`) is a name, not a value.
-fn variable(body: &str) -> bool {
-    body.split(['-', '_', '.', ':', '/', '@', '#', '+'])
-        .any(|p| {
-            let b = p.as_bytes();
-            let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-            let hex = b.len() >= 8 && b.iter().all(u8::is_ascii_hexdigit);
-            let boolean = p == "true" || p == "false";
-            hex || boolean || (digits > 0 && (b[0].is_ascii_digit() || digits >= b.len() - digits))
-        })
+/// True when one of the pieces of `s` (between delimiters and `-_.:/@#+`) looks like a
+/// value: it starts with a digit (`42`, `5070`, `3s`), has as many digits as letters
+/// (`bn526`, `R17`), is long hex (`ffffffff`) or is `true`/`false`. A word with a digit in
+/// it (`SOCKS5`, `ssh2`, `eth0`, `sda1`) is a name, not a value.
+fn value_like(s: &[u8]) -> bool {
+    let mut from = 0;
+    for i in 0..=s.len() {
+        if i == s.len() || is_piece_separator(s[i]) || is_delimiter(s[i]) {
+            if piece_value_like(&s[from..i]) {
+                return true;
+            }
+            from = i + 1;
+        }
+    }
+    false
+}
+
+fn piece_value_like(p: &[u8]) -> bool {
+    let Some(&first) = p.first() else {
+        return false;
+    };
+    let digits = p.iter().filter(|c| c.is_ascii_digit()).count();
+    if digits > 0 {
+        return first.is_ascii_digit() || digits >= p.len() - digits;
+    }
+    (p.len() >= 8 && p.iter().all(u8::is_ascii_hexdigit)) || p == b"true" || p == b"false"
 }
 
 #[cfg(test)]
