@@ -240,6 +240,15 @@ pub fn run(root: &HostRoot, q: &Query, mut sink: impl FnMut(LogEntry)) -> Summar
         });
     }
     summary.findings = crate::findings::catalogue::event_findings(&classifier.finish());
+    if drain.as_ref().is_some_and(|d| d.overflowed()) {
+        summary.warnings.push(Warning {
+            collector: collector::LOG_TAIL.to_string(),
+            message: format!(
+                "templates: more distinct lines than {} MiB of templates hold; the lines that matched no template after that are counted under template `<*>`",
+                super::drain::MAX_TEMPLATE_BYTES >> 20
+            ),
+        });
+    }
     summary.templates = drain.map(|d| d.templates()).unwrap_or_default();
     summary
 }
