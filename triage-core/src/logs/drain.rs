@@ -102,7 +102,7 @@ const DATE_WORDS: [&str; 19] = [
 ];
 
 /// Bytes that separate the parts of one token (`uid=0`, `LOGIN(uid=0)`, `a,b`).
-fn is_delimiter(b: u8) -> bool {
+const fn is_delimiter(b: u8) -> bool {
     matches!(
         b,
         b'=' | b'(' | b')' | b',' | b';' | b'[' | b']' | b'{' | b'}' | b'"' | b'\''
@@ -110,7 +110,7 @@ fn is_delimiter(b: u8) -> bool {
 }
 
 /// Bytes that separate the pieces of one part (`10.0.0.1:22`, `node-23`, `job_42`).
-fn is_piece_separator(b: u8) -> bool {
+const fn is_piece_separator(b: u8) -> bool {
     matches!(b, b'-' | b'_' | b'.' | b':' | b'/' | b'@' | b'#' | b'+')
 }
 
@@ -128,6 +128,11 @@ fn mask_into(token: &str, out: &mut String) {
     if !value_like(bytes) {
         let date = token.len() == 3 && DATE_WORDS.contains(&token);
         out.push_str(if date { WILD } else { token });
+        return;
+    }
+    if !bytes.iter().any(|&b| is_delimiter(b)) {
+        // One part, and it is a value.
+        out.push_str(WILD);
         return;
     }
     let start = out.len();
@@ -160,28 +165,40 @@ fn mask_into(token: &str, out: &mut String) {
 /// (`bn526`, `R17`), is long hex (`ffffffff`) or is `true`/`false`. A word with a digit in
 /// it (`SOCKS5`, `ssh2`, `eth0`, `sda1`) is a name, not a value.
 fn value_like(s: &[u8]) -> bool {
-    let mut from = 0;
+    // One pass: each piece's length, digits, whether all hex and whether it starts with a
+    // digit, judged at its end.
+    let (mut from, mut digits, mut hex) = (0, 0, true);
     for i in 0..=s.len() {
-        if i == s.len() || is_piece_separator(s[i]) || is_delimiter(s[i]) {
-            if piece_value_like(&s[from..i]) {
+        let b = s.get(i).copied();
+        if b.is_none_or(|b| SEPARATOR[b as usize]) {
+            let p = &s[from..i];
+            let value = match p.first() {
+                None => false,
+                Some(first) if digits > 0 => first.is_ascii_digit() || digits * 2 >= p.len(),
+                Some(_) => (p.len() >= 8 && hex) || p == b"true" || p == b"false",
+            };
+            if value {
                 return true;
             }
-            from = i + 1;
+            (from, digits, hex) = (i + 1, 0, true);
+        } else if let Some(b) = b {
+            digits += usize::from(b.is_ascii_digit());
+            hex &= b.is_ascii_hexdigit();
         }
     }
     false
 }
 
-fn piece_value_like(p: &[u8]) -> bool {
-    let Some(&first) = p.first() else {
-        return false;
-    };
-    let digits = p.iter().filter(|c| c.is_ascii_digit()).count();
-    if digits > 0 {
-        return first.is_ascii_digit() || digits >= p.len() - digits;
+/// [`is_delimiter`] or [`is_piece_separator`], per byte.
+static SEPARATOR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = is_delimiter(i as u8) || is_piece_separator(i as u8);
+        i += 1;
     }
-    (p.len() >= 8 && p.iter().all(u8::is_ascii_hexdigit)) || p == b"true" || p == b"false"
-}
+    t
+};
 
 #[cfg(test)]
 fn mask(token: &str) -> String {
