@@ -128,7 +128,7 @@ where
 /// Work abandoned at its deadline and not finished yet, by name. Used by callers that
 /// collect repeatedly (the TUI, the recorder) to skip work that is still stuck.
 #[derive(Debug, Default)]
-pub struct InFlight {
+pub(crate) struct InFlight {
     stuck: HashMap<String, (Arc<AtomicBool>, Instant)>,
 }
 

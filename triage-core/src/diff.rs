@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::findings::rules::df_percent;
 use crate::render::{human_bytes, percent};
-use crate::snapshot::{Finding, Severity, Snapshot, Time};
+use crate::snapshot::{Connections, Filesystem, Finding, Severity, Snapshot, Time};
 
 /// The 1-minute load must move by at least this much per CPU to be reported.
 pub(crate) const LOAD_PER_CPU_MOVE: f64 = 0.5;
@@ -202,51 +202,61 @@ fn figure_moves(a: &Snapshot, b: &Snapshot) -> Vec<Move> {
         }
     }
     if let (Some(x), Some(y)) = (&a.filesystems, &b.filesystems) {
-        for fy in y {
-            let Some(fx) = x.iter().find(|f| f.mount_point == fy.mount_point) else {
-                continue;
-            };
-            let (p, q) = (
-                df_percent(fx.used_bytes, fx.available_bytes),
-                df_percent(fy.used_bytes, fy.available_bytes),
-            );
-            if (q - p).abs() >= DISK_POINTS_MOVE {
-                let text = format!(
-                    "{p:.0}% → {q:.0}% ({} → {} free)",
-                    human_bytes(fx.available_bytes),
-                    human_bytes(fy.available_bytes)
-                );
-                push(
-                    &mut m,
-                    format!("disk_used_percent {}", fy.mount_point),
-                    p,
-                    q,
-                    text,
-                );
-            }
-        }
+        disk_moves(x, y, &mut m);
     }
     if let (Some(x), Some(y)) = (&a.connections, &b.connections) {
-        if moved_counts(x.total, y.total) {
-            let text = format!("{} → {}", x.total, y.total);
-            push(&mut m, "connections", x.total as f64, y.total as f64, text);
-        }
-        let states: BTreeSet<&String> = x.by_state.keys().chain(y.by_state.keys()).collect();
-        for st in states {
-            let p = x.by_state.get(st).copied().unwrap_or(0);
-            let q = y.by_state.get(st).copied().unwrap_or(0);
-            if moved_counts(p, q) {
-                push(
-                    &mut m,
-                    format!("connections {st}"),
-                    p as f64,
-                    q as f64,
-                    format!("{p} → {q}"),
-                );
-            }
-        }
+        connection_moves(x, y, &mut m);
     }
     m
+}
+
+/// Filesystems on both sides whose use moved by [`DISK_POINTS_MOVE`] points.
+fn disk_moves(x: &[Filesystem], y: &[Filesystem], m: &mut Vec<Move>) {
+    for fy in y {
+        let Some(fx) = x.iter().find(|f| f.mount_point == fy.mount_point) else {
+            continue;
+        };
+        let (p, q) = (
+            df_percent(fx.used_bytes, fx.available_bytes),
+            df_percent(fy.used_bytes, fy.available_bytes),
+        );
+        if (q - p).abs() >= DISK_POINTS_MOVE {
+            let text = format!(
+                "{p:.0}% → {q:.0}% ({} → {} free)",
+                human_bytes(fx.available_bytes),
+                human_bytes(fy.available_bytes)
+            );
+            push(
+                m,
+                format!("disk_used_percent {}", fy.mount_point),
+                p,
+                q,
+                text,
+            );
+        }
+    }
+}
+
+/// The connection total and each state's count, when moved (see [`moved_counts`]).
+fn connection_moves(x: &Connections, y: &Connections, m: &mut Vec<Move>) {
+    if moved_counts(x.total, y.total) {
+        let text = format!("{} → {}", x.total, y.total);
+        push(m, "connections", x.total as f64, y.total as f64, text);
+    }
+    let states: BTreeSet<&String> = x.by_state.keys().chain(y.by_state.keys()).collect();
+    for st in states {
+        let p = x.by_state.get(st).copied().unwrap_or(0);
+        let q = y.by_state.get(st).copied().unwrap_or(0);
+        if moved_counts(p, q) {
+            push(
+                m,
+                format!("connections {st}"),
+                p as f64,
+                q as f64,
+                format!("{p} → {q}"),
+            );
+        }
+    }
 }
 
 /// Compare snapshot `a` (earlier) with `b` (later).

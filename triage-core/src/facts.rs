@@ -15,6 +15,39 @@ pub struct Facts {
     pub clock: Option<ClockState>,
     /// Kernel tables: netlink drops, socket memory, free pages per order.
     pub kernel: Option<KernelState>,
+    /// systemd units' state when the snapshot was taken.
+    pub units: Option<Units>,
+}
+
+/// systemd units' state at capture time (see `collect::units`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Units {
+    /// Every unit listed.
+    pub states: Vec<UnitState>,
+    /// Where they were read (file names or the command).
+    pub source: String,
+}
+
+impl Units {
+    /// The state of `unit`, when listed.
+    pub fn get(&self, unit: &str) -> Option<&UnitState> {
+        self.states.iter().find(|u| u.unit == unit)
+    }
+}
+
+/// One `systemctl list-units` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitState {
+    /// `nginx.service`.
+    pub unit: String,
+    /// ACTIVE: `active`, `failed`, `inactive`, `activating`…
+    pub active: String,
+    /// SUB: `running`, `exited`, `failed`…
+    pub sub: String,
+    /// DESCRIPTION.
+    pub description: String,
+    /// Where the row was read (a file of the tree, or the command).
+    pub source: String,
 }
 
 /// What `collect::kernel_state` read.

@@ -9,8 +9,26 @@ use crate::error::{Error, Result};
 
 /// Write `bytes` to `path` atomically: a temporary file in the same directory is written,
 /// fsynced and renamed over `path`, then the directory is fsynced. Readers see the old
-/// file or the new one, never half of one. `mode` applies to a new file (e.g. `0o600`).
+/// file or the new one, never half of one, and once this returns the new file survives a
+/// power loss. `mode` applies to a new file (e.g. `0o600`).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    replace(path, bytes, mode, true)
+}
+
+/// Like [`write_atomic`] without the two fsyncs: for a file that is rewritten every
+/// interval from fresh readings (node_exporter's `triage.prom`), where readers only must
+/// never see half a file. The rename alone gives that: a reader opens either the old inode
+/// or the new, whole one. What the fsyncs add is durability across a power loss or kernel
+/// crash, and that buys nothing for a cache of figures the next run writes again: after
+/// such a crash the file may come back old, empty or (on some file systems) zero-filled,
+/// node_exporter then reports no triage metrics or `node_textfile_scrape_error 1`, and the
+/// next `check`/`record` interval replaces it. The fsyncs cost two journal commits, ~18 ms
+/// here and seconds on a disk that is busy — the moment triage is run.
+pub fn replace_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    replace(path, bytes, mode, false)
+}
+
+fn replace(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -51,10 +69,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     };
     let result = (|| -> std::io::Result<()> {
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
+        if durable {
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
         }
         Ok(())
     })();
@@ -96,6 +118,25 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn replace_without_fsync_is_still_atomic_and_keeps_the_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("triage.prom");
+        replace_atomic(&p, b"a 1\n", 0o644).unwrap();
+        // A reader holding the old file keeps reading the whole old content.
+        let mut old = File::open(&p).unwrap();
+        replace_atomic(&p, b"a 2\n", 0o644).unwrap();
+        let mut was = String::new();
+        std::io::Read::read_to_string(&mut old, &mut was).unwrap();
+        assert_eq!(was, "a 1\n");
+        assert_eq!(std::fs::read(&p).unwrap(), b"a 2\n");
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

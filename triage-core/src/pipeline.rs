@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::baseline::Baseline;
 use crate::collect::{
     cgroups, changes, clock, cpu, filesystems, host, kernel_log, kernel_state, load, log_tail,
-    memory, network, pressure, processes, users, Ctx, Options,
+    memory, network, pressure, processes, units, users, Ctx, Options,
 };
 use crate::deadline::{self, InFlight, Task};
 use crate::error::{Error, Result};
@@ -207,6 +207,7 @@ impl Collector {
         let network = self.launch(&ctx, collector::NETWORK, t, network::collect);
         let kernel_log = self.launch(&ctx, collector::KERNEL_LOG, t, kernel_log::collect);
         let kernel_state = self.launch(&ctx, collector::KERNEL_STATE, t, kernel_state::collect);
+        let units = self.launch(&ctx, collector::UNITS, t, units::collect);
         let log_tail = self.launch(&ctx, collector::LOG_TAIL, t, log_tail::collect);
         let changes = self.launch(&ctx, collector::RECENT_CHANGES, t, changes::collect);
         let filesystems = self.launch(&ctx, collector::FILESYSTEMS, t, filesystems::collect);
@@ -239,6 +240,7 @@ impl Collector {
             snap.facts.log_events.extend(k.events);
         }
         snap.facts.kernel = self.finish(&mut snap, collector::KERNEL_STATE, kernel_state);
+        snap.facts.units = self.finish(&mut snap, collector::UNITS, units);
         if let Some(l) = self.finish(&mut snap, collector::LOG_TAIL, log_tail) {
             snap.log_tail = Some(l.tail);
             snap.facts.log_events.extend(l.events);
@@ -251,15 +253,22 @@ impl Collector {
         }
         snap.cgroups = self.finish(&mut snap, collector::CGROUPS, cgroups);
         snap.warnings.extend(ctx.take_warnings());
+        self.decide(&mut snap, baseline);
+        snap.duration_ms = started.elapsed().as_millis() as u64;
+        snap
+    }
 
+    /// After the collectors: the facts derived from sections, the baseline, the findings;
+    /// warnings in collector order; redaction last.
+    fn decide(&self, snap: &mut Snapshot, baseline: BaselineJob) {
         let t_findings = Instant::now();
-        changes::add_process_starts(&mut snap);
+        changes::add_process_starts(snap);
         if self.root.is_live() {
             snap.facts.clock = clock::read();
         }
-        snap.baseline = self.finish_baseline(&mut snap, baseline);
-        let context = crate::findings::Context::for_snapshot(&snap);
-        snap.findings = crate::findings::evaluate(&snap, &context);
+        snap.baseline = self.finish_baseline(snap, baseline);
+        let context = crate::findings::Context::for_snapshot(snap);
+        snap.findings = crate::findings::evaluate(snap, &context);
         snap.timings_ms.insert(
             collector::FINDINGS.to_string(),
             t_findings.elapsed().as_millis() as u64,
@@ -276,8 +285,6 @@ impl Collector {
         if self.opts.redact {
             snap.redact();
         }
-        snap.duration_ms = started.elapsed().as_millis() as u64;
-        snap
     }
 }
 

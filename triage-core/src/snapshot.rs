@@ -73,6 +73,8 @@ pub mod collector {
     pub const KERNEL_LOG: &str = "kernel_log";
     /// Kernel tables: netlink drops, socket memory, free pages per order (facts only).
     pub const KERNEL_STATE: &str = "kernel_state";
+    /// systemd units' state at capture time (facts only).
+    pub const UNITS: &str = "units";
     /// Syslog/journal tail.
     pub const LOG_TAIL: &str = "log_tail";
     /// What changed recently.
@@ -81,7 +83,7 @@ pub mod collector {
     pub const FINDINGS: &str = "findings";
 
     /// Every collector, in the order they appear in a snapshot.
-    pub const ALL: [&str; 16] = [
+    pub const ALL: [&str; 17] = [
         CAPTURE,
         HOST,
         LOAD,
@@ -95,6 +97,7 @@ pub mod collector {
         NETWORK,
         KERNEL_LOG,
         KERNEL_STATE,
+        UNITS,
         LOG_TAIL,
         RECENT_CHANGES,
         FINDINGS,

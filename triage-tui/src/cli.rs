@@ -21,6 +21,10 @@ pub struct Cli {
     /// Show secrets (command-line passwords, tokens, keys) instead of masking them as ***.
     #[arg(long, global = true)]
     pub no_redact: bool,
+    /// TUI: show this directory of the fleet's snapshots (one JSON file per host) in the
+    /// Scope step: hosts worst first and what the sick ones share, as `triage fleet DIR`.
+    #[arg(long, value_name = "DIR")]
+    pub fleet: Option<PathBuf>,
     /// What to do; without one, the TUI opens.
     #[command(subcommand)]
     pub command: Option<Command>,

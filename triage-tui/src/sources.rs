@@ -30,7 +30,29 @@ pub fn runbooks() -> Library {
 /// a match (an unreadable inventory is a warning, never fatal).
 pub fn inventory_entry(hostname: &str) -> Option<HostEntry> {
     let (inventory, _warnings) = triage_core::runbook::inventory::load();
-    inventory.and_then(|inv| inv.lookup(hostname).cloned())
+    let inv = inventory?;
+    let mut entry = inv.lookup(hostname).cloned()?;
+    // A relative `fleet_dir` is relative to the inventory file, not to wherever triage runs.
+    let origin = std::path::Path::new(&inv.origin);
+    if !entry.fleet_dir.is_empty() && std::path::Path::new(&entry.fleet_dir).is_relative() {
+        if let Some(dir) = origin.parent().filter(|_| origin.is_file()) {
+            entry.fleet_dir = dir.join(&entry.fleet_dir).display().to_string();
+        }
+    }
+    Some(entry)
+}
+
+/// Read the fleet directory `dir` as `triage fleet DIR` does. Blocking: call it off the UI
+/// thread.
+pub fn fleet(dir: &std::path::Path) -> Result<triage_core::fleet::Fleet, String> {
+    let files = triage_core::fleet::list_files(dir).map_err(|e| e.to_string())?;
+    if files.is_empty() {
+        return Err(format!("{}: no *.json snapshot files", dir.display()));
+    }
+    Ok(triage_core::fleet::from_files(
+        &files,
+        &triage_core::fleet::Options::default(),
+    ))
 }
 
 /// TCP-connect to each `host:port` in `targets` (and nothing else) with `timeout`.

@@ -37,7 +37,7 @@ const LOG_TAIL_BYTES: u64 = 16 * 1024;
 
 /// The capture time of a tree and where it came from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Capture {
+pub(crate) struct Capture {
     /// When the tree was captured.
     pub at: Time,
     /// The file it was read from, relative to the root.
@@ -48,7 +48,7 @@ pub struct Capture {
 
 /// "Now" for a snapshot of a root.
 #[derive(Debug, Clone)]
-pub struct Anchor {
+pub(crate) struct Anchor {
     /// The capture time of a tree; `clock` on a live host or when the tree does not say.
     pub now: Time,
     /// False when `now` is the analyst's clock standing in for an unknown capture time.

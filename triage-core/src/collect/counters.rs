@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// Raw counters of one block device.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct DiskRaw {
+pub(crate) struct DiskRaw {
     /// Reads completed.
     pub reads: u64,
     /// Writes completed.
@@ -74,7 +74,7 @@ pub(crate) fn looks_like_whole_disk(name: &str) -> bool {
 
 /// Raw counters of one network interface.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct NetRaw {
+pub(crate) struct NetRaw {
     /// Bytes received.
     pub rx_bytes: u64,
     /// Bytes sent.

@@ -86,7 +86,7 @@ const REMOTE_STATVFS_LIMIT: Duration = Duration::from_millis(800);
 
 /// A mounted filesystem before sizes are known.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Mount {
+pub(crate) struct Mount {
     /// Mount point.
     pub mount_point: String,
     /// Mount source.
@@ -152,7 +152,7 @@ fn dedup(mounts: impl Iterator<Item = Mount>) -> Vec<Mount> {
 
 /// Sizes of one filesystem, from `statvfs` or `df`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Usage {
+pub(crate) struct Usage {
     /// Total bytes.
     pub size: u64,
     /// Used bytes.

@@ -15,7 +15,25 @@ use crate::snapshot::{time_from_unix, Host};
 /// Collect the host section.
 pub fn collect(ctx: &Ctx) -> Result<Host> {
     let root = &ctx.root;
-    let hostname = first_usable(
+    // In this order: the warnings come out in it.
+    let (hostname, kernel, os) = (hostname(ctx), kernel_release(ctx), os_name(ctx));
+    let (uptime_seconds, boot_time) = uptime_and_boot(ctx);
+    Ok(Host {
+        hostname,
+        kernel,
+        os,
+        uptime_seconds,
+        boot_time,
+        cpus: (!root.is_live() && !root.exists("proc/stat"))
+            .then(|| cpu_count(root))
+            .flatten(),
+    })
+}
+
+/// The kernel's hostname, else a sosreport's saved one, else `unknown` (with a warning).
+fn hostname(ctx: &Ctx) -> String {
+    let root = &ctx.root;
+    first_usable(
         ctx,
         "hostname",
         &[
@@ -34,8 +52,12 @@ pub fn collect(ctx: &Ctx) -> Result<Host> {
             "hostname unknown: neither proc/sys/kernel/hostname, sos_commands/host/hostname nor etc/hostname could be read",
         );
         "unknown".to_string()
-    });
-    let kernel = first_usable(
+    })
+}
+
+fn kernel_release(ctx: &Ctx) -> String {
+    let root = &ctx.root;
+    first_usable(
         ctx,
         "kernel release",
         &[root.proc("sys/kernel/osrelease")],
@@ -51,8 +73,12 @@ pub fn collect(ctx: &Ctx) -> Result<Host> {
                     .and_then(|s| parse_uname_release(&s))
             })
     })
-    .unwrap_or_default();
-    let os = first_usable(
+    .unwrap_or_default()
+}
+
+fn os_name(ctx: &Ctx) -> String {
+    let root = &ctx.root;
+    first_usable(
         ctx,
         "OS name",
         &[
@@ -62,10 +88,16 @@ pub fn collect(ctx: &Ctx) -> Result<Host> {
         parse_os_release,
     )
     .or_else(|| os_from_sos(root))
-    .unwrap_or_default();
+    .unwrap_or_default()
+}
+
+/// Uptime and boot time from whichever of `uptime` and `btime` is there; on a tree the
+/// boot is capture time − uptime, and with neither nor a known capture time, unknown.
+fn uptime_and_boot(ctx: &Ctx) -> (u64, Option<crate::snapshot::Time>) {
+    let root = &ctx.root;
     let uptime = uptime_seconds(root);
     let btime = super::cpu::read_stat(root).ok().map(|s| s.btime);
-    let (uptime_seconds, boot_time) = match (uptime, btime) {
+    match (uptime, btime) {
         (Ok(up), Some(bt)) if root.is_live() || !ctx.now_known => (up, time_from_unix(bt as i64)),
         // A tree: boot = capture − uptime, the same instant `btime` names.
         (Ok(up), _) => (up, time_from_unix(ctx.now.timestamp() - up as i64)),
@@ -83,17 +115,7 @@ pub fn collect(ctx: &Ctx) -> Result<Host> {
             ctx.warn(format!("uptime unknown: {e}"));
             (0, bt.and_then(|b| time_from_unix(b as i64)))
         }
-    };
-    Ok(Host {
-        hostname,
-        kernel,
-        os,
-        uptime_seconds,
-        boot_time,
-        cpus: (!root.is_live() && !root.exists("proc/stat"))
-            .then(|| cpu_count(root))
-            .flatten(),
-    })
+    }
 }
 
 /// `rel` with a symlink at its end resolved inside the tree: `etc/os-release` is usually

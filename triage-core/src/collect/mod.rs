@@ -22,6 +22,7 @@ pub mod pressure;
 pub mod processes;
 pub mod ps_output;
 pub mod saved;
+pub mod units;
 pub mod users;
 
 use std::sync::atomic::AtomicBool;

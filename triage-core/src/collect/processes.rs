@@ -167,7 +167,7 @@ pub(crate) fn parse_status_uid(text: &str) -> Option<u32> {
 
 /// Facts about the clock and memory needed to turn raw counters into figures.
 #[derive(Debug, Clone, Copy)]
-pub struct Scale {
+pub(crate) struct Scale {
     /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
     pub ticks_per_second: u64,
     /// Page size in bytes.

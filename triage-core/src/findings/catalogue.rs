@@ -12,7 +12,7 @@
 //!    vars); a log event only needs a pattern in `logs/rules.rs` and a [`Decide::Event`].
 //! 4. `cargo test -p triage-core --lib findings` checks ids are unique and runbooks match.
 
-use super::{cgroups, clock, events, kernel, listeners, net, procs, rules, usual, Context};
+use super::{cgroups, clock, events, kernel, listeners, net, procs, rules, units, usual, Context};
 use crate::facts::LogEvent;
 use crate::snapshot::{Finding, Severity, Snapshot};
 
@@ -544,8 +544,21 @@ pub const CATALOGUE: &[Entry] = &[
         vars: &["server"],
     },
     Entry {
+        id: "service_recovered",
+        about: "a systemd unit the logs say failed is active when the snapshot was taken (systemctl list-units)",
+        severity: "info",
+        decide: Decide::Many(units::service_recovered),
+        checks: &["systemctl status UNIT --no-pager", "journalctl -u UNIT -n 50 --no-pager"],
+        countermeasure: Some(Countermeasure {
+            vars: &["unit"],
+            en: "Find why {} failed before it recovered; alert on its restarts",
+            ja: "{} が回復する前に停止した原因を調べ、再起動で警告を出す",
+        }),
+        vars: &["unit"],
+    },
+    Entry {
         id: "service_failed",
-        about: "a systemd unit failed",
+        about: "a systemd unit failed (logs), or is failed now (systemctl list-units, a sosreport's systemctl_list-units*); one active now is service_recovered instead",
         severity: "warning",
         decide: event(Severity::Warning, events::service_failed, Some("unit")),
         checks: &["systemctl --failed --no-pager"],

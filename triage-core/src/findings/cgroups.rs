@@ -328,7 +328,6 @@ fn memcg_ooms(s: &Snapshot) -> Vec<MemcgOom> {
 /// "since the cgroup was created" — a warning.
 pub fn cgroup_oom_kill(s: &Snapshot, _c: &Context) -> Vec<Finding> {
     let records = memcg_ooms(s);
-    let mut out = Vec::new();
     let hits: Vec<&Cgroup> = cgroups(s)
         .iter()
         .filter(|c| {
@@ -336,51 +335,7 @@ pub fn cgroup_oom_kill(s: &Snapshot, _c: &Context) -> Vec<Finding> {
         })
         .collect();
     let hits = deepest(hits);
-    for c in &hits {
-        let kills = c.memory.oom_kills.unwrap_or(0);
-        let mine: Vec<&MemcgOom> = records.iter().filter(|r| r.memcg == c.path).collect();
-        let sev = if mine.is_empty() {
-            Severity::Warning
-        } else {
-            Severity::Critical
-        };
-        let counter = if c.version == 2 {
-            format!("cat {}: oom_kill", file(c, "memory", "memory.events"))
-        } else {
-            format!("cat {}: oom_kill", file(c, "memory", "memory.oom_control"))
-        };
-        let mut ev = vec![format!(
-            "{kills} process(es) OOM-killed in it since it was created ({counter}){}",
-            if kills == 0 && !mine.is_empty() {
-                "; the kernel log below says otherwise: the counter was reset (cgroup re-created) or the kernel has no oom_kill counter"
-            } else {
-                ""
-            }
-        )];
-        if let Some(max) = c.memory.max_bytes {
-            ev.push(format!(
-                "limit {}, using {} now",
-                human_bytes(max),
-                human_bytes(c.memory.current_bytes.unwrap_or(0))
-            ));
-        }
-        ev.extend(mine.iter().map(|r| r.line.clone()));
-        ev.extend(process_line(s, c));
-        let limit = c
-            .memory
-            .max_bytes
-            .map(|m| format!(" at its {} limit", human_bytes(m)))
-            .unwrap_or_default();
-        let title = match mine.last() {
-            Some(r) => format!("{}: {} (pid {}) OOM-killed{limit}", who(c), r.task, r.pid),
-            None => format!("{}: {kills} process(es) OOM-killed{limit}", who(c)),
-        };
-        out.push(with_cgroup(
-            finding("cgroup_oom_kill", sev, title, ev),
-            s,
-            c,
-        ));
-    }
+    let mut out: Vec<Finding> = hits.iter().map(|c| oom_in(s, c, &records)).collect();
     // Records for cgroups not listed (gone since, or beyond the 50 kept): named from the
     // path alone.
     let mut seen: Vec<&str> = Vec::new();
@@ -394,31 +349,78 @@ pub fn cgroup_oom_kill(s: &Snapshot, _c: &Context) -> Vec<Finding> {
             continue;
         }
         seen.push(&r.memcg);
-        let facts = crate::collect::cgroups::naming::from_path(&r.memcg);
-        let name = match (facts.runtime, facts.id.as_deref(), facts.unit.as_deref()) {
-            (Some(rt), Some(id), _) if !rt.is_empty() => {
-                format!("{rt} {}", &id[..id.len().min(12)])
-            }
-            (_, _, Some(u)) => format!("unit {u}"),
-            _ => format!("cgroup {}", r.memcg),
-        };
-        let title = format!(
-            "{name}: {} (pid {}) OOM-killed at its cgroup's memory limit",
-            r.task, r.pid
-        );
-        let ev = vec![
-            r.line.clone(),
-            format!(
-                "cgroup {} (gone now, or not among the cgroups listed)",
-                r.memcg
-            ),
-        ];
-        let mut f =
-            finding("cgroup_oom_kill", Severity::Critical, title, ev).var("cgroup", &r.memcg);
-        if let Some(u) = facts.unit {
-            f = f.var("unit", u);
-        }
-        out.push(f);
+        out.push(oom_in_unlisted(r));
     }
     out
+}
+
+/// The finding for a listed cgroup `c`: its counter, limit, the kernel's records for it.
+fn oom_in(s: &Snapshot, c: &Cgroup, records: &[MemcgOom]) -> Finding {
+    let kills = c.memory.oom_kills.unwrap_or(0);
+    let mine: Vec<&MemcgOom> = records.iter().filter(|r| r.memcg == c.path).collect();
+    let sev = if mine.is_empty() {
+        Severity::Warning
+    } else {
+        Severity::Critical
+    };
+    let counter = if c.version == 2 {
+        format!("cat {}: oom_kill", file(c, "memory", "memory.events"))
+    } else {
+        format!("cat {}: oom_kill", file(c, "memory", "memory.oom_control"))
+    };
+    let mut ev = vec![format!(
+        "{kills} process(es) OOM-killed in it since it was created ({counter}){}",
+        if kills == 0 && !mine.is_empty() {
+            "; the kernel log below says otherwise: the counter was reset (cgroup re-created) or the kernel has no oom_kill counter"
+        } else {
+            ""
+        }
+    )];
+    if let Some(max) = c.memory.max_bytes {
+        ev.push(format!(
+            "limit {}, using {} now",
+            human_bytes(max),
+            human_bytes(c.memory.current_bytes.unwrap_or(0))
+        ));
+    }
+    ev.extend(mine.iter().map(|r| r.line.clone()));
+    ev.extend(process_line(s, c));
+    let limit = c
+        .memory
+        .max_bytes
+        .map(|m| format!(" at its {} limit", human_bytes(m)))
+        .unwrap_or_default();
+    let title = match mine.last() {
+        Some(r) => format!("{}: {} (pid {}) OOM-killed{limit}", who(c), r.task, r.pid),
+        None => format!("{}: {kills} process(es) OOM-killed{limit}", who(c)),
+    };
+    with_cgroup(finding("cgroup_oom_kill", sev, title, ev), s, c)
+}
+
+/// The finding for a kernel record whose cgroup is not listed, named from its path.
+fn oom_in_unlisted(r: &MemcgOom) -> Finding {
+    let facts = crate::collect::cgroups::naming::from_path(&r.memcg);
+    let name = match (facts.runtime, facts.id.as_deref(), facts.unit.as_deref()) {
+        (Some(rt), Some(id), _) if !rt.is_empty() => {
+            format!("{rt} {}", &id[..id.len().min(12)])
+        }
+        (_, _, Some(u)) => format!("unit {u}"),
+        _ => format!("cgroup {}", r.memcg),
+    };
+    let title = format!(
+        "{name}: {} (pid {}) OOM-killed at its cgroup's memory limit",
+        r.task, r.pid
+    );
+    let ev = vec![
+        r.line.clone(),
+        format!(
+            "cgroup {} (gone now, or not among the cgroups listed)",
+            r.memcg
+        ),
+    ];
+    let mut f = finding("cgroup_oom_kill", Severity::Critical, title, ev).var("cgroup", &r.memcg);
+    if let Some(u) = facts.unit {
+        f = f.var("unit", u);
+    }
+    f
 }

@@ -17,6 +17,7 @@ mod net;
 mod procs;
 pub mod rules;
 pub mod thresholds;
+mod units;
 pub mod usual;
 
 #[cfg(test)]
@@ -79,6 +80,7 @@ pub fn evaluate(snapshot: &Snapshot, context: &Context) -> Vec<Finding> {
             None => findings.push(f),
         }
     }
+    units::reconcile(snapshot, &mut findings);
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings
 }

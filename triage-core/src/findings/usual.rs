@@ -17,7 +17,7 @@ pub enum Unit {
     Percent,
     /// Bytes, human units.
     Bytes,
-    /// A count.
+    /// A count (connections): no decimals, no unit.
     Count,
 }
 
@@ -40,26 +40,27 @@ pub struct Now {
     pub cpus: u32,
     /// 1-minute load average.
     pub load1: Option<f64>,
-    /// CPU busy percent.
+    /// Busy time (all but idle and iowait), percent of all CPUs: 100 is every CPU busy.
     pub cpu_usage_percent: Option<f64>,
-    /// CPU iowait percent.
+    /// Idle time with I/O outstanding, percent of all CPUs.
     pub iowait_percent: Option<f64>,
     /// Memory size, bytes (a memory rise must be a share of it).
     pub memory_total_bytes: Option<f64>,
-    /// Memory used, bytes.
+    /// Memory used (total − MemAvailable: reclaimable cache does not count), bytes.
     pub memory_used_bytes: Option<f64>,
-    /// Swap used, bytes.
+    /// Swap used (total − free), bytes.
     pub swap_used_bytes: Option<f64>,
-    /// PSI memory some avg10.
+    /// Percent of the last 10 s in which some task stalled on memory (PSI `some avg10`).
     pub psi_memory_some: Option<f64>,
-    /// PSI io some avg10.
+    /// Percent of the last 10 s in which some task stalled on I/O (PSI `some avg10`).
     pub psi_io_some: Option<f64>,
     /// TCP connections: ESTABLISHED + CLOSE_WAIT + TIME_WAIT, as history records them.
     pub tcp_connections: Option<f64>,
 }
 
 impl Now {
-    /// The figures of `s`.
+    /// The figures of `s`; a section the snapshot lacks leaves its figures `None` (not
+    /// judged). Connections count only the states the recorder counts.
     pub fn from_snapshot(s: &Snapshot) -> Now {
         let psi = s.pressure.as_ref();
         Now {
@@ -106,7 +107,7 @@ pub struct Compared {
     pub now: Option<f64>,
     /// Its usual value at this hour, when history has one.
     pub usual: Option<Usual>,
-    /// How it is shown.
+    /// How `now` and the usual value are printed (see [`show`]).
     pub unit: Unit,
     /// Spreads from the median, when both are known.
     pub deviations: Option<f64>,

@@ -45,10 +45,14 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             window: DEFAULT_WINDOW,
-            threads: std::thread::available_parallelism()
+            // Four readers per core, 4 to 8: while some wait for the disk (a cold cache,
+            // a network mount) the others parse. At most 8 files are held at once, so
+            // memory stays bounded by 8 × MAX_FILE_BYTES whatever the fleet's size.
+            threads: (std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1)
-                .min(8),
+                * 4)
+            .clamp(4, 8),
         }
     }
 }

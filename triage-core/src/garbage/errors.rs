@@ -101,7 +101,7 @@ fn errors_name_the_file_and_line() {
     // History segment: garbage names the file.
     let seg = d.join("2026-11-23.seg");
     std::fs::write(&seg, b"not a segment at all").unwrap();
-    let (_, w) = store::read_segment(&seg);
+    let w = store::read_segment(&seg).warning;
     expect("read_segment", w.unwrap_or_default(), "2026-11-23.seg");
 
     assert!(problems.is_empty(), "{problems}");

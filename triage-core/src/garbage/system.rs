@@ -37,6 +37,25 @@ fn procfs_parsers_never_panic() {
         }));
     }
     let c = corpus(&samples(
+        &["hotsos-vault/sos_commands/networking/netstat_-W_-neopa"],
+        &[
+            "insights-core/ss_-tulpn.txt",
+            "insights-core/netstat_-neopa.txt",
+        ],
+    ));
+    {
+        use crate::collect::network::sos;
+        f.extend(run_text("network::sos::parse_ss", &c, |t| {
+            eat(sos::parse_ss(t))
+        }));
+        f.extend(run_text("network::sos::parse_netstat", &c, |t| {
+            eat(sos::parse_netstat(t))
+        }));
+        f.extend(run_text("units::parse_list_units", &c, |t| {
+            eat(crate::collect::units::parse_list_units(t))
+        }));
+    }
+    let c = corpus(&samples(
         &["healthy/proc/loadavg"],
         &["procfs/proc/loadavg"],
     ));

@@ -45,6 +45,17 @@ pub fn encode(sample: &Sample) -> Result<Vec<u8>> {
         .map_err(|e| Error::Invalid(format!("history sample could not be encoded: {e}")))
 }
 
+/// Decode a record payload of segment format `version`. A version 2 sample is a version 3
+/// one without its last field, `cgroups`: postcard writes no field names, so one more
+/// byte, 0 (an empty list's length), makes it a version 3 record with no cgroups.
+pub fn decode(version: u16, mut payload: Vec<u8>) -> Result<Sample> {
+    if version == 2 {
+        payload.push(0);
+    }
+    postcard::from_bytes::<Sample>(&payload)
+        .map_err(|e| Error::Invalid(format!("history sample could not be decoded: {e}")))
+}
+
 /// The samples recorded in `dir` between `since` and `until` (inclusive), oldest first,
 /// and a warning for each segment that had damaged records or could not be read. A
 /// missing directory is no history, not an error.
@@ -71,12 +82,12 @@ pub fn read_range(dir: &Path, since: Time, until: Time) -> (Vec<Sample>, Vec<War
         if date < first_day || date > last_day {
             continue;
         }
-        let (records, warning) = store::read_segment(&path);
-        if let Some(m) = warning {
+        let segment = store::read_segment(&path);
+        if let Some(m) = segment.warning {
             warn(&mut warnings, m);
         }
         let mut undecodable = 0usize;
-        for r in records {
+        for r in segment.records {
             // `time` is the first field: records out of range are not decoded further.
             match postcard::take_from_bytes::<i64>(&r) {
                 Ok((time, _)) if !(from..=to).contains(&time) => continue,
@@ -86,7 +97,7 @@ pub fn read_range(dir: &Path, since: Time, until: Time) -> (Vec<Sample>, Vec<War
                     continue;
                 }
             }
-            match postcard::from_bytes::<Sample>(&r) {
+            match decode(segment.version, r) {
                 Ok(s) => samples.push(s),
                 Err(_) => undecodable += 1,
             }
@@ -168,6 +179,30 @@ pub struct HistorySample {
     pub pressure: JsonPressure,
     /// The top processes by CPU and by memory.
     pub top_processes: Vec<JsonProcess>,
+    /// The top cgroups by CPU, throttling and memory, and those with an OOM kill (empty
+    /// for samples recorded before format version 3).
+    pub cgroups: Vec<JsonCgroup>,
+}
+
+/// `cgroups[]` in the History JSON (addition to DESIGN.md, documented in the README).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct JsonCgroup {
+    /// Path in its hierarchy (the start cut to `…` past 96 characters).
+    pub path: String,
+    /// Pod/container or unit, when the path alone does not say it.
+    pub name: Option<String>,
+    /// CPU over the interval, 100 = one core.
+    pub cpu_percent: Option<f64>,
+    /// CFS quota in cores; `null` when unlimited.
+    pub quota_cores: Option<f64>,
+    /// Share of the enforcement periods in the interval in which it was throttled.
+    pub throttled_percent: Option<f64>,
+    /// Memory in use.
+    pub memory_bytes: Option<u64>,
+    /// Hard memory limit; `null` when unlimited.
+    pub memory_max_bytes: Option<u64>,
+    /// Processes OOM-killed in it during the interval.
+    pub oom_kills: u32,
 }
 
 /// `load` in the History JSON.
@@ -262,6 +297,20 @@ impl HistorySample {
                     command: p.command.clone(),
                     cpu_percent: r2(p.cpu_percent),
                     rss_bytes: p.rss_bytes,
+                })
+                .collect(),
+            cgroups: s
+                .cgroups
+                .iter()
+                .map(|c| JsonCgroup {
+                    path: c.path.clone(),
+                    name: c.name.clone(),
+                    cpu_percent: c.cpu_percent.map(r2),
+                    quota_cores: c.quota_cores.map(r2),
+                    throttled_percent: c.throttled_percent.map(r2),
+                    memory_bytes: c.memory_bytes,
+                    memory_max_bytes: c.memory_max_bytes,
+                    oom_kills: c.oom_kills,
                 })
                 .collect(),
         })
@@ -385,6 +434,6 @@ mod tests {
             .0;
         assert_eq!(peeked, s.time);
         assert_eq!(samples, vec![s]);
-        assert_eq!(store::VERSION, 2);
+        assert_eq!(store::VERSION, 3);
     }
 }

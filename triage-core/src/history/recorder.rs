@@ -132,32 +132,10 @@ pub fn run(
     let mut day = chrono::Utc::now().date_naive();
     let mut next = Instant::now() + cfg.interval;
     loop {
-        while Instant::now() < next {
-            if stop.load(Ordering::Acquire) {
-                return Ok(finish(stats, log));
-            }
-            std::thread::sleep(STOP_CHECK.min(next.saturating_duration_since(Instant::now())));
-        }
-        if stop.load(Ordering::Acquire) {
+        if stopped_before(next, stop) {
             return Ok(finish(stats, log));
         }
-        let t0 = Instant::now();
-        let (sample, problems) = recorder.take();
-        stats.sampling += t0.elapsed();
-        let result = super::encode(&sample).and_then(|payload| {
-            let date = chrono::DateTime::from_timestamp(sample.time, 0)
-                .map(|t| t.date_naive())
-                .unwrap_or(day);
-            writer.append(date, &payload)
-        });
-        let problem = match result {
-            Ok(n) => {
-                stats.samples += 1;
-                stats.bytes += n as u64;
-                problems.first().cloned().unwrap_or_default()
-            }
-            Err(e) => format!("sample not saved: {e}"),
-        };
+        let problem = record_one(&mut recorder, &mut writer, day, &mut stats);
         if problem != last_problem {
             if problem.is_empty() {
                 log("recovered: samples are complete again");
@@ -177,6 +155,44 @@ pub fn run(
             // Fell behind (suspended, a very slow sample): skip, don't catch up in a burst.
             next = now + cfg.interval;
         }
+    }
+}
+
+/// Sleep until `next` in short steps; true as soon as `stop` turns true.
+fn stopped_before(next: Instant, stop: &AtomicBool) -> bool {
+    while Instant::now() < next {
+        if stop.load(Ordering::Acquire) {
+            return true;
+        }
+        std::thread::sleep(STOP_CHECK.min(next.saturating_duration_since(Instant::now())));
+    }
+    stop.load(Ordering::Acquire)
+}
+
+/// Take and append one sample (to the segment of its own date, else `day`'s); the first
+/// problem with it, empty when none.
+fn record_one(
+    recorder: &mut Recorder,
+    writer: &mut SegmentWriter,
+    day: chrono::NaiveDate,
+    stats: &mut RecordStats,
+) -> String {
+    let t0 = Instant::now();
+    let (sample, problems) = recorder.take();
+    stats.sampling += t0.elapsed();
+    let result = super::encode(&sample).and_then(|payload| {
+        let date = chrono::DateTime::from_timestamp(sample.time, 0)
+            .map(|t| t.date_naive())
+            .unwrap_or(day);
+        writer.append(date, &payload)
+    });
+    match result {
+        Ok(n) => {
+            stats.samples += 1;
+            stats.bytes += n as u64;
+            problems.first().cloned().unwrap_or_default()
+        }
+        Err(e) => format!("sample not saved: {e}"),
     }
 }
 

@@ -62,9 +62,45 @@ pub fn write_table(samples: &[Sample], out: &mut impl Write) -> io::Result<()> {
             opt(s.pressure.memory, 7, 2),
             opt(s.pressure.io, 7, 2),
         )?;
+        let sick: Vec<String> = s.cgroups.iter().filter_map(cgroup_note).collect();
+        if !sick.is_empty() {
+            writeln!(out, "{:<14} cgroups: {}", "", sick.join("; "))?;
+        }
     }
     Ok(())
 }
+
+/// A cgroup worth a line under its sample: throttled in at least [`NOTE_THROTTLED`]
+/// percent of the periods, or with an OOM kill.
+fn cgroup_note(c: &super::sample::CgroupSample) -> Option<String> {
+    let throttled = c.throttled_percent.filter(|t| *t >= NOTE_THROTTLED);
+    if throttled.is_none() && c.oom_kills == 0 {
+        return None;
+    }
+    let who = c.name.as_deref().unwrap_or(&c.path);
+    let mut parts = Vec::new();
+    if c.oom_kills > 0 {
+        parts.push(format!("{} OOM kill(s)", c.oom_kills));
+    }
+    if let Some(t) = throttled {
+        let quota = c
+            .quota_cores
+            .map(|q| format!(" (quota {q:.2} CPU)"))
+            .unwrap_or_default();
+        parts.push(format!("throttled {t:.0}% of periods{quota}"));
+    }
+    if let Some(cpu) = c.cpu_percent {
+        parts.push(format!("{cpu:.1}% CPU"));
+    }
+    if let (Some(m), Some(max)) = (c.memory_bytes, c.memory_max_bytes) {
+        parts.push(format!("mem {} of {}", bytes(m), bytes(max)));
+    }
+    Some(format!("{who} {}", parts.join(", ")))
+}
+
+/// Throttled share (percent of periods) from which a cgroup gets a line in the table:
+/// the `cgroup_cpu_throttled` warning threshold, so the table and the finding agree.
+const NOTE_THROTTLED: f32 = crate::findings::thresholds::CGROUP_THROTTLED_WARNING as f32;
 
 impl From<&Sample> for Now {
     fn from(s: &Sample) -> Now {

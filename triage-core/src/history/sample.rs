@@ -6,7 +6,8 @@
 //! ("raw counters in, rates out"). Instant figures come from `/proc/loadavg`,
 //! `/proc/meminfo`, `/proc/pressure/*` and the socket counters (see [`super::probe`]).
 //! Only the ≤ 10 selected processes have their `cmdline` read, under a deadline.
-//! Listening TCP ports are read by [`super::listen`].
+//! Listening TCP ports are read by [`super::listen`], the top cgroups by
+//! [`crate::collect::cgroups::sample`].
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -16,6 +17,8 @@ use serde::{Deserialize, Serialize};
 pub use super::listen::ListenPort;
 use super::listen::Listeners;
 use super::probe::{self, read_raw, Raw};
+pub use crate::collect::cgroups::sample::CgroupSample;
+use crate::collect::cgroups::sample::Sampler as CgroupSampler;
 use crate::collect::processes::{self, Scale};
 use crate::collect::{cpu, load, memory, pressure};
 use crate::deadline::{self, InFlight};
@@ -61,6 +64,10 @@ pub struct Sample {
     /// Listening TCP ports (tcp and tcp6, any address), one per port, ascending; `None`
     /// when the socket tables could not be read (not "nothing listens").
     pub listeners: Option<Vec<ListenPort>>,
+    /// The top cgroups by CPU, throttling and memory, and those with an OOM kill
+    /// (format version 3; empty in samples of version 2 files). Keep it last: a version 2
+    /// record is a version 3 record without it (see [`super::decode`]).
+    pub cgroups: Vec<CgroupSample>,
 }
 
 /// Load averages (`/proc/loadavg`).
@@ -194,6 +201,7 @@ pub struct Recorder {
     prev: Raw,
     stuck: InFlight,
     listeners: Listeners,
+    cgroups: CgroupSampler,
 }
 
 impl Recorder {
@@ -202,6 +210,9 @@ impl Recorder {
     pub fn new(root: HostRoot, redact: bool) -> Recorder {
         let scale = Scale::for_root(&root);
         let (prev, _, _) = read_raw(&root);
+        let mut cgroups = CgroupSampler::default();
+        // The first counters, so the first sample has cgroup rates too.
+        cgroups.take(&root, &mut Vec::new());
         Recorder {
             root,
             scale,
@@ -209,6 +220,7 @@ impl Recorder {
             prev,
             stuck: InFlight::default(),
             listeners: Listeners::default(),
+            cgroups,
         }
     }
 
@@ -269,6 +281,7 @@ impl Recorder {
             s.top = self.top_processes(&procs, seconds);
         }
         s.listeners = self.listeners.take(&self.root, &mut problems);
+        s.cgroups = self.cgroups.take(&self.root, &mut problems);
         self.prev = raw;
         (s, problems)
     }

@@ -26,8 +26,12 @@ use crate::host_root::HostRoot;
 
 /// File magic at offset 0.
 pub(crate) const MAGIC: [u8; 4] = *b"TSEG";
-/// The segment format version this build writes and reads (2: samples have `listeners`).
-pub const VERSION: u16 = 2;
+/// The segment format version this build writes (2: samples have `listeners`; 3: and
+/// `cgroups`).
+pub const VERSION: u16 = 3;
+/// The oldest format version this build still reads (its records are decoded by
+/// `history::decode`).
+pub const OLDEST_READABLE: u16 = 2;
 /// Header length in bytes.
 pub(crate) const HEADER_LEN: usize = 8;
 /// Marker in front of every record (chosen to be rare in postcard payloads).
@@ -65,7 +69,9 @@ pub fn encode_record(payload: &[u8]) -> Vec<u8> {
 
 /// What reading one segment found.
 #[derive(Debug, Default)]
-pub struct Scan<'a> {
+pub(crate) struct Scan<'a> {
+    /// The file's format version.
+    pub version: u16,
     /// Payloads of the records that passed their CRC, in file order.
     pub records: Vec<&'a [u8]>,
     /// Regions skipped as torn or corrupt: (offset, length).
@@ -83,11 +89,12 @@ pub(crate) fn scan(bytes: &[u8]) -> std::result::Result<Scan<'_>, String> {
         return Err("not a triage history segment (bad header)".into());
     }
     let version = u16::from_le_bytes([bytes[4], bytes[5]]);
-    if version != VERSION {
+    if !(OLDEST_READABLE..=VERSION).contains(&version) {
         return Err(format!(
-            "segment format version {version}; this triage reads version {VERSION}"
+            "segment format version {version}; this triage reads versions {OLDEST_READABLE} to {VERSION}"
         ));
     }
+    out.version = version;
     let mut pos = HEADER_LEN;
     let mut bad_from: Option<usize> = None;
     while pos < bytes.len() {
@@ -142,18 +149,30 @@ fn find_sync(bytes: &[u8], from: usize) -> Option<usize> {
         .map(|i| from + i)
 }
 
-/// Read one segment file: its record payloads and, when something was skipped or the
-/// file could not be used, one warning naming the file.
-pub(crate) fn read_segment(path: &Path) -> (Vec<Vec<u8>>, Option<String>) {
+/// What [`read_segment`] found in one file.
+#[derive(Debug, Default)]
+pub(crate) struct Segment {
+    /// The file's format version (0 when it could not be read).
+    pub version: u16,
+    /// Payloads of the records that passed their CRC, in file order.
+    pub records: Vec<Vec<u8>>,
+    /// One warning naming the file when something was skipped or the file could not be
+    /// used.
+    pub warning: Option<String>,
+}
+
+/// Read one segment file.
+pub(crate) fn read_segment(path: &Path) -> Segment {
+    let failed = |warning: String| Segment {
+        warning: Some(warning),
+        ..Segment::default()
+    };
     let bytes = match HostRoot::read_path_limited(path, MAX_SEGMENT_BYTES) {
         Ok(b) => b,
-        Err(e) => return (Vec::new(), Some(e.to_string())),
+        Err(e) => return failed(e.to_string()),
     };
     match scan(&bytes) {
-        Err(m) => (
-            Vec::new(),
-            Some(format!("{}: {m}; skipped", path.display())),
-        ),
+        Err(m) => failed(format!("{}: {m}; skipped", path.display())),
         Ok(mut s) => {
             // The recorder may be writing the last record right now: a tail that ends the
             // file of a segment modified in the last seconds is in flight, not torn.
@@ -174,12 +193,18 @@ pub(crate) fn read_segment(path: &Path) -> (Vec<Vec<u8>>, Option<String>) {
                     s.skipped[0].0
                 )
             });
-            (s.records.into_iter().map(<[u8]>::to_vec).collect(), warning)
+            Segment {
+                version: s.version,
+                records: s.records.into_iter().map(<[u8]>::to_vec).collect(),
+                warning,
+            }
         }
     }
 }
 
-/// The segment files in `dir` with their dates, oldest first. A missing directory has none.
+/// The segment files in `dir` with their dates, oldest first: `DATE.tseg`, and the
+/// `DATE.tseg.vN` files of older readable versions that the writer moved aside when it
+/// started that day's file in this version. A missing directory has none.
 pub fn segments(dir: &Path) -> Result<Vec<(NaiveDate, PathBuf)>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -191,7 +216,11 @@ pub fn segments(dir: &Path) -> Result<Vec<(NaiveDate, PathBuf)>> {
         .filter_map(|e| {
             let path = e.path();
             let name = path.file_name()?.to_str()?;
-            let date = name.strip_suffix(".tseg")?;
+            let date = name.strip_suffix(".tseg").or_else(|| {
+                let (date, v) = name.split_once(".tseg.v")?;
+                let v: u16 = v.parse().ok()?;
+                (OLDEST_READABLE..VERSION).contains(&v).then_some(date)
+            })?;
             let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
             Some((date, path))
         })
@@ -397,22 +426,54 @@ mod tests {
         drop(w);
         let mut w = SegmentWriter::new(dir.path());
         w.append(day, b"two").unwrap();
-        let (recs, warn) = read_segment(&w.path_for(day));
-        assert_eq!(recs, vec![b"one".to_vec(), b"two".to_vec()]);
-        assert!(warn.is_none());
+        let seg = read_segment(&w.path_for(day));
+        assert_eq!(seg.records, vec![b"one".to_vec(), b"two".to_vec()]);
+        assert!(seg.warning.is_none());
+        assert_eq!(seg.version, VERSION);
         // A crash left 3 bytes of header on the next day: restarted, not appended to.
         let next = day.succ_opt().unwrap();
         std::fs::write(w.path_for(next), b"TSE").unwrap();
         w.append(next, b"three").unwrap();
-        assert_eq!(read_segment(&w.path_for(next)).0, vec![b"three".to_vec()]);
+        assert_eq!(
+            read_segment(&w.path_for(next)).records,
+            vec![b"three".to_vec()]
+        );
         // Another version is moved aside, not appended to.
         let third = next.succ_opt().unwrap();
         std::fs::write(w.path_for(third), b"TSEG\x09\0\0\0rest").unwrap();
         w.append(third, b"four").unwrap();
-        assert_eq!(read_segment(&w.path_for(third)).0, vec![b"four".to_vec()]);
+        assert_eq!(
+            read_segment(&w.path_for(third)).records,
+            vec![b"four".to_vec()]
+        );
         assert!(dir.path().join("2026-11-25.tseg.v9").exists());
         assert_eq!(segments(dir.path()).unwrap().len(), 3);
         let gone = prune(dir.path(), next).unwrap();
         assert_eq!(gone, vec![w.path_for(day)]);
+    }
+
+    #[test]
+    fn an_older_readable_version_moved_aside_is_still_listed_and_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = SegmentWriter::new(dir.path());
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let mut v2 = segment(&P);
+        v2[4] = 2;
+        std::fs::write(w.path_for(day), &v2).unwrap();
+        w.append(day, b"new").unwrap();
+        let aside = dir.path().join("2026-11-23.tseg.v2");
+        assert_eq!(std::fs::read(&aside).unwrap(), v2);
+        let listed = segments(dir.path()).unwrap();
+        assert_eq!(listed.len(), 2, "{listed:?}");
+        assert!(listed.iter().all(|(d, _)| *d == day));
+        let old = read_segment(&aside);
+        assert_eq!((old.version, old.records.len()), (2, 3));
+        assert_eq!(read_segment(&w.path_for(day)).version, VERSION);
+        // Version 1 is no longer readable: neither listed nor read.
+        v2[4] = 1;
+        std::fs::write(dir.path().join("2026-11-22.tseg.v1"), &v2).unwrap();
+        assert_eq!(segments(dir.path()).unwrap().len(), 2);
+        let gone = prune(dir.path(), day.succ_opt().unwrap()).unwrap();
+        assert_eq!(gone.len(), 2, "the aside file is pruned with its day");
     }
 }

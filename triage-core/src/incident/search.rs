@@ -5,14 +5,15 @@
 use serde::Serialize;
 
 use super::journal::EventBody;
-use super::{Incident, Store};
+use super::{Incident, State, Store};
 use crate::error::Result;
 use crate::redact::redact_if;
 use crate::snapshot::Time;
 
 /// Matching lines kept per incident.
 pub(crate) const MAX_LINES: usize = 10;
-/// Bytes of a postmortem read for matching.
+/// Bytes of a postmortem read for matching: the rest of a larger file is not searched
+/// (a postmortem is a page; this bounds the memory of one pass over the store).
 const MAX_POSTMORTEM_BYTES: u64 = 1 << 20;
 
 /// What to look for.
@@ -29,11 +30,11 @@ pub struct Query {
 /// One incident that matched.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Hit {
-    /// Incident id.
+    /// Incident id (its directory name in the store).
     pub id: String,
-    /// Its title.
+    /// Its title on one line, redacted when the search is.
     pub title: String,
-    /// Its host.
+    /// The host it was opened on, as the `opened` event says (redacted when the search is).
     pub host: String,
     /// When it was opened.
     pub opened_at: Option<Time>,
@@ -47,7 +48,7 @@ pub struct Hit {
     pub lines: Vec<Line>,
 }
 
-/// A line that matched.
+/// A line that matched, to show where the hit came from.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Line {
     /// The file, relative to the incident directory.
@@ -76,6 +77,8 @@ pub fn search(store: &Store, q: &Query, redact: bool) -> Result<Vec<Hit>> {
     Ok(hits)
 }
 
+/// `inc` as a hit when it meets every criterion of `q` (`text` is the query's text,
+/// lowercased). Its journal is read whole; its postmortems only when there is text to find.
 fn matches(inc: &Incident, q: &Query, text: Option<&str>, redact: bool) -> Option<Hit> {
     let state = inc.state().ok()?;
     if let Some(h) = &q.host {
@@ -83,86 +86,136 @@ fn matches(inc: &Incident, q: &Query, text: Option<&str>, redact: bool) -> Optio
             return None;
         }
     }
-    let r = |s: &str| redact_if(redact, &crate::postmortem::text::one_line(s)).into_owned();
-    let mut findings: Vec<String> = Vec::new();
-    let mut fixed_by = Vec::new();
-    let mut lines = Vec::new();
-    let mut finding_seen = q.finding.is_none();
-    let mut text_seen = text.is_none();
-    for (i, ev) in state.events.iter().enumerate() {
-        let line = state.event_lines.get(i).copied().unwrap_or(0);
-        let (ids, words): (Vec<&str>, String) = match &ev.body {
-            EventBody::Finding { id, title, .. } => {
-                (vec![id.as_str()], format!("finding {id}: {title}"))
-            }
-            EventBody::Snapshot { file, findings } => (
-                findings.iter().map(String::as_str).collect(),
-                format!("snapshot {file}: {}", findings.join(", ")),
-            ),
-            EventBody::Command {
-                command,
-                mode,
-                exit_code,
-                ..
-            } => {
-                if mode.as_deref() == Some("fix") {
-                    fixed_by.push(r(command));
-                }
-                let exit = exit_code.map_or("-".to_string(), |c| c.to_string());
-                (vec![], format!("command {command} (exit {exit})"))
-            }
-            EventBody::Note { text } => (vec![], format!("note: {text}")),
-            EventBody::Opened { title, host } => (vec![], format!("opened on {host}: {title}")),
-            EventBody::Closed { summary } => (
-                vec![],
-                format!("closed: {}", summary.as_deref().unwrap_or("")),
-            ),
-            EventBody::Reported { message } => (vec![], format!("reported: {message}")),
-            other => (vec![], serde_json::to_string(other).unwrap_or_default()),
-        };
-        for id in &ids {
-            if !findings.iter().any(|f| f == id) {
-                findings.push((*id).to_string());
-            }
-        }
-        let by_finding = q.finding.as_deref().is_some_and(|f| ids.contains(&f));
-        let by_text = text.is_some_and(|t| words.to_lowercase().contains(t));
-        finding_seen |= by_finding;
-        text_seen |= by_text;
-        if (by_finding || by_text) && lines.len() < MAX_LINES {
-            lines.push(Line {
-                file: "journal.jsonl".into(),
+    let mut scan = Scan {
+        redact,
+        findings: Vec::new(),
+        fixed_by: Vec::new(),
+        lines: Vec::new(),
+        finding_seen: q.finding.is_none(),
+        text_seen: text.is_none(),
+    };
+    scan.journal(&state, q.finding.as_deref(), text);
+    if let Some(t) = text {
+        scan.postmortems(inc, t);
+    }
+    (scan.finding_seen && scan.text_seen).then(|| Hit {
+        id: inc.id.clone(),
+        title: scan.shown(&state.title),
+        host: scan.shown(&state.host),
+        opened_at: state.opened_at,
+        closed_at: state.closed_at,
+        findings: scan.findings,
+        fixed_by: scan.fixed_by,
+        lines: scan.lines,
+    })
+}
+
+/// What one incident's files gave so far.
+struct Scan {
+    /// Redact what is kept (lines, fix commands, title, host).
+    redact: bool,
+    /// Every finding id recorded, first seen first.
+    findings: Vec<String>,
+    /// The fix commands run, in order.
+    fixed_by: Vec<String>,
+    /// The lines that matched, at most [`MAX_LINES`].
+    lines: Vec<Line>,
+    /// The finding criterion is met (true when there is none).
+    finding_seen: bool,
+    /// The text criterion is met (true when there is none).
+    text_seen: bool,
+}
+
+impl Scan {
+    /// `s` on one line, redacted when asked: how every text of a hit is shown.
+    fn shown(&self, s: &str) -> String {
+        redact_if(self.redact, &crate::postmortem::text::one_line(s)).into_owned()
+    }
+
+    /// Keeps a matching line while there is room (the criterion counts as met either way).
+    fn keep(&mut self, file: &str, line: usize, text: &str) {
+        if self.lines.len() < MAX_LINES {
+            let text = self.shown(text);
+            self.lines.push(Line {
+                file: file.to_string(),
                 line,
-                text: r(&words),
+                text,
             });
         }
     }
-    if let Some(t) = text {
+
+    /// Every journal event: records its finding ids and fix commands, and keeps it when it
+    /// has `finding` or contains `text` (lowercased).
+    fn journal(&mut self, state: &State, finding: Option<&str>, text: Option<&str>) {
+        for (i, ev) in state.events.iter().enumerate() {
+            let line = state.event_lines.get(i).copied().unwrap_or(0);
+            if let EventBody::Command {
+                command,
+                mode: Some(mode),
+                ..
+            } = &ev.body
+            {
+                if mode == "fix" {
+                    let shown = self.shown(command);
+                    self.fixed_by.push(shown);
+                }
+            }
+            let (ids, words) = searchable(&ev.body);
+            for id in &ids {
+                if !self.findings.iter().any(|f| f == id) {
+                    self.findings.push((*id).to_string());
+                }
+            }
+            let by_finding = finding.is_some_and(|f| ids.contains(&f));
+            let by_text = text.is_some_and(|t| words.to_lowercase().contains(t));
+            self.finding_seen |= by_finding;
+            self.text_seen |= by_text;
+            if by_finding || by_text {
+                self.keep("journal.jsonl", line, &words);
+            }
+        }
+    }
+
+    /// Every line of the incident's postmortems that contains `text` (lowercased).
+    fn postmortems(&mut self, inc: &Incident, text: &str) {
         for (file, body) in postmortems(inc) {
             for (n, l) in body.lines().enumerate() {
-                if l.to_lowercase().contains(t) {
-                    text_seen = true;
-                    if lines.len() < MAX_LINES {
-                        lines.push(Line {
-                            file: file.clone(),
-                            line: n + 1,
-                            text: r(l),
-                        });
-                    }
+                if l.to_lowercase().contains(text) {
+                    self.text_seen = true;
+                    self.keep(&file, n + 1, l);
                 }
             }
         }
     }
-    (finding_seen && text_seen).then(|| Hit {
-        id: inc.id.clone(),
-        title: r(&state.title),
-        host: r(&state.host),
-        opened_at: state.opened_at,
-        closed_at: state.closed_at,
-        findings,
-        fixed_by,
-        lines,
-    })
+}
+
+/// The finding ids a journal event records, and the one line of words the text search
+/// looks in (also the line shown when it matches). Kinds without a wording here are
+/// searched as their JSON.
+fn searchable(body: &EventBody) -> (Vec<&str>, String) {
+    match body {
+        EventBody::Finding { id, title, .. } => {
+            (vec![id.as_str()], format!("finding {id}: {title}"))
+        }
+        EventBody::Snapshot { file, findings } => (
+            findings.iter().map(String::as_str).collect(),
+            format!("snapshot {file}: {}", findings.join(", ")),
+        ),
+        EventBody::Command {
+            command, exit_code, ..
+        } => {
+            let exit = exit_code.map_or("-".to_string(), |c| c.to_string());
+            (vec![], format!("command {command} (exit {exit})"))
+        }
+        EventBody::Note { text } => (vec![], format!("note: {text}")),
+        EventBody::Opened { title, host } => (vec![], format!("opened on {host}: {title}")),
+        EventBody::Closed { summary } => (
+            vec![],
+            format!("closed: {}", summary.as_deref().unwrap_or("")),
+        ),
+        EventBody::Reported { message } => (vec![], format!("reported: {message}")),
+        other => (vec![], serde_json::to_string(other).unwrap_or_default()),
+    }
 }
 
 /// The postmortems written into the incident directory (`postmortem*.md`), bounded.
@@ -193,7 +246,7 @@ fn postmortems(inc: &Incident) -> Vec<(String, String)> {
 /// "seen before".
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SeenBefore {
-    /// The finding id.
+    /// The id of the current finding that an earlier incident also recorded.
     pub finding: String,
     /// The earlier incident (the newest one on this host, else the newest anywhere).
     pub incident: Hit,

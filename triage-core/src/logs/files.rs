@@ -403,10 +403,31 @@ pub(crate) fn system_logs(
     out
 }
 
+/// A sosreport's journal exports (`journalctl --no-pager` text, short format), best
+/// first: all boots, then this boot with catalog lines. Read where a tree has no syslog
+/// file (RHEL 8+, Ubuntu with `rsyslog` removed) and for kernel records no `kern.log` kept.
+pub const JOURNAL_EXPORTS: &[&str] = &[
+    "sos_commands/logs/journalctl_--no-pager",
+    "sos_commands/logs/journalctl_--no-pager_--catalog_--boot",
+    "sos_commands/logs/journalctl_--no-pager_--boot",
+];
+
+/// The first journal export under a saved `root` (never on the live host).
+pub fn journal_export(root: &HostRoot) -> Option<PathBuf> {
+    if root.is_live() {
+        return None;
+    }
+    JOURNAL_EXPORTS
+        .iter()
+        .map(|p| root.path(p))
+        .find(|p| p.exists())
+}
+
 /// The host's syslog files that exist under `root`: `syslog` and/or `messages`,
-/// `auth.log` or `secure`.
+/// `auth.log` or `secure`; a saved tree with neither `syslog` nor `messages`: its
+/// journal export instead.
 pub fn system_log_paths(root: &HostRoot) -> Vec<PathBuf> {
-    [
+    let mut paths: Vec<PathBuf> = [
         "var/log/syslog",
         "var/log/messages",
         "var/log/auth.log",
@@ -415,5 +436,12 @@ pub fn system_log_paths(root: &HostRoot) -> Vec<PathBuf> {
     .iter()
     .map(|p| root.path(p))
     .filter(|p| p.exists())
-    .collect()
+    .collect();
+    let has_syslog = paths
+        .iter()
+        .any(|p| p.ends_with("syslog") || p.ends_with("messages"));
+    if !has_syslog {
+        paths.extend(journal_export(root));
+    }
+    paths
 }

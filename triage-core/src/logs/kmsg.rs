@@ -11,7 +11,7 @@
 //! tried, then the kernel lines of the syslog files, then `journalctl -k`.
 //!
 //! Under `--root`: a sosreport's `sos_commands/kernel/dmesg*` (or `var/log/dmesg`) together
-//! with `var/log/kern.log*`, deduplicated; else the kernel lines of
+//! with `var/log/kern.log*` (or the journal export's kernel lines), deduplicated; else the kernel lines of
 //! `var/log/messages`/`syslog`. A sosreport without `proc/stat` gets its boot time from
 //! its capture time minus its uptime (see [`crate::collect::capture`]).
 
@@ -206,8 +206,9 @@ pub(crate) fn parse_text(text: &str, source: &str, boot: Option<Time>) -> Vec<Lo
 /// Kernel records from files under `root`: a sosreport's dmesg (the first that has
 /// records, `dmesg_-T` first) or `var/log/dmesg`, *and* `var/log/kern.log` with its
 /// generations, which reach further back than the ring buffer did; records both have
-/// (same message within 2 s) once. Without either, the `kernel:` lines of
-/// `messages`/`syslog`.
+/// (same message within 2 s) once; without `kern.log`, the `kernel:` lines of the journal
+/// export (`sos_commands/logs/journalctl_--no-pager*`) in its place. Without any of them,
+/// the `kernel:` lines of `messages`/`syslog`.
 fn read_files(root: &HostRoot, boot: Option<Time>, capture: Option<Time>) -> Read {
     let mut ring: Vec<PathBuf> = Vec::new();
     if let Ok(dir) = HostRoot::read_dir(&root.path("sos_commands/kernel")) {
@@ -242,9 +243,20 @@ fn read_files(root: &HostRoot, boot: Option<Time>, capture: Option<Time>) -> Rea
             break;
         }
     }
+    // kern.log, else the kernel lines of the journal export: both reach further back
+    // than the ring buffer did.
     let kern_log = root.path("var/log/kern.log");
-    if kern_log.exists() {
-        let mut kern = read_kernel_file(&kern_log, &mut out);
+    let older = if kern_log.exists() {
+        Some(read_kernel_file(&kern_log, &mut out))
+    } else {
+        files::journal_export(root).map(|path| {
+            let mut r = files::read_generations(&path, FALLBACK_LINES, None, boot);
+            r.entries.retain(|e| e.kernel);
+            out.warnings.extend(r.warnings);
+            r.entries
+        })
+    };
+    if let Some(mut kern) = older {
         if let Some(c) = capture {
             crate::collect::capture::not_after(&mut kern, c);
         }

@@ -113,20 +113,23 @@ struct Merge {
     sources: Vec<Source>,
     heads: Vec<Option<Head>>,
     last: Vec<Option<Time>>,
+    /// A saved tree's capture time: no year-less record is after it.
+    capture: Option<Time>,
 }
 
 impl Merge {
-    fn new(mut sources: Vec<Source>) -> Self {
+    fn new(mut sources: Vec<Source>, capture: Option<Time>) -> Self {
         let mut last = vec![None; sources.len()];
         let heads = sources
             .iter_mut()
             .zip(&mut last)
-            .map(|(s, l)| pull(s, l))
+            .map(|(s, l)| pull(s, l, capture))
             .collect();
         Merge {
             sources,
             heads,
             last,
+            capture,
         }
     }
 
@@ -144,7 +147,7 @@ impl Merge {
             }
         }
         let i = best?;
-        let next = pull(&mut self.sources[i], &mut self.last[i]);
+        let next = pull(&mut self.sources[i], &mut self.last[i], self.capture);
         let head = std::mem::replace(&mut self.heads[i], next)?;
         Some((i, head.entry))
     }
@@ -162,8 +165,12 @@ impl Merge {
     }
 }
 
-fn pull(s: &mut Source, last: &mut Option<Time>) -> Option<Head> {
-    let entry = s.next_entry()?;
+fn pull(s: &mut Source, last: &mut Option<Time>, capture: Option<Time>) -> Option<Head> {
+    let mut entry = s.next_entry()?;
+    if let Some(c) = capture {
+        // RFC 3164 years come from the file's mtime, the day a tree was copied.
+        crate::collect::capture::not_after(std::slice::from_mut(&mut entry), c);
+    }
     if entry.time.is_some() {
         *last = entry.time;
     }
@@ -211,7 +218,13 @@ pub fn run(root: &HostRoot, q: &Query, mut sink: impl FnMut(LogEntry)) -> Summar
     let mut summary = Summary::default();
     let sources = sources(root, q, &mut summary.warnings);
     let dedupe_on = sources.len() > 1;
-    let mut merge = Merge::new(sources);
+    let capture = if root.is_live() {
+        None
+    } else {
+        let a = crate::collect::capture::anchor(root, crate::snapshot::now());
+        a.known.then_some(a.now)
+    };
+    let mut merge = Merge::new(sources, capture);
     let mut dedupe = Dedupe::default();
     let mut classifier = Classifier::default();
     let mut drain = q.templates.then(Drain::default);

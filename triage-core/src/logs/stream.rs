@@ -37,7 +37,7 @@ struct Open {
 }
 
 /// The records of one log file and the generations it needs, oldest first.
-pub struct FileStream {
+pub(crate) struct FileStream {
     /// Generations still to open, newest first (popped from the end), each with how many
     /// of its last lines to read (`None`: from the window start).
     pending: Vec<(PathBuf, Option<u64>)>,

@@ -16,7 +16,8 @@ use super::model::Facts;
 use super::sections::ActionItem;
 use super::Lang;
 
-/// The journal event kind.
+/// The `kind` of the journal events that record an action item. The journal module does
+/// not type it: such events arrive as `EventBody::Other` and `from_fields` reads them.
 pub const KIND: &str = "action";
 /// The action types, in the order tables list them. Another type found in a journal is
 /// kept and shown as written.
@@ -25,15 +26,15 @@ pub const TYPES: &[&str] = &["prevent", "detect", "mitigate", "process"];
 /// An action item recorded in the journal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recorded {
-    /// Its type.
+    /// One of [`TYPES`], or what the journal says; `prevent` when the event has no `type`.
     pub kind: String,
-    /// What to do.
+    /// What to do, as written (an event without text is no action item).
     pub text: String,
-    /// Who.
+    /// Who will do it, when the event names someone.
     pub owner: Option<String>,
-    /// The tracker's ticket.
+    /// The tracker's ticket id or URL, once filed.
     pub ticket: Option<String>,
-    /// Who recorded it.
+    /// The event's `by`: who journaled the item (not who will do it).
     pub by: Option<String>,
 }
 
@@ -58,19 +59,20 @@ pub(crate) fn from_fields(fields: &[(String, String)], by: Option<&str>) -> Opti
 /// An action item as an issue to create in a tracker.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TrackerIssue {
-    /// The issue title.
+    /// The item's text on one line, cut to 200 characters.
     pub title: String,
-    /// The issue body (Markdown).
+    /// Markdown: which incident it comes from, owner and ticket when known, and a note to
+    /// edit or drop it when triage proposed it.
     pub body: String,
     /// Labels: `postmortem`, `action:<type>`, `priority:<P>`.
     pub labels: Vec<String>,
-    /// The action type.
+    /// The item's type (see [`TYPES`]), also in the `action:<type>` label.
     pub kind: String,
     /// Who will do it, when known (an assignee to map to the tracker's user).
     pub owner: Option<String>,
     /// An existing ticket: when set, the item is already filed.
     pub ticket: Option<String>,
-    /// `P1`…`P3`.
+    /// `P1`…`P3` from the finding's severity (critical, warning, info); `P2` for recorded items.
     pub priority: String,
     /// `recorded` (in the journal) or `proposed` (by triage).
     pub source: &'static str,

@@ -72,13 +72,25 @@ struct CommandView<'a> {
     fix: bool,
 }
 
+/// The names a template sees, each mapped to its value.
+type Names = BTreeMap<&'static str, Value>;
+
 /// The names and values a template renders with, `todos` given separately (it needs a
 /// first render to be known).
 pub fn build(facts: &Facts, window: &Window, opts: &Options, todos: &str) -> Value {
-    let lang = opts.lang;
+    let mut v = Names::new();
+    insert_facts(&mut v, facts, opts.lang);
+    insert_sections(&mut v, facts, window, opts);
+    v.insert("todos", Value::from_safe_string(todos.to_string()));
+    insert_lists(&mut v, facts, opts.lang, &opts.link_base);
+    Value::from_pairs(v)
+}
+
+/// The plain facts (`id`, `title`, `host`, `status`, `opened`, `closed`, `duration`,
+/// `summary`, `lang`): strings the environment escapes, empty when unknown; `duration`
+/// says "ongoing" until the incident is closed.
+fn insert_facts(v: &mut Names, facts: &Facts, lang: Lang) {
     let t = lang.text();
-    let safe = Value::from_safe_string;
-    let mut v: BTreeMap<&str, Value> = BTreeMap::new();
     v.insert("lang", Value::from(lang.code()));
     v.insert("id", Value::from(facts.id.clone()));
     v.insert("title", Value::from(text::one_line(&facts.title)));
@@ -101,6 +113,13 @@ pub fn build(facts: &Facts, window: &Window, opts: &Options, todos: &str) -> Val
         "summary",
         Value::from(facts.summary.clone().unwrap_or_default()),
     );
+}
+
+/// The sections code writes, as Markdown marked safe (their untrusted parts are escaped
+/// where they are written), and `actions`, the action items as values.
+fn insert_sections(v: &mut Names, facts: &Facts, window: &Window, opts: &Options) {
+    let lang = opts.lang;
+    let safe = Value::from_safe_string;
     v.insert("impact", safe(text::answers(&facts.impact)));
     v.insert(
         "timeline",
@@ -118,13 +137,13 @@ pub fn build(facts: &Facts, window: &Window, opts: &Options, todos: &str) -> Val
     v.insert("actions", action_values(&actions));
     v.insert("supporting", safe(sections::supporting(facts, lang)));
     v.insert("problems", safe(sections::problems(facts, lang)));
-    v.insert("todos", safe(todos.to_string()));
     v.insert("charts", safe(window::charts_markdown(window)));
     v.insert("impact_start", safe(window::impact_markdown(window, lang)));
-    v.insert(
-        "events",
-        Value::from(Serde(events(facts, lang, &opts.link_base))),
-    );
+}
+
+/// The lists a template can loop over: `events`, `phases`, `findings`, `commands`.
+fn insert_lists(v: &mut Names, facts: &Facts, lang: Lang, base: &str) {
+    v.insert("events", Value::from(Serde(events(facts, lang, base))));
     let phases: Vec<PhaseView> = phases::spans(facts)
         .iter()
         .map(|s| PhaseView {
@@ -162,7 +181,6 @@ pub fn build(facts: &Facts, window: &Window, opts: &Options, todos: &str) -> Val
         })
         .collect();
     v.insert("commands", Value::from(Serde(&commands)));
-    Value::from_pairs(v)
 }
 
 /// Every journal event with its kind, one line of plain text, its phase and evidence.

@@ -23,9 +23,12 @@ pub(crate) const TOP_PROCESSES: usize = 5;
 /// One line of a figure: (unix seconds, value) in time order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    /// Its legend.
+    /// Its legend: a metric's name, or in the top-processes figure a command (one line, at
+    /// most 40 characters).
     pub name: String,
-    /// The points.
+    /// (unix seconds, value in the figure's unit), in sample order. Samples without the
+    /// value are left out (the line has a gap), except in the top-processes figure, where
+    /// a command not among a sample's top counts as 0.
     pub points: Vec<(i64, f64)>,
 }
 
@@ -34,7 +37,7 @@ pub struct Series {
 pub struct Figure {
     /// Stable id, part of the file name: `load`, `cpu`, `memory`, `pressure`, `top`.
     pub id: &'static str,
-    /// Title as shown.
+    /// The chart's caption, in English whatever the postmortem's language.
     pub title: &'static str,
     /// The y axis' unit.
     pub unit: &'static str,
@@ -42,7 +45,8 @@ pub struct Figure {
     pub series: Vec<Series>,
     /// The usual band (low, high) of the first series, when history has a baseline.
     pub band: Option<(f64, f64)>,
-    /// The top of the y axis.
+    /// The top of the y axis: a round value (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ) above every
+    /// point and the band's top, never below 100 for the percent-of-a-whole figures.
     pub y_max: f64,
 }
 
@@ -51,11 +55,13 @@ pub struct Figure {
 pub struct Markers {
     /// Detection: the first snapshot, else the incident's opening.
     pub detection: Time,
-    /// The first fix command.
+    /// When the first command run in `fix` mode was journaled; `None` when nothing was
+    /// fixed through triage.
     pub first_fix: Option<Time>,
     /// The close, else the last journal event.
     pub close: Time,
-    /// When the impact started, when the data says so.
+    /// When the impact started: a note's time, else where a figure left its band (see
+    /// [`super::impact::find`]); `None` when neither says.
     pub impact_start: Option<Time>,
 }
 
@@ -72,83 +78,16 @@ pub(crate) fn gather(dir: &std::path::Path, markers: &Markers, cpus: Option<u32>
     build(&samples, baseline.as_ref(), cpus)
 }
 
-/// The figures from samples already read (see [`gather`]).
+/// The figures from samples already read (see [`gather`]): load, CPU, memory (only when a
+/// sample knows the RAM size), pressure and top processes, each without its empty lines and
+/// dropped when no line is left.
 pub fn build(samples: &[Sample], baseline: Option<&Baseline>, cpus: Option<u32>) -> Vec<Figure> {
-    let series = |name: &str, f: &dyn Fn(&Sample) -> Option<f64>| Series {
-        name: name.to_string(),
-        points: samples
-            .iter()
-            .filter_map(|s| Some((s.time, f(s)?)))
-            .collect(),
-    };
-    let band = |u: Option<Usual>, scale: f64| {
-        u.map(|u| {
-            let spread = u.spread.max(u.median.abs() * 0.05).max(0.01) * BAND_SPREADS;
-            (
-                ((u.median - spread) / scale).max(0.0),
-                (u.median + spread) / scale,
-            )
-        })
-    };
-    let per_cpu = f64::from(cpus.unwrap_or(1).max(1));
-    let (load_title, load_unit) = if cpus.is_some() {
-        ("Load per CPU (1 min)", "load / CPU")
-    } else {
-        ("Load (1 min)", "load")
-    };
     let mut out = vec![
-        Figure {
-            id: "load",
-            title: load_title,
-            unit: load_unit,
-            series: vec![series("load1", &|s| {
-                s.load.map(|l| f64::from(l.one) / per_cpu)
-            })],
-            band: band(baseline.and_then(|b| b.load1), per_cpu),
-            y_max: 0.0,
-        },
-        Figure {
-            id: "cpu",
-            title: "CPU busy and iowait",
-            unit: "%",
-            series: vec![
-                series("busy", &|s| s.cpu.map(|c| f64::from(c.usage_percent))),
-                series("iowait", &|s| s.cpu.map(|c| f64::from(c.iowait_percent))),
-            ],
-            band: band(baseline.and_then(|b| b.cpu_usage_percent), 1.0),
-            y_max: 100.0,
-        },
+        load_figure(samples, baseline, cpus),
+        cpu_figure(samples, baseline),
     ];
-    let total = samples
-        .iter()
-        .rev()
-        .find_map(|s| s.memory.map(|m| m.total_bytes))
-        .filter(|t| *t > 0);
-    if let Some(total) = total {
-        let total = total as f64;
-        out.push(Figure {
-            id: "memory",
-            title: "Memory used",
-            unit: "% of RAM",
-            series: vec![series("used", &|s| {
-                s.memory_used_bytes().map(|u| u as f64 * 100.0 / total)
-            })],
-            band: band(baseline.and_then(|b| b.memory_used_bytes), total / 100.0),
-            y_max: 100.0,
-        });
-    }
-    out.push(Figure {
-        id: "pressure",
-        title: "Pressure stall (PSI some avg10)",
-        unit: "%",
-        series: vec![
-            series("memory", &|s| s.pressure.memory.map(f64::from)),
-            series("io", &|s| s.pressure.io.map(f64::from)),
-            series("cpu", &|s| s.pressure.cpu.map(f64::from)),
-        ],
-        band: band(baseline.and_then(|b| b.psi_memory_some), 1.0),
-        y_max: 0.0,
-    });
+    out.extend(memory_figure(samples, baseline));
+    out.push(pressure_figure(samples, baseline));
     out.push(Figure {
         id: "top",
         title: "Top processes by CPU",
@@ -158,17 +97,122 @@ pub fn build(samples: &[Sample], baseline: Option<&Baseline>, cpus: Option<u32>)
         y_max: 0.0,
     });
     for f in &mut out {
-        f.series.retain(|s| !s.points.is_empty());
-        let top = f
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter().map(|p| p.1))
-            .chain(f.band.map(|b| b.1))
-            .fold(f.y_max, f64::max);
-        f.y_max = nice_ceiling(top);
+        drop_empty_and_scale(f);
     }
     out.retain(|f| !f.series.is_empty());
     out
+}
+
+/// A line named `name` with `value` of every sample that has one.
+fn series(samples: &[Sample], name: &str, value: impl Fn(&Sample) -> Option<f64>) -> Series {
+    Series {
+        name: name.to_string(),
+        points: samples
+            .iter()
+            .filter_map(|s| Some((s.time, value(s)?)))
+            .collect(),
+    }
+}
+
+/// The usual band of `usual` divided by `scale` (the figure's unit): median ± [`BAND_SPREADS`]
+/// spreads, the spread at least 5% of the median and 0.01 so a flat history still draws a
+/// visible band; the low edge never below 0.
+fn band(usual: Option<Usual>, scale: f64) -> Option<(f64, f64)> {
+    usual.map(|u| {
+        let spread = u.spread.max(u.median.abs() * 0.05).max(0.01) * BAND_SPREADS;
+        (
+            ((u.median - spread) / scale).max(0.0),
+            (u.median + spread) / scale,
+        )
+    })
+}
+
+/// The 1-minute load, divided by `cpus` when it is known.
+fn load_figure(samples: &[Sample], baseline: Option<&Baseline>, cpus: Option<u32>) -> Figure {
+    let per_cpu = f64::from(cpus.unwrap_or(1).max(1));
+    let (title, unit) = if cpus.is_some() {
+        ("Load per CPU (1 min)", "load / CPU")
+    } else {
+        ("Load (1 min)", "load")
+    };
+    Figure {
+        id: "load",
+        title,
+        unit,
+        series: vec![series(samples, "load1", |s| {
+            s.load.map(|l| f64::from(l.one) / per_cpu)
+        })],
+        band: band(baseline.and_then(|b| b.load1), per_cpu),
+        y_max: 0.0,
+    }
+}
+
+/// CPU busy and iowait percents; the band is the busy one's. The axis always goes to 100%.
+fn cpu_figure(samples: &[Sample], baseline: Option<&Baseline>) -> Figure {
+    Figure {
+        id: "cpu",
+        title: "CPU busy and iowait",
+        unit: "%",
+        series: vec![
+            series(samples, "busy", |s| {
+                s.cpu.map(|c| f64::from(c.usage_percent))
+            }),
+            series(samples, "iowait", |s| {
+                s.cpu.map(|c| f64::from(c.iowait_percent))
+            }),
+        ],
+        band: band(baseline.and_then(|b| b.cpu_usage_percent), 1.0),
+        y_max: 100.0,
+    }
+}
+
+/// Memory used as a percent of the RAM size of the latest sample that reports one; `None`
+/// when no sample does (a percent of nothing cannot be drawn).
+fn memory_figure(samples: &[Sample], baseline: Option<&Baseline>) -> Option<Figure> {
+    let total = samples
+        .iter()
+        .rev()
+        .find_map(|s| s.memory.map(|m| m.total_bytes))
+        .filter(|t| *t > 0)? as f64;
+    Some(Figure {
+        id: "memory",
+        title: "Memory used",
+        unit: "% of RAM",
+        series: vec![series(samples, "used", |s| {
+            s.memory_used_bytes().map(|u| u as f64 * 100.0 / total)
+        })],
+        band: band(baseline.and_then(|b| b.memory_used_bytes), total / 100.0),
+        y_max: 100.0,
+    })
+}
+
+/// PSI "some" avg10 of memory, io and cpu; the band is memory's.
+fn pressure_figure(samples: &[Sample], baseline: Option<&Baseline>) -> Figure {
+    Figure {
+        id: "pressure",
+        title: "Pressure stall (PSI some avg10)",
+        unit: "%",
+        series: vec![
+            series(samples, "memory", |s| s.pressure.memory.map(f64::from)),
+            series(samples, "io", |s| s.pressure.io.map(f64::from)),
+            series(samples, "cpu", |s| s.pressure.cpu.map(f64::from)),
+        ],
+        band: band(baseline.and_then(|b| b.psi_memory_some), 1.0),
+        y_max: 0.0,
+    }
+}
+
+/// Drops the lines without points and raises `y_max` (a floor: 100 for percents of a whole,
+/// else 0) to a round value above every point and the band's top.
+fn drop_empty_and_scale(f: &mut Figure) {
+    f.series.retain(|s| !s.points.is_empty());
+    let top = f
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .chain(f.band.map(|b| b.1))
+        .fold(f.y_max, f64::max);
+    f.y_max = nice_ceiling(top);
 }
 
 /// The [`TOP_PROCESSES`] commands with the highest peak CPU, one line each (a command's

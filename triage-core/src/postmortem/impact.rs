@@ -22,9 +22,10 @@ pub(crate) const NOTE_PREFIX: &str = "impact started at ";
 /// When the impact started and how that is known.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImpactStart {
-    /// The moment.
+    /// When the impact started, in the detection's UTC offset (a note's RFC 3339 time keeps
+    /// its own).
     pub at: Time,
-    /// How it is known.
+    /// A note (a person said so, it wins) or the history data (a guess from a figure).
     pub source: Source,
 }
 
@@ -33,20 +34,22 @@ pub struct ImpactStart {
 pub enum Source {
     /// Derived from history: `figure` left its band (`band_high`) with `value`.
     Data {
-        /// The figure's title.
+        /// The title of the figure whose run above its band started first, as on its chart.
         figure: String,
-        /// Its value at the start.
+        /// The first sample's value above the band, in `unit`.
         value: f64,
-        /// The top of its usual band.
+        /// The top of the figure's usual band, which `value` is above (see
+        /// [`super::figures::Figure::band`]).
         band_high: f64,
-        /// Its unit.
+        /// The figure's y-axis unit (`load / CPU`, `%`, `% of RAM`…).
         unit: String,
     },
     /// Set by a note (journal line number, the reason given).
     Note {
         /// 1-based line of the note in `journal.jsonl`.
         line: usize,
-        /// The rest of the note.
+        /// What follows the time in the note, leading dashes and colons dropped; may be
+        /// empty.
         reason: String,
     },
 }

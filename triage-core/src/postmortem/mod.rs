@@ -72,10 +72,11 @@ pub(crate) const TEMPLATE_NAMES: &[&str] = &["default", "sre", "shogai"];
 /// A user template larger than this is refused (a template is a page, not a data file).
 const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
 
-/// How to render.
+/// What a postmortem is rendered with, beside the incident itself.
 #[derive(Debug, Clone)]
 pub struct Options<'a> {
-    /// Language.
+    /// The language of headings, fixed texts and proposed action items; what people
+    /// wrote stays as written.
     pub lang: Lang,
     /// Mask secrets in everything that goes in (notes, commands, outputs, evidence).
     pub redact: bool,
@@ -96,10 +97,12 @@ pub struct Options<'a> {
     pub link_base: String,
 }
 
-/// A rendered postmortem.
+/// A rendered postmortem and what goes with it; nothing is written yet (the caller
+/// decides where the Markdown and the charts go).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
-    /// The Markdown.
+    /// The document: the template rendered twice, the second time with the TODO list
+    /// the first render found.
     pub markdown: String,
     /// What is left for a human to fill: `Section: text` for each `TODO:` line.
     pub todos: Vec<String>,
@@ -142,7 +145,10 @@ pub fn link_base(incident: &Incident, output: Option<&Path>) -> String {
     }
 }
 
-/// Render the postmortem of `incident`.
+/// Render the postmortem of `incident` from its journal, its saved snapshots and, when
+/// `opts.history_dir` has samples in its window, the recorded history. Errors for a
+/// template that cannot be found or rendered, a journal that cannot be read or a chart that
+/// cannot be drawn; unreadable snapshots only become problems listed in the document.
 pub fn render(incident: &Incident, opts: &Options) -> Result<Rendered> {
     let template = find_template(opts.template.as_deref(), opts.lang, &opts.template_dirs)?;
     let state = incident.state()?;
@@ -219,7 +225,8 @@ fn read_template(path: &Path) -> Result<String> {
     Ok(text)
 }
 
-/// Render `facts` with `template`.
+/// Render `facts` with `template`: a first pass finds the `TODO:` lines, the second
+/// lists them in `todos`.
 pub(crate) fn render_facts(
     facts: &Facts,
     window: &window::Window,

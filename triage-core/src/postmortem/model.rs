@@ -13,13 +13,14 @@ use crate::snapshot::{Change, Finding, Snapshot, Time};
 /// Everything a postmortem can say about one incident.
 #[derive(Debug, Clone)]
 pub struct Facts {
-    /// Incident id.
+    /// The incident's directory name in the store (its opening time, `YYYYMMDD-HHMMSS`), used in
+    /// chart file names and headings.
     pub id: String,
     /// Title from the `opened` event.
     pub title: String,
     /// Host from the `opened` event.
     pub host: String,
-    /// When it was opened.
+    /// The `opened` event's time, else the first event's; `None` for an empty journal.
     pub opened_at: Option<Time>,
     /// When it was closed; `None` while open.
     pub closed_at: Option<Time>,
@@ -38,7 +39,7 @@ pub struct Facts {
     /// Changes recorded by the first snapshot that happened before the incident opened,
     /// newest first.
     pub changes_before: Vec<Change>,
-    /// Commands run, in order.
+    /// Every `command` event, in journal order; [`What::Command`] entries index into it.
     pub commands: Vec<CommandRun>,
     /// The first and last saved snapshots that could be read (the same when only one).
     pub first_snapshot: Option<Snapshot>,
@@ -55,29 +56,29 @@ pub struct Facts {
 /// One journal event, ready to list.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// When.
+    /// The event's own timestamp, as the journal recorded it (with its UTC offset).
     pub time: Time,
     /// Its line in `journal.jsonl` (1-based; 0 when unknown).
     pub line: usize,
     /// Who, when known.
     pub by: Option<String>,
-    /// What.
+    /// What happened, already redacted when the postmortem is.
     pub what: What,
 }
 
 /// What a timeline entry says (redacted).
 #[derive(Debug, Clone)]
 pub enum What {
-    /// Opened, with its title.
+    /// The `opened` event, with the title the responder typed.
     Opened(String),
-    /// A step started/done.
+    /// A workflow step entered (`started`) or finished (`done`).
     Step {
-        /// Step name.
+        /// The step's journal name ([`crate::incident::Step::name`]), shown translated.
         step: String,
-        /// Status (`started`, `done`…).
+        /// `started` or `done`; any other value is shown as written.
         status: String,
     },
-    /// A note.
+    /// A free-text note a person wrote; may hold several lines.
     Note(String),
     /// The status message sent.
     Reported(String),
@@ -85,24 +86,25 @@ pub enum What {
     Snapshot {
         /// File relative to the incident directory.
         file: String,
-        /// Finding ids.
+        /// The ids of the findings the snapshot had when it was saved.
         findings: Vec<String>,
     },
-    /// A finding first seen.
+    /// A `finding` event (the TUI journals a finding when it first shows it).
     Finding(Finding),
     /// A command run (index into [`Facts::commands`]).
     Command(usize),
-    /// Impact answers.
+    /// Answers to the impact questions (question → answer) given in this event only;
+    /// [`Facts::impact`] holds them merged.
     Impact(BTreeMap<String, String>),
-    /// Closed.
+    /// The incident closed, with its summary when one was given.
     Closed(Option<String>),
     /// An action item recorded (see [`super::actions`]).
     Action(super::actions::Recorded),
     /// A kind this version does not know, with its fields as `key=value`.
     Other {
-        /// Its `kind`.
+        /// The event's `kind` field as written (redacted).
         kind: String,
-        /// Its other fields.
+        /// Every field but `kind`, in the journal's order, non-string values as JSON.
         fields: Vec<(String, String)>,
     },
 }
@@ -112,13 +114,14 @@ pub enum What {
 pub struct CommandRun {
     /// When it was recorded.
     pub time: Time,
-    /// The command line.
+    /// The command line as journaled (the journal stores it redacted already).
     pub command: String,
     /// Exit code; `None` when killed at its timeout or not started.
     pub exit_code: Option<i32>,
-    /// Wall time.
+    /// How long it ran, wall-clock milliseconds, as recorded by the journaling side.
     pub duration_ms: u64,
-    /// Its output.
+    /// Its output as the journal kept it: the last 200 lines / 64 KiB, redacted
+    /// (see `runbook::exec::run`).
     pub output: String,
     /// `fix`, `check`, or `None` (typed by the responder).
     pub mode: Option<String>,

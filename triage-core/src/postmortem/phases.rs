@@ -17,7 +17,8 @@ use super::model::{Facts, What};
 use super::Lang;
 use crate::snapshot::Time;
 
-/// A phase.
+/// A stage of the response, told from the journal's events (see [`spans`]); the
+/// variants are in the order they happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
@@ -32,7 +33,7 @@ pub enum Phase {
 }
 
 impl Phase {
-    /// The phase's name as shown.
+    /// The phase's heading in `lang`, as the timeline and the templates' `phases` show it.
     pub fn name(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (Phase::Detection, Lang::En) => "Detection",
@@ -50,7 +51,7 @@ impl Phase {
 /// A run of consecutive timeline entries in one phase.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Span {
-    /// Which phase.
+    /// The phase of these entries; each phase has at most one span.
     pub phase: Phase,
     /// Its first entry (index into [`Facts::timeline`]).
     pub first: usize,
@@ -63,7 +64,7 @@ pub struct Span {
 }
 
 impl Span {
-    /// Its length in whole seconds.
+    /// Its length in whole seconds (0 when `to` is not after `from`).
     pub fn seconds(&self) -> u64 {
         (self.to - self.from).num_seconds().max(0).unsigned_abs()
     }

@@ -195,18 +195,19 @@ pub fn resolution(f: &Facts, lang: Lang) -> String {
     out.join("\n")
 }
 
-/// One action item.
+/// A row of the action items table, recorded in the journal or proposed by triage.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ActionItem {
     /// `prevent`, `detect`, `mitigate` or `process`.
     pub kind: String,
-    /// What to do.
+    /// What to do, on one line.
     pub text: String,
     /// Who will do it, once someone said so.
     pub owner: Option<String>,
     /// The tracker's ticket, once filed.
     pub ticket: Option<String>,
-    /// `P1`…`P3`.
+    /// `P1`…`P3` from the severity of the finding behind a proposal; `P2` for a recorded
+    /// item (the journal has no priority).
     pub priority: &'static str,
     /// `proposed` (by triage) or `recorded` (in the journal), in the postmortem's language.
     pub status: &'static str,
@@ -262,7 +263,9 @@ pub(crate) fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<Actio
     rows
 }
 
-/// The action items table.
+/// The action items as a Markdown table (text, type, owner, ticket, priority, status),
+/// then the TODO asking for owners. Cells go through [`cell`]: `|`, `\` and newlines are
+/// escaped, other Markdown is kept.
 pub fn action_items(items: &[ActionItem], lang: Lang) -> String {
     let t = lang.text();
     let mut out = vec![t.table_head.to_string()];

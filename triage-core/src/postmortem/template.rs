@@ -21,7 +21,9 @@ use crate::error::{Error, Result};
 /// The auto-escape mode for Markdown output.
 const MARKDOWN: &str = "markdown";
 
-/// A parsed template.
+/// A template parsed once, ready to render many times: strict about undefined names, and
+/// every value that is not marked safe is escaped for Markdown when printed. Keeps its
+/// path to name it in errors.
 #[derive(Debug)]
 pub struct Template {
     env: Environment<'static>,

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use super::Lang;
 use crate::snapshot::{Finding, Severity};
 
-/// The words of one language.
+/// The fixed words of one language: headings, labels, TODO lines and the patterns of
+/// proposed action items (their `{key}`s filled by [`fill`]). There is one per [`Lang`].
 #[derive(Debug)]
 pub struct Text {
     pub(crate) open: &'static str,
@@ -189,7 +190,8 @@ impl Lang {
         }
     }
 
-    /// A workflow step name as shown.
+    /// A step's journal name as shown: translated in Japanese, capitalised in English; a
+    /// name this version does not know is kept as written.
     pub fn step_name(self, step: &str) -> String {
         let ja = match step {
             "detect" => "検知",
@@ -251,7 +253,8 @@ impl Lang {
     }
 }
 
-/// Replace `{key}` in `pattern` with each value.
+/// Replace `{key}` in `pattern` with each value. Keys without a value stay as written;
+/// values are put in as they are (escape them before when they are untrusted).
 pub fn fill(pattern: &str, values: &[(&str, &str)]) -> String {
     let mut out = pattern.to_string();
     for (k, v) in values {
@@ -260,7 +263,8 @@ pub fn fill(pattern: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// Impact answers as list lines.
+/// Impact answers as a Markdown list, one `- **question**: answer` line each, in question
+/// order, each answer folded onto one line.
 pub fn answers(map: &BTreeMap<String, String>) -> String {
     map.iter()
         .map(|(q, a)| format!("- **{}**: {}", q.trim(), one_line(a)))
@@ -268,7 +272,8 @@ pub fn answers(map: &BTreeMap<String, String>) -> String {
         .join("\n")
 }
 
-/// Newlines folded into spaces.
+/// `s` with every run of whitespace (newlines included) made one space and the ends
+/// trimmed: for text that must stay on one line (titles, legends, search hits).
 pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -5,10 +5,11 @@
 
 use serde::Serialize;
 
-use super::model::{Facts, What};
+use super::actions::Recorded;
+use super::model::{CommandRun, Facts, What};
 use super::phases::{self, Span};
 use super::sections::{code, exit, finding_line, indent_rest, inline, seconds, time};
-use super::text::fill;
+use super::text::{fill, Text};
 use super::Lang;
 use crate::sanitize::md_inline;
 
@@ -117,7 +118,9 @@ fn line(f: &Facts, i: usize, lang: Lang, base: &str) -> String {
     )
 }
 
-/// What timeline entry `i` says, as Markdown.
+/// What timeline entry `i` says, as Markdown; `by` (who wrote it) follows the event's
+/// label. Text from the journal goes through [`inline`] or [`indent_rest`] so it cannot
+/// break the list.
 fn body(f: &Facts, i: usize, lang: Lang) -> String {
     let t = lang.text();
     let e = &f.timeline[i];
@@ -127,45 +130,13 @@ fn body(f: &Facts, i: usize, lang: Lang) -> String {
             .unwrap_or_default();
     match &e.what {
         What::Opened(title) => format!("**{}**{by}: {}", t.opened, inline(title)),
-        What::Step { step, status } => {
-            let status = match status.as_str() {
-                "started" => t.started.to_string(),
-                "done" => t.done.to_string(),
-                other => other.to_string(),
-            };
-            match lang {
-                Lang::En => format!("{} {} {status}{by}", t.step, lang.step_name(step)),
-                Lang::Ja => format!("{}「{}」{status}{by}", t.step, lang.step_name(step)),
-            }
-        }
+        What::Step { step, status } => step_body(lang, step, status, &by),
         What::Note(text) => format!("**{}**{by}: {}", t.note, indent_rest(text)),
         What::Reported(msg) => format!("**{}**{by}: {}", t.reported, indent_rest(msg)),
-        What::Snapshot { findings, .. } => {
-            if findings.is_empty() {
-                format!("{}{by}", t.snapshot)
-            } else {
-                let comma = if lang == Lang::Ja { "、" } else { ", " };
-                let list = inline(&findings.join(", "));
-                format!("{}{by}{comma}{}: {list}", t.snapshot, t.findings)
-            }
-        }
+        What::Snapshot { findings, .. } => snapshot_body(lang, findings, &by),
         What::Finding(finding) => format!("{}: {}", t.finding, finding_line(finding)),
         What::Command(c) => match f.commands.get(*c) {
-            Some(c) => {
-                let tag = match (&c.mode, &c.runbook) {
-                    (Some(m), Some(r)) => format!(" [{m}, {} {r}]", t.runbook),
-                    (Some(m), None) => format!(" [{m}]"),
-                    (None, Some(r)) => format!(" [{} {r}]", t.runbook),
-                    (None, None) => String::new(),
-                };
-                format!(
-                    "**{}**{tag}{by}: {} → {}, {}",
-                    t.command,
-                    code(&c.command),
-                    exit(t, c.exit_code),
-                    seconds(c.duration_ms)
-                )
-            }
+            Some(c) => command_body(t, c, &by),
             None => t.command.to_string(),
         },
         What::Impact(answers) => {
@@ -179,26 +150,7 @@ fn body(f: &Facts, i: usize, lang: Lang) -> String {
             Some(s) => format!("**{}**{by}: {}", t.closed_event, indent_rest(s)),
             None => format!("**{}**{by}", t.closed_event),
         },
-        What::Action(a) => {
-            let mut extra = Vec::new();
-            if let Some(o) = &a.owner {
-                extra.push(format!("{}: {}", t.owner, inline(o)));
-            }
-            if let Some(k) = &a.ticket {
-                extra.push(format!("{}: {}", t.ticket, inline(k)));
-            }
-            let extra = if extra.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", extra.join(", "))
-            };
-            format!(
-                "**{}** [{}]{by}: {}{extra}",
-                t.action,
-                a.kind,
-                inline(&a.text)
-            )
-        }
+        What::Action(a) => action_body(t, a, &by),
         What::Other { kind, fields } => {
             let list: Vec<String> = fields
                 .iter()
@@ -207,6 +159,72 @@ fn body(f: &Facts, i: usize, lang: Lang) -> String {
             format!("{} {}{by}: {}", t.event, code(kind), list.join(", "))
         }
     }
+}
+
+/// A step started or done, in the language's word order; an unknown status is shown as
+/// the journal has it.
+fn step_body(lang: Lang, step: &str, status: &str, by: &str) -> String {
+    let t = lang.text();
+    let status = match status {
+        "started" => t.started.to_string(),
+        "done" => t.done.to_string(),
+        other => other.to_string(),
+    };
+    match lang {
+        Lang::En => format!("{} {} {status}{by}", t.step, lang.step_name(step)),
+        Lang::Ja => format!("{}「{}」{status}{by}", t.step, lang.step_name(step)),
+    }
+}
+
+/// A snapshot taken, with the ids of the findings it had (none: just "snapshot").
+fn snapshot_body(lang: Lang, findings: &[String], by: &str) -> String {
+    let t = lang.text();
+    if findings.is_empty() {
+        return format!("{}{by}", t.snapshot);
+    }
+    let comma = if lang == Lang::Ja { "、" } else { ", " };
+    let list = inline(&findings.join(", "));
+    format!("{}{by}{comma}{}: {list}", t.snapshot, t.findings)
+}
+
+/// A command run: its mode and runbook in brackets when known, the command as code, its
+/// exit and how long it took.
+fn command_body(t: &Text, c: &CommandRun, by: &str) -> String {
+    let tag = match (&c.mode, &c.runbook) {
+        (Some(m), Some(r)) => format!(" [{m}, {} {r}]", t.runbook),
+        (Some(m), None) => format!(" [{m}]"),
+        (None, Some(r)) => format!(" [{} {r}]", t.runbook),
+        (None, None) => String::new(),
+    };
+    format!(
+        "**{}**{tag}{by}: {} → {}, {}",
+        t.command,
+        code(&c.command),
+        exit(t, c.exit_code),
+        seconds(c.duration_ms)
+    )
+}
+
+/// An action item recorded: its kind, text, and owner and ticket in parentheses when set.
+fn action_body(t: &Text, a: &Recorded, by: &str) -> String {
+    let mut extra = Vec::new();
+    if let Some(o) = &a.owner {
+        extra.push(format!("{}: {}", t.owner, inline(o)));
+    }
+    if let Some(k) = &a.ticket {
+        extra.push(format!("{}: {}", t.ticket, inline(k)));
+    }
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", extra.join(", "))
+    };
+    format!(
+        "**{}** [{}]{by}: {}{extra}",
+        t.action,
+        a.kind,
+        inline(&a.text)
+    )
 }
 
 #[cfg(test)]

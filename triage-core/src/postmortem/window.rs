@@ -16,11 +16,13 @@ use crate::error::Result;
 pub struct Window {
     /// The moments drawn as markers; `None` when the journal has no time at all.
     pub markers: Option<Markers>,
-    /// The figures, an hour before detection to close.
+    /// The figures, an hour before detection to close; empty when no history directory
+    /// was given or it has no sample in that window.
     pub figures: Vec<Figure>,
     /// When the impact started, and how that is known.
     pub impact: Option<ImpactStart>,
-    /// One chart per figure.
+    /// One chart per figure, in the same order, drawn from an hour before detection (or
+    /// the impact start when earlier) to just after the close.
     pub charts: Vec<Chart>,
 }
 

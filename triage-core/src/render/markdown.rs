@@ -10,7 +10,9 @@ use crate::snapshot::{Process, Snapshot};
 /// How many processes each top table shows.
 pub(crate) const TOP_PROCESSES: usize = 10;
 
-/// Write the whole snapshot report.
+/// The snapshot as the Markdown report `triage snapshot` prints: host header, findings
+/// first (what to act on), then the "Now" figures, recent changes, top processes, cgroups,
+/// filesystems, listeners, connections, log tails and collector warnings.
 pub fn write(s: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     header(s, out)?;
     findings(s, out)?;

@@ -41,7 +41,7 @@ fn value(v: f64) -> String {
 }
 
 /// Writes one metric family at a time: `# HELP` and `# TYPE` once, then its samples.
-pub struct Family<'a, W: Write> {
+pub(crate) struct Family<'a, W: Write> {
     out: &'a mut W,
     name: &'a str,
 }

@@ -52,6 +52,11 @@ pub struct HostEntry {
     /// Application log paths to include in the Logs step.
     #[serde(default)]
     pub logs: Vec<String>,
+    /// A directory of this host's fleet's snapshots (one JSON file per host, as
+    /// `contrib/ansible/triage-snapshot.yml` leaves them): the TUI's Scope step shows their
+    /// ranking and what the sick hosts share, as `triage fleet DIR` does. Empty: none.
+    #[serde(default)]
+    pub fleet_dir: String,
 }
 
 /// Result of one reachability test.
@@ -86,6 +91,7 @@ const HOST_KEYS: &[&str] = &[
     "redundant",
     "dependencies",
     "logs",
+    "fleet_dir",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +121,8 @@ struct RawHost {
     dependencies: Vec<Spanned<String>>,
     #[serde(default)]
     logs: Vec<String>,
+    #[serde(default)]
+    fleet_dir: String,
 }
 
 fn match_options() -> glob::MatchOptions {
@@ -188,6 +196,7 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Inventory, Vec<Diagnostic>
             redundant: h.redundant,
             dependencies: h.dependencies.into_iter().map(|d| d.into_inner()).collect(),
             logs: h.logs,
+            fleet_dir: h.fleet_dir,
         });
     }
     if sink.out.is_empty() {

@@ -40,7 +40,7 @@ fn errors_name_file_and_line() {
         d.iter().map(ToString::to_string).collect::<Vec<_>>(),
         vec![
             "inv.toml:3: unknown key \"rol\" in [[host]] (expected one of: pattern, project, \
-             role, owner, contacts, responder, redundant, dependencies, logs)"
+             role, owner, contacts, responder, redundant, dependencies, logs, fleet_dir)"
         ]
     );
     let d = check_text(

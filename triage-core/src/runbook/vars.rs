@@ -20,7 +20,7 @@ use crate::snapshot::Finding;
 
 /// A piece of a command template.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Piece<'a> {
+pub(crate) enum Piece<'a> {
     /// Text copied as is.
     Literal(&'a str),
     /// A variable name (without braces).

@@ -137,15 +137,12 @@ fn find<'a>(s: &'a Snapshot, name: &str) -> Option<&'a Cgroup> {
     s.cgroups.as_ref()?.iter().find(|c| c.path.ends_with(name))
 }
 
-#[test]
-fn cpu_quota_throttles_a_busy_loop() {
-    if !is_root() {
-        eprintln!("skipped: needs root to create cgroups");
-        return;
-    }
+/// A busy loop in a new cgroup with a 0.1 CPU quota (removed when the guard drops);
+/// `None`, with a message, when there is no cpu controller.
+pub fn throttled_busy_loop() -> Option<Throttled> {
     let Some(mode) = mode("cpu", "cpu.cfs_quota_us") else {
         eprintln!("skipped: no cpu controller (cgroup v1 cpu or v2 cpu) on this host");
-        return;
+        return None;
     };
     let name = unique("cpu");
     let mut g = Guard::new();
@@ -176,9 +173,29 @@ fn cpu_quota_throttles_a_busy_loop() {
             }
         }
     }
+    Some(Throttled { name, _guard: g })
+}
+
+/// A throttled cgroup made by [`throttled_busy_loop`].
+pub struct Throttled {
+    /// The cgroup's directory name (the last component of its path).
+    pub name: String,
+    _guard: Guard,
+}
+
+#[test]
+fn cpu_quota_throttles_a_busy_loop() {
+    if !is_root() {
+        eprintln!("skipped: needs root to create cgroups");
+        return;
+    }
+    let Some(t) = throttled_busy_loop() else {
+        return;
+    };
+    let name = &t.name;
     std::thread::sleep(Duration::from_millis(300));
     let s = take();
-    let cg = find(&s, &name).unwrap_or_else(|| {
+    let cg = find(&s, name).unwrap_or_else(|| {
         panic!(
             "cgroup {name} not listed: {:?}",
             s.cgroups
@@ -199,7 +216,7 @@ fn cpu_quota_throttles_a_busy_loop() {
     let f = s
         .findings
         .iter()
-        .find(|f| f.id == "cgroup_cpu_throttled" && f.title.contains(&name))
+        .find(|f| f.id == "cgroup_cpu_throttled" && f.title.contains(name.as_str()))
         .unwrap_or_else(|| panic!("no finding naming {name}: {:#?}", s.findings));
     assert!(f.title.contains("quota 0.1 CPU"), "{}", f.title);
     assert_eq!(f.vars.get("cgroup"), Some(&cg.path));

@@ -219,3 +219,108 @@ fn kernel_tables_netlink_socket_memory_fragmentation() {
         s.findings
     );
 }
+
+/// hotsos's vault sosreport has no `proc/net`: listeners and their owners come from its
+/// `netstat -W -neopa`, and the units failed at capture from `systemctl list-units
+/// --failed` are `service_failed` though no log line says so.
+#[test]
+fn vault_sosreport_listeners_from_netstat_and_failed_units() {
+    let s = take("hotsos-vault");
+    let listeners = s.listeners.as_ref().expect("listeners from netstat");
+    let find = |proto: &str, port: u16| {
+        listeners
+            .iter()
+            .find(|l| l.protocol == proto && l.port == port)
+            .unwrap_or_else(|| panic!("no {proto} {port} in {listeners:#?}"))
+    };
+    let ssh = find("tcp", 22);
+    assert_eq!((ssh.pid, ssh.process.as_deref()), (Some(328), Some("sshd")));
+    assert_eq!(find("tcp6", 8200).process.as_deref(), Some("vault"));
+    let dns = find("udp", 53);
+    assert_eq!(
+        (dns.address.as_str(), dns.process.as_deref()),
+        ("127.0.0.53", Some("systemd-resolve"))
+    );
+    let conns = s.connections.as_ref().unwrap();
+    assert!(
+        conns.by_state.get("ESTABLISHED").copied().unwrap_or(0) >= 20,
+        "{conns:?}"
+    );
+    assert!(
+        s.warnings.iter().any(|w| w.collector == "network"
+            && w.message
+                .contains("sos_commands/networking/netstat_-W_-neopa")),
+        "{:?}",
+        s.warnings
+    );
+    let failed: Vec<&str> = s
+        .findings
+        .iter()
+        .filter(|f| f.id == "service_failed")
+        .map(|f| f.title.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "openipmi.service was failed when captured (LSB: OpenIPMI Driver init script)",
+            "systemd-remount-fs.service was failed when captured (Remount Root and Kernel File Systems)",
+            "multipathd.socket was failed when captured (multipathd control socket)",
+        ]
+    );
+}
+
+/// hotsos's openstack sosreport: ceph-osd@0 failed 9 times in syslog and runs at capture
+/// (`systemctl list-units`): recovered (info), not failed now.
+#[test]
+fn openstack_unit_that_failed_earlier_is_recovered() {
+    let s = take("hotsos-openstack");
+    assert!(
+        !s.findings.iter().any(|f| f.id == "service_failed"),
+        "{:#?}",
+        s.findings
+    );
+    let r: Vec<_> = s
+        .findings
+        .iter()
+        .filter(|f| f.id == "service_recovered")
+        .collect();
+    assert_eq!(r.len(), 1, "{:#?}", s.findings);
+    assert_eq!(r[0].severity, triage_core::snapshot::Severity::Info);
+    assert_eq!(
+        r[0].title,
+        "ceph-osd@0.service recovered: failed 9 times (exit-code), last at 2022-02-10 09:28:36, active (running) when captured"
+    );
+}
+
+/// A tree whose only log is `sos_commands/logs/journalctl_--no-pager` (hotsos lines):
+/// the log tail and its events, and the kernel records, come from it.
+#[test]
+fn journal_export_is_a_log_source() {
+    let s = take("journal-export");
+    let tail = s
+        .log_tail
+        .as_ref()
+        .expect("log tail from the journal export");
+    assert!(
+        tail.iter()
+            .any(|e| e.message.contains("radvd.service: Failed with result")),
+        "{tail:#?}"
+    );
+    assert!(
+        s.findings
+            .iter()
+            .any(|f| f.id == "service_failed" && f.title.starts_with("radvd.service failed")),
+        "{:#?}",
+        s.findings
+    );
+    let kernel = s
+        .kernel_log
+        .as_ref()
+        .expect("kernel records from the journal export");
+    assert!(
+        kernel
+            .iter()
+            .any(|e| e.message.starts_with("Linux version 5.4.0-97-generic")),
+        "{kernel:#?}"
+    );
+}

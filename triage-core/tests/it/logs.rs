@@ -356,3 +356,23 @@ fn year_turnover_inside_a_file_uses_its_mtime() {
     assert_eq!(years, [2026, 2027]);
     assert!(r.entries[0].time < r.entries[1].time);
 }
+
+/// `triage logs --root` on a sosreport: its year-less syslog lines are dated in the
+/// capture's year (2022, from `sos_commands/date/date`), not in the year of the copied
+/// files' mtime; the journal export is read when the tree has no syslog file.
+#[test]
+fn logs_under_root_are_dated_by_the_capture() {
+    for tree in ["hotsos-openstack", "journal-export"] {
+        let root = HostRoot::new(fixture(tree)).unwrap();
+        let r = logs::read(&root, &Query::default());
+        let last = r
+            .entries
+            .last()
+            .unwrap_or_else(|| panic!("{tree}: no entry"));
+        assert_eq!(
+            last.time.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2022-02-10T16:19:19+00:00"),
+            "{tree}: {last:?}"
+        );
+    }
+}

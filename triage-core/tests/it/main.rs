@@ -2,6 +2,7 @@
 
 mod cgroups;
 mod cgroups_live;
+mod cgroups_v2_live;
 mod changes;
 mod common;
 mod diff;
@@ -10,6 +11,7 @@ mod field;
 mod findings;
 mod fleet;
 mod history;
+mod history_cgroups;
 mod incident_search;
 mod listener_gone;
 mod logs;

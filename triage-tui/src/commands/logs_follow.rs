@@ -22,6 +22,56 @@ use super::Global;
 /// How often the sources are polled.
 const POLL: Duration = Duration::from_millis(200);
 
+/// What is followed: files, and on the live host with no files given, the kernel ring
+/// buffer and the journal.
+struct Sources {
+    tailers: Vec<Tailer>,
+    kernel: Option<KmsgFollower>,
+    journal: Option<JournalFollower>,
+}
+
+impl Sources {
+    fn open(global: &Global, q: &Query) -> Sources {
+        let paths = if q.files.is_empty() {
+            if q.kernel_only {
+                Vec::new()
+            } else {
+                files::system_log_paths(&global.root)
+            }
+        } else {
+            q.files.clone()
+        };
+        let live = q.files.is_empty() && global.root.is_live();
+        let kernel = if live {
+            KmsgFollower::open(&global.root.path("dev/kmsg"), kmsg::boot_time_live()).ok()
+        } else {
+            None
+        };
+        Sources {
+            tailers: paths.iter().map(|p| Tailer::new(p)).collect(),
+            kernel,
+            journal: (live && !q.kernel_only)
+                .then(JournalFollower::start)
+                .flatten(),
+        }
+    }
+
+    /// New records into `batch`, sorted by time (a source's own order kept); notes
+    /// (rotation, truncation) into `notes`.
+    fn poll(&mut self, batch: &mut Vec<LogEntry>, notes: &mut Vec<String>) {
+        for t in &mut self.tailers {
+            t.poll(batch, notes);
+        }
+        if let Some(k) = &mut self.kernel {
+            k.poll(batch);
+        }
+        if let Some(j) = &mut self.journal {
+            j.poll(batch);
+        }
+        batch.sort_by_key(|e| e.time);
+    }
+}
+
 /// Follow until Ctrl-C.
 pub fn run(global: &Global, q: &Query, json: bool, colour: bool) -> Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
@@ -29,25 +79,7 @@ pub fn run(global: &Global, q: &Query, json: bool, colour: bool) -> Result<ExitC
         signal_hook::flag::register(sig, Arc::clone(&stop))
             .context("installing the Ctrl-C handler")?;
     }
-    let paths = if q.files.is_empty() {
-        if q.kernel_only {
-            Vec::new()
-        } else {
-            files::system_log_paths(&global.root)
-        }
-    } else {
-        q.files.clone()
-    };
-    let mut tailers: Vec<Tailer> = paths.iter().map(|p| Tailer::new(p)).collect();
-    let live = q.files.is_empty() && global.root.is_live();
-    let mut kernel = if live {
-        KmsgFollower::open(&global.root.path("dev/kmsg"), kmsg::boot_time_live()).ok()
-    } else {
-        None
-    };
-    let mut journal = (live && !q.kernel_only)
-        .then(JournalFollower::start)
-        .flatten();
+    let mut sources = Sources::open(global, q);
     let mut classifier = Classifier::default();
     // Events classified and findings printed so far: a finding is printed once, when its
     // first line arrives.
@@ -57,20 +89,10 @@ pub fn run(global: &Global, q: &Query, json: bool, colour: bool) -> Result<ExitC
     let mut batch: Vec<LogEntry> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     while !stop.load(Ordering::Relaxed) {
-        for t in &mut tailers {
-            t.poll(&mut batch, &mut notes);
-        }
-        if let Some(k) = &mut kernel {
-            k.poll(&mut batch);
-        }
-        if let Some(j) = &mut journal {
-            j.poll(&mut batch);
-        }
+        sources.poll(&mut batch, &mut notes);
         for n in notes.drain(..) {
             eprintln!("triage: {n}");
         }
-        // One poll's records from several sources, by time (a source's order kept).
-        batch.sort_by_key(|e| e.time);
         for mut e in batch.drain(..) {
             if q.kernel_only && !e.kernel {
                 continue;
@@ -80,18 +102,12 @@ pub fn run(global: &Global, q: &Query, json: bool, colour: bool) -> Result<ExitC
                 if global.redact {
                     redact_in_place(true, &mut e.message);
                 }
-                let written = if json {
-                    serde_json::to_writer(&mut out, &e)
-                        .map_err(std::io::Error::other)
-                        .and_then(|()| out.write_all(b"\n"))
-                } else {
-                    write_entry(&mut out, &e, colour)
-                };
-                if let Err(err) = written {
-                    if err.kind() == std::io::ErrorKind::BrokenPipe {
-                        return Ok(ExitCode::SUCCESS);
+                match print_entry(&mut out, &e, json, colour) {
+                    Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {
+                        return Ok(ExitCode::SUCCESS)
                     }
-                    return Err(err).context("writing to stdout");
+                    Err(err) => return Err(err).context("writing to stdout"),
+                    Ok(()) => {}
                 }
             }
             if classifier.len() > events_seen {
@@ -116,4 +132,20 @@ pub fn run(global: &Global, q: &Query, json: bool, colour: bool) -> Result<ExitC
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One record: a JSON line, or the text line `triage logs` prints.
+fn print_entry(
+    out: &mut impl Write,
+    e: &LogEntry,
+    json: bool,
+    colour: bool,
+) -> std::io::Result<()> {
+    if json {
+        serde_json::to_writer(&mut *out, e)
+            .map_err(std::io::Error::other)
+            .and_then(|()| out.write_all(b"\n"))
+    } else {
+        write_entry(out, e, colour)
+    }
 }

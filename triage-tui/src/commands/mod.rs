@@ -49,6 +49,11 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         root,
         redact: !cli.no_redact,
     };
+    if cli.fleet.is_some() && cli.command.is_some() {
+        anyhow::bail!(
+            "--fleet DIR is for the TUI (`triage --fleet DIR`); the report is `triage fleet DIR`"
+        );
+    }
     match cli.command {
         Some(Command::Snapshot(args)) => snapshot::run(&global, args),
         Some(Command::Record(args)) => record::run(&global, args),
@@ -58,7 +63,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Runbook(cmd)) => runbook::run(&global, cmd),
         None => {
             let opts = snapshot::options(&global, "250ms", "2s")?;
-            crate::tui::run(global.root, opts)?;
+            crate::tui::run(global.root, opts, cli.fleet)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Incident(cmd)) => incident::run(&global, cmd),

@@ -206,6 +206,9 @@ fn inventory(
         }
     )?;
     writeln!(out, "  logs       {}", field(&e.logs.join(", ")))?;
+    if !e.fleet_dir.is_empty() {
+        writeln!(out, "  fleet dir  {}", e.fleet_dir)?;
+    }
     if e.dependencies.is_empty() {
         writeln!(out, "  dependencies: none")?;
     } else if !reach {
@@ -302,6 +305,29 @@ fn ask_yes(out: &mut impl Write) -> Result<bool> {
     Ok(line.trim() == "yes")
 }
 
+/// Print a step's output, status and expectation; true when the step failed: a check's
+/// exit status is information (grep finding nothing exits 1), but a fix that fails, or
+/// anything killed at its timeout, is a failure.
+fn show_result(
+    out: &mut impl Write,
+    result: &exec::CommandResult,
+    step: &triage_core::runbook::Step,
+) -> Result<bool> {
+    for line in result.output.lines() {
+        writeln!(out, "   │ {line}")?;
+    }
+    let status = match result.exit_code {
+        Some(c) => format!("exit {c}"),
+        None if result.timed_out => "killed at timeout".to_string(),
+        None => "did not run".to_string(),
+    };
+    writeln!(out, "   {status} · {} ms", result.duration.as_millis())?;
+    if let Some(e) = &step.expect {
+        writeln!(out, "   expect: {e}")?;
+    }
+    Ok(result.timed_out || result.exit_code.is_none() || (step.is_fix() && !result.success()))
+}
+
 fn run_book(
     global: &Global,
     out: &mut impl Write,
@@ -361,21 +387,7 @@ fn run_book(
             }
         }
         let result = exec::run_with(&cmd, step.timeout(), &opts);
-        for line in result.output.lines() {
-            writeln!(out, "   │ {line}")?;
-        }
-        let status = match result.exit_code {
-            Some(c) => format!("exit {c}"),
-            None if result.timed_out => "killed at timeout".to_string(),
-            None => "did not run".to_string(),
-        };
-        writeln!(out, "   {status} · {} ms", result.duration.as_millis())?;
-        if let Some(e) = &step.expect {
-            writeln!(out, "   expect: {e}")?;
-        }
-        // A check's exit status is information (grep finding nothing exits 1); a fix
-        // that fails, or anything killed at its timeout, is a failure.
-        if result.timed_out || result.exit_code.is_none() || (step.is_fix() && !result.success()) {
+        if show_result(out, &result, step)? {
             failed += 1;
         }
         if let Some(inc) = &incident {

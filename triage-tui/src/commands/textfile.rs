@@ -13,12 +13,13 @@ use triage_core::{HostRoot, Snapshot};
 use super::check::status_of;
 
 /// Render `snap` and replace DIR/triage.prom atomically (temp file in DIR, then rename:
-/// node_exporter never reads half a file, and a crash leaves the previous one).
+/// node_exporter never reads half a file). No fsync: the file is rewritten every interval,
+/// so durability across a power loss buys nothing (see `fsutil::replace_atomic`).
 pub fn write(dir: &Path, snap: &Snapshot) -> Result<PathBuf> {
     let mut buf = Vec::with_capacity(8 * 1024);
     textfile::write(snap, status_of(snap).code(), &mut buf).context("rendering the textfile")?;
     let path = dir.join(textfile::FILE_NAME);
-    triage_core::fsutil::write_atomic(&path, &buf, 0o644)
+    triage_core::fsutil::replace_atomic(&path, &buf, 0o644)
         .with_context(|| format!("--textfile: writing {}", path.display()))?;
     Ok(path)
 }

@@ -103,7 +103,12 @@ impl App {
                 self.ctx.inventory = s.inventory;
                 self.ctx.reach = None;
                 self.ctx.spawn_reach();
+                let dir = self.ctx.inventory.as_ref().map(|e| e.fleet_dir.clone());
+                if let Some(dir) = dir.filter(|d| !d.is_empty()) {
+                    self.ctx.spawn_fleet(dir.into());
+                }
             }
+            Event::Fleet(f) => self.ctx.fleet = Some(*f),
             Event::Terminate => self.leave(),
             e @ Event::CommandDone { .. } => {
                 let mut effects = Vec::new();

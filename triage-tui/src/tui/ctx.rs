@@ -33,6 +33,10 @@ pub struct Ctx {
     pub history: Vec<(Time, f64, Option<f64>)>,
     /// Reachability of the inventory's dependencies (None: not tested yet).
     pub reach: Option<Vec<Reach>>,
+    /// The fleet directory Scope shows (`--fleet DIR`, else the inventory's `fleet_dir`).
+    pub fleet_dir: Option<std::path::PathBuf>,
+    /// That directory as read (None: not read yet), or why it could not be.
+    pub fleet: Option<Result<triage_core::fleet::Fleet, String>>,
     /// Colours.
     pub theme: Theme,
     /// Who is at the keyboard.
@@ -63,6 +67,8 @@ impl Ctx {
             inventory: None,
             history: Vec::new(),
             reach: None,
+            fleet_dir: None,
+            fleet: None,
             theme,
             user: triage_core::incident::journal::current_user().unwrap_or_else(|| "me".into()),
             named_responder: std::env::var("TRIAGE_RESPONDER").ok(),
@@ -354,6 +360,18 @@ impl Ctx {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Read `dir` as the fleet in the background, unless a fleet directory is already set
+    /// (`--fleet` wins over the inventory).
+    pub fn spawn_fleet(&mut self, dir: std::path::PathBuf) {
+        if self.fleet_dir.is_some() {
+            return;
+        }
+        self.fleet_dir = Some(dir.clone());
+        if let Some(tx) = &self.jobs {
+            event::spawn_fleet(tx, dir);
         }
     }
 

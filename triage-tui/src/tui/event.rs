@@ -21,7 +21,6 @@ pub enum Event {
     Key(KeyEvent),
     /// The terminal was resized.
     Resize,
-    /// A fresh snapshot.
     Snapshot(Box<Snapshot>),
     /// Recorded history for the sparkline: time, load1, memory PSI.
     History(Vec<(Time, f64, Option<f64>)>),
@@ -38,6 +37,8 @@ pub enum Event {
     Reach(Vec<Reach>),
     /// The slow, once-per-session sources: runbooks, inventory entry.
     Sources(Box<Sources>),
+    /// The fleet directory read (`--fleet DIR` or the inventory's `fleet_dir`), or why not.
+    Fleet(Box<Result<triage_core::fleet::Fleet, String>>),
     /// SIGTERM/SIGHUP (a dropped SSH session): save and quit.
     Terminate,
 }
@@ -146,6 +147,15 @@ pub fn spawn_command(tx: &Sender<Event>, job: u64, cmd: String, timeout: Duratio
     std::thread::spawn(move || {
         let result = crate::sources::run_command(&cmd, timeout);
         let _ = tx.send(Event::CommandDone { job, result });
+    });
+}
+
+/// Read the fleet directory `dir` off the UI thread (5,000 files take about a second of
+/// CPU); the result comes back as [`Event::Fleet`].
+pub fn spawn_fleet(tx: &Sender<Event>, dir: std::path::PathBuf) {
+    let tx = tx.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(Event::Fleet(Box::new(crate::sources::fleet(&dir))));
     });
 }
 

@@ -43,8 +43,9 @@ pub const REFRESH: Duration = Duration::from_secs(2);
 /// How often the screen is redrawn when nothing happens (the elapsed-time clock).
 const CLOCK: Duration = Duration::from_secs(1);
 
-/// Run the TUI until `q` or a signal.
-pub fn run(root: HostRoot, opts: Options) -> Result<()> {
+/// Run the TUI until `q` or a signal; `fleet`: a directory of the fleet's snapshots for the
+/// Scope step (`--fleet DIR`).
+pub fn run(root: HostRoot, opts: Options, fleet: Option<std::path::PathBuf>) -> Result<()> {
     let terminate = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(sig, Arc::clone(&terminate))
@@ -54,6 +55,9 @@ pub fn run(root: HostRoot, opts: Options) -> Result<()> {
     let mut ctx = Ctx::new(store, theme::Theme::from_env());
     let (tx, rx) = mpsc::channel();
     ctx.jobs = Some(tx.clone());
+    if let Some(dir) = fleet {
+        ctx.spawn_fleet(dir);
+    }
     let hostname = crate::sources::local_hostname();
     event::spawn_sources(&tx, hostname);
     let mut app = App::new(ctx);

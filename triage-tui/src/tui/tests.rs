@@ -449,3 +449,74 @@ fn state_names_pods_and_shows_cgroups() {
     assert!(text.contains("Cgroups, closest to their limits"), "{text}");
     insta::assert_snapshot!("state_k8s_160x48", backend);
 }
+
+/// Scope with a fleet directory (the fleet fixture of triage-core, in which this
+/// fixture's host `web-3` is one of four readable hosts): the ranking with this host
+/// marked, the shared findings and changes, the unreadable files named.
+#[test]
+fn scope_shows_the_fleet() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = Path::new(env!("CARGO_MANIFEST_DIR")).join("../triage-core/tests/fixtures/fleet");
+    let mut c = ctx(dir.path(), true);
+    // Shown as given; the fixture's real path differs from machine to machine.
+    c.fleet_dir = Some("fleet/".into());
+    let mut app = App::new(c);
+    app.current = Step::Scope;
+    let text = format!("{}", draw(&app, 160, 48));
+    assert!(text.contains("reading fleet/…"), "{text}");
+    app.handle(Event::Fleet(Box::new(crate::sources::fleet(&fleet))));
+    for (w, h) in [(160, 48), (80, 24)] {
+        let backend = draw(&app, w, h);
+        let text = format!("{backend}");
+        assert!(
+            text.contains("Fleet fleet/: 9 hosts, 1 critical, 2 warning, 1 ok, 5 unreadable"),
+            "{text}"
+        );
+        assert!(text.contains("zombie_processes"), "{text}");
+        assert!(text.contains("web-1, db-1"), "{text}");
+        assert!(text.contains(" web-2 "), "the worst host:\n{text}");
+        assert!(text.contains("▶web-3"), "this host is marked:\n{text}");
+        insta::assert_snapshot!(format!("scope_fleet_{w}x{h}"), backend);
+    }
+    let text = format!("{}", draw(&app, 160, 48));
+    let web2 = text.lines().position(|l| l.contains(" web-2 ")).unwrap();
+    let web3 = text.lines().position(|l| l.contains("▶web-3")).unwrap();
+    assert!(web2 < web3, "worst first:\n{text}");
+    assert!(
+        text.contains("config modified /etc/nginx/nginx.conf"),
+        "{text}"
+    );
+    assert!(
+        text.contains("on 2: web-2, web-1 (and 1 healthy)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("could not read: cut-short, empty, foreign, future, garbage"),
+        "{text}"
+    );
+    // The inventory's fleet_dir is used when --fleet was not given, and not over it.
+    let mut c = ctx(dir.path(), false);
+    let entry = |d: &str| triage_core::runbook::inventory::HostEntry {
+        pattern: "web-*".into(),
+        fleet_dir: d.into(),
+        ..Default::default()
+    };
+    let sources = |d: &str| {
+        Event::Sources(Box::new(super::event::Sources {
+            runbooks: Default::default(),
+            inventory: Some(entry(d)),
+        }))
+    };
+    c.fleet_dir = None;
+    let mut app = App::new(c);
+    app.handle(sources("/srv/fleet/web"));
+    assert_eq!(
+        app.ctx.fleet_dir.as_deref(),
+        Some(Path::new("/srv/fleet/web"))
+    );
+    let mut c = ctx(dir.path(), false);
+    c.spawn_fleet("/from/flag".into());
+    let mut app = App::new(c);
+    app.handle(sources("/srv/fleet/web"));
+    assert_eq!(app.ctx.fleet_dir.as_deref(), Some(Path::new("/from/flag")));
+}

@@ -330,6 +330,36 @@ fn postmortem_preview_draws_the_charts_series_as_sparklines() {
         "the preview stays: {text}"
     );
     insta::assert_snapshot!("postmortem_sparklines_160x48", frame);
+    // At 80×24 the pane keeps to a third of the screen: the first series and the markers.
+    let small = draw(&app, 80, 24);
+    let text = format!("{small}");
+    assert!(
+        text.contains("│load ") && text.contains("# Postmortem"),
+        "{text}"
+    );
+    insta::assert_snapshot!("postmortem_sparklines_80x24", small);
+    // `w` writes the Markdown and, beside it, the charts it links.
+    app.handle(super::tests::key('w'));
+    let inc = dir.path().join("incidents/20261123-100300");
+    let md = std::fs::read_to_string(inc.join("postmortem.md")).unwrap();
+    for figure in ["load", "cpu", "memory", "pressure", "top"] {
+        let file = format!("postmortem-20261123-100300-{figure}.svg");
+        assert!(
+            md.contains(&format!("]({file})")),
+            "{file} not linked:\n{md}"
+        );
+        let svg = std::fs::read_to_string(inc.join(&file)).unwrap();
+        assert!(svg.starts_with("<svg"), "{file}");
+    }
+    assert!(
+        app.out
+            .flash
+            .as_deref()
+            .unwrap_or("")
+            .ends_with("postmortem.md"),
+        "{:?}",
+        app.out.flash
+    );
     // No history, no sparklines.
     let bare = tempfile::tempdir().unwrap();
     let mut app = App::new(ctx(bare.path(), true));

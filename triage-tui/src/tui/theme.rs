@@ -33,7 +33,6 @@ impl Theme {
         }
     }
 
-    /// Plain text.
     pub fn text(&self) -> Style {
         Style::new()
     }
@@ -82,7 +81,6 @@ impl Theme {
         }
     }
 
-    /// The selected row.
     pub fn selected(&self) -> Style {
         Style::new().add_modifier(Modifier::REVERSED)
     }

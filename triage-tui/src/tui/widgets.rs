@@ -8,7 +8,6 @@ use ratatui::text::{Line, Span};
 /// What a key did to a [`LineInput`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputResult {
-    /// Still editing.
     Editing,
     /// Enter: the text.
     Submit(String),

@@ -121,3 +121,17 @@ fn the_window_flag_is_checked() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--window"));
 }
+
+#[test]
+fn the_tui_fleet_flag_is_refused_with_a_subcommand() {
+    let out = triage()
+        .arg("--fleet")
+        .arg(fixture("fleet"))
+        .args(["snapshot", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--fleet DIR is for the TUI"), "{err}");
+    assert!(err.contains("triage fleet DIR"), "{err}");
+}

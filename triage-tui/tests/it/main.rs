@@ -2,6 +2,7 @@
 
 mod accept_queue;
 mod ansible;
+mod ansible_ssh;
 mod check;
 mod common;
 mod deb;

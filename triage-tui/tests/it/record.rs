@@ -213,3 +213,70 @@ fn repeated_sigkill_never_loses_committed_records() {
     }
     assert!(seen > 0, "no sample in 6 runs");
 }
+
+/// "Which pod was throttled at 03:10?" from the history: `triage record` on a Kubernetes
+/// node tree whose nginx container's counters move between two samples (70% of periods
+/// throttled, one OOM kill), then `triage history` names the pod at that sample's time.
+#[test]
+fn history_names_the_pod_that_was_throttled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    crate::common::copy_tree(&crate::common::fixture("cgroups_k8s"), &root);
+    let dir = tmp.path().join("history");
+    std::fs::create_dir(&dir).unwrap();
+    let mut child = triage()
+        .args(["record", "--interval", "200ms", "--root"])
+        .arg(&root)
+        .arg("--dir")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_samples(&dir, 1);
+    let nginx = root.join("sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0b7632a2_a56e_4278_987a_22de18008dbe.slice/cri-containerd-9d3b1f6e2c4a8b0d7e5f3a1c9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d.scope");
+    std::fs::write(
+        nginx.join("cpu.stat"),
+        "usage_usec 1727500000\nnr_periods 86410\nnr_throttled 51847\nthrottled_usec 1726400000\n",
+    )
+    .unwrap();
+    let n = samples(&dir);
+    wait_for_samples(&dir, n + 2);
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    child.wait().unwrap();
+    let doc = history_json(&dir);
+    let hit = doc["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|s| {
+            let cg = s["cgroups"]
+                .as_array()?
+                .iter()
+                .find(|c| c["throttled_percent"] == 70.0)?;
+            Some((s["time"].as_str()?.to_string(), cg.clone()))
+        })
+        .unwrap_or_else(|| panic!("no sample with the throttled pod: {doc:#}"));
+    assert_eq!(
+        hit.1["name"], "pod shop/web-7d9f5c6b8-x2k4p container nginx",
+        "{doc:#}"
+    );
+    assert_eq!(hit.1["quota_cores"], 0.5);
+    let table = triage()
+        .args(["history", "--since", "10m", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    // The sample's time (MM-DD HH:MM:SS) on the line above the cgroup note.
+    let at = chrono::DateTime::parse_from_rfc3339(&hit.0).unwrap();
+    let stamp = at.format("%m-%d %H:%M:%S").to_string();
+    let lines: Vec<&str> = table.lines().collect();
+    let note = "cgroups: pod shop/web-7d9f5c6b8-x2k4p container nginx throttled 70% of periods (quota 0.50 CPU)";
+    assert!(
+        lines
+            .windows(2)
+            .any(|w| w[0].starts_with(&stamp) && w[1].contains(note)),
+        "no line at {stamp} followed by the note:\n{table}"
+    );
+}

@@ -236,3 +236,32 @@ fn after_kill_9_triage_resumes_on_the_next_step_with_the_notes() {
         "resumed on the step after the one done:\n{screen}"
     );
 }
+
+/// `s` asks for the title; the keys a terminal really sends (Ctrl-U, Home, End,
+/// Backspace, arrows) edit it, and the journal gets what was typed.
+#[test]
+fn s_asks_for_the_title_and_the_journal_gets_the_edited_one() {
+    let home = tempfile::tempdir().unwrap();
+    let Some(tmux) = Tmux::triage(home.path(), 100, 30, Exec::No) else {
+        return;
+    };
+    tmux.wait_for("Detect")
+        .unwrap_or_else(|s| panic!("no first frame:\n{s}"));
+    tmux.press(&["s"], "Start an incident: title");
+    tmux.keys(&["C-u"]);
+    tmux.keys(&["-l", "slow db"]);
+    tmux.keys(&["Home"]);
+    tmux.keys(&["-l", "prod "]);
+    tmux.keys(&["End", "BSpace", "BSpace"]);
+    tmux.keys(&["-l", "DB"]);
+    tmux.keys(&["Left", "Left"]);
+    tmux.keys(&["-l", "the "]);
+    tmux.press(&["Enter"], "incident 2");
+    let journal = journal_text(home.path());
+    assert!(
+        journal.contains("\"title\":\"prod slow the DB\""),
+        "{journal}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_gone();
+}

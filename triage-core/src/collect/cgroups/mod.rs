@@ -14,6 +14,7 @@
 pub mod naming;
 pub mod parse;
 mod read;
+pub mod sample;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;

@@ -135,7 +135,7 @@ pub(crate) fn parse_pod_dir(dir: &str) -> Option<(String, String, String)> {
 
 /// A pod (and container) name from the kubelet's files or a runtime's labels.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct KubeName {
+pub(crate) struct KubeName {
     /// Pod name.
     pub pod: String,
     /// Its namespace.

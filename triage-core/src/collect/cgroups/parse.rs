@@ -83,7 +83,7 @@ pub(crate) fn v1_limit(bytes: u64) -> Option<u64> {
 
 /// The CPU counters of one cgroup at one instant.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct CpuCounters {
+pub(crate) struct CpuCounters {
     /// CPU time used, microseconds (v2 `usage_usec`, v1 `cpuacct.usage` / 1000).
     pub usage_usec: Option<u64>,
     /// `nr_periods`.

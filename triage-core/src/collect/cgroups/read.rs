@@ -105,6 +105,25 @@ impl<'a> Reader<'a> {
         c
     }
 
+    /// What the recorder reads of every cgroup each sample besides the CPU counters:
+    /// memory in use and the OOM kills so far (v2 `memory.current`, `memory.events`;
+    /// v1 `memory.usage_in_bytes`, `memory.oom_control`).
+    pub fn memory_now(&self, path: &str, hs: &[usize]) -> (Option<u64>, Option<u64>) {
+        let dir = self.dir(path, hs, Ctl::Memory);
+        let (current, events) = if self.is_v2(hs) {
+            ("memory.current", "memory.events")
+        } else {
+            ("memory.usage_in_bytes", "memory.oom_control")
+        };
+        let bytes = self
+            .parsed(dir.as_ref(), current, parse::number_or_max)
+            .flatten();
+        let kills = self
+            .parsed(dir.as_ref(), events, parse::flat_keyed)
+            .and_then(|e| e.get("oom_kill").copied());
+        (bytes, kills)
+    }
+
     fn is_v2(&self, hs: &[usize]) -> bool {
         hs.iter().any(|&i| self.hierarchies[i].ctl == Ctl::V2)
     }

@@ -20,7 +20,7 @@ const MAX_FILES: usize = 200;
 
 /// One job line.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Job {
+pub(crate) struct Job {
     /// The five schedule fields or an `@` alias.
     pub schedule: String,
     /// The user it runs as.

@@ -33,7 +33,7 @@ const GROUP_ABOVE: usize = 5;
 
 /// What the walk found and whether it stopped early.
 #[derive(Debug, Default)]
-pub struct Walk {
+pub(crate) struct Walk {
     /// (path relative to the root with a leading `/`, mtime, kind).
     pub files: Vec<(String, Time, &'static str)>,
     /// Why the walk stopped before the end, if it did.

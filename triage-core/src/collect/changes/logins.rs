@@ -11,7 +11,7 @@ use crate::snapshot::{time_from_unix, Change, Time};
 
 /// One wtmp record that matters here.
 #[derive(Debug, Clone, PartialEq)]
-pub enum WtmpEvent {
+pub(crate) enum WtmpEvent {
     /// A boot, with the kernel release.
     Boot {
         /// When.

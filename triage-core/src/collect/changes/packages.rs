@@ -14,7 +14,7 @@ const NAMES_SHOWN: usize = 6;
 
 /// One package action from `dpkg.log`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DpkgAction {
+pub(crate) struct DpkgAction {
     /// When.
     pub time: Time,
     /// `install`, `upgrade`, `remove` or `purge`.
@@ -54,7 +54,7 @@ pub(crate) fn parse_dpkg(text: &str) -> Vec<DpkgAction> {
 
 /// One apt run from `history.log`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AptRun {
+pub(crate) struct AptRun {
     /// Start-Date.
     pub start: Time,
     /// End-Date (the start when missing: a run cut short).

@@ -18,6 +18,7 @@ mod listening;
 mod netlink;
 mod owners;
 mod procnet;
+pub(crate) mod sos;
 mod tally;
 
 use std::net::SocketAddr;
@@ -167,7 +168,10 @@ pub fn collect_with(ctx: &Ctx, source: Source) -> Result<Network> {
         };
         (owners.unwrap_or_default(), tally)
     });
-    let tally = tally?;
+    let tally = match tally {
+        Err(e) if !ctx.root.is_live() => return from_sos(ctx, &users).ok_or(e),
+        t => t?,
+    };
     if owners.denied > 0 {
         ctx.warn(format!(
             "the open files of {} process(es) could not be read: run as root to see the \
@@ -176,6 +180,28 @@ pub fn collect_with(ctx: &Ctx, source: Source) -> Result<Network> {
         ));
     }
     Ok(tally.finish(&owners))
+}
+
+/// A saved tree without socket tables: the sockets of its `netstat`/`ss` output, owned
+/// by the processes that output named.
+fn from_sos(ctx: &Ctx, users: &std::collections::HashMap<u32, String>) -> Option<Network> {
+    let (file, rows) = sos::read(|rel| ctx.root.read_string(rel).ok())?;
+    let mut tally = tally::Tally::new(users);
+    let mut pairs = Vec::new();
+    for (i, mut r) in rows.into_iter().enumerate() {
+        if let Some((pid, name)) = r.owner.take() {
+            if r.sock.inode == 0 {
+                // `ss -p` without `-e` prints no inode: a row-unique key stands in.
+                r.sock.inode = u64::MAX - i as u64;
+            }
+            pairs.push((r.sock.inode, pid, name));
+        }
+        tally.add(&r.sock);
+    }
+    ctx.warn(format!(
+        "no proc/net socket tables in this tree; sockets and their owners from {file}"
+    ));
+    Some(tally.finish(&Owners::from_pairs(pairs)))
 }
 
 /// Stream every table from `source` into a tally.

@@ -32,7 +32,7 @@ const ALL_STATES: u32 = (1 << 13) - 1;
 
 /// A dump that failed, after `delivered` sockets had already been handed over.
 #[derive(Debug)]
-pub struct DumpError {
+pub(crate) struct DumpError {
     /// Sockets handed to the callback before the failure.
     pub delivered: usize,
     /// What went wrong.

@@ -67,6 +67,22 @@ impl Owners {
         self.by_inode.is_empty()
     }
 
+    /// Owners as a saved `netstat -p`/`ss -p` printed them: (socket inode, pid, name).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (u64, i32, String)>) -> Owners {
+        let mut owners = Owners::default();
+        for (inode, pid, name) in pairs {
+            let index = match owners.owners.iter().position(|o| o.pid == pid) {
+                Some(i) => i,
+                None => {
+                    owners.owners.push(Owner { pid, name });
+                    owners.owners.len() - 1
+                }
+            };
+            owners.by_inode.entry(inode).or_insert(index as u32);
+        }
+        owners
+    }
+
     /// One pass over `proc/*/fd` under `root`.
     pub fn scan(root: &HostRoot) -> Result<Owners> {
         let proc_dir = root.proc_dir();

@@ -24,7 +24,7 @@ const MAX_LINE: u64 = 4096;
 
 /// What reading one file gave.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FileStats {
+pub(crate) struct FileStats {
     /// The file read.
     pub path: PathBuf,
     /// Sockets parsed.

@@ -32,7 +32,7 @@ const STATE_NAMES: [&str; 12] = [
 const TCP_NEW_SYN_RECV: u8 = 12;
 
 /// Running counts over the sockets seen so far.
-pub struct Tally<'a> {
+pub(crate) struct Tally<'a> {
     users: &'a HashMap<u32, String>,
     by_state: [u64; 12],
     remote: HashMap<IpAddr, u64>,

@@ -10,6 +10,7 @@ mod logs;
 mod postmortem;
 mod report;
 mod scope;
+mod scope_fleet;
 mod state;
 
 use ratatui::crossterm::event::KeyEvent;

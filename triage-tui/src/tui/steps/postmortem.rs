@@ -1,5 +1,6 @@
 //! Step 7, Postmortem: a preview of the postmortem generated from the journal; `w`
-//! writes it atomically to `postmortem.md` in the incident's directory. When recorded
+//! writes it atomically to `postmortem.md` in the incident's directory, with the SVG
+//! charts it links beside it. When recorded
 //! history covers the incident, the series the postmortem's SVG charts draw are shown
 //! above it as sparklines, with the incident's moments marked under them.
 
@@ -121,22 +122,36 @@ pub fn buckets(
 }
 
 /// The marker row: `I` impact start, `D` detection, `F` first fix, `C` close, at their
-/// columns of a `width`-column axis from `from` to `to`.
+/// columns of a `width`-column axis from `from` to `to`. Moments closer than a column
+/// apart take neighbouring columns, in time order, so none hides another.
 fn marker_row(m: &Markers, from: i64, to: i64, width: usize) -> String {
-    let mut row = vec![' '; width];
     let span = (to - from).max(1) as f64;
-    let moments = [
+    let mut moments: Vec<(i64, char)> = [
         (m.impact_start, 'I'),
         (Some(m.detection), 'D'),
         (m.first_fix, 'F'),
         (Some(m.close), 'C'),
-    ];
-    for (t, c) in moments {
-        if let Some(t) = t {
-            let i = (((t.timestamp() - from) as f64 / span) * width as f64) as usize;
-            if let Some(cell) = row.get_mut(i.min(width.saturating_sub(1))) {
-                *cell = c;
-            }
+    ]
+    .into_iter()
+    .filter_map(|(t, c)| t.map(|t| (t.timestamp(), c)))
+    .collect();
+    moments.sort_by_key(|(t, _)| *t);
+    let last = width.saturating_sub(1) as i64;
+    let mut cols: Vec<i64> = moments
+        .iter()
+        .map(|(t, _)| ((((t - from) as f64 / span) * width as f64) as i64).clamp(0, last))
+        .collect();
+    for k in 1..cols.len() {
+        cols[k] = cols[k].max(cols[k - 1] + 1);
+    }
+    for k in (0..cols.len()).rev() {
+        let limit = cols.get(k + 1).map_or(last, |c| c - 1);
+        cols[k] = cols[k].min(limit);
+    }
+    let mut row = vec![' '; width];
+    for (&col, &(_, c)) in cols.iter().zip(&moments) {
+        if let Some(cell) = usize::try_from(col).ok().and_then(|i| row.get_mut(i)) {
+            *cell = c;
         }
     }
     row.into_iter().collect()
@@ -249,14 +264,24 @@ impl View for Postmortem {
         let len = preview(&self.cache, ctx).map_or(0, |p| p.markdown.lines().count());
         match action {
             Some(Action::Write) => {
-                let effect = match (preview(&self.cache, ctx), &ctx.incident) {
-                    (Some(r), Some((inc, _))) => Effect::Write {
-                        path: inc.dir.join("postmortem.md"),
-                        text: r.markdown,
-                    },
-                    _ => Effect::Flash("no incident open".into()),
+                let effects = match (preview(&self.cache, ctx), &ctx.incident) {
+                    // The charts the Markdown links go beside it, then the Markdown (whose
+                    // path the footer then shows).
+                    (Some(r), Some((inc, _))) => r
+                        .charts
+                        .into_iter()
+                        .map(|c| Effect::Write {
+                            path: inc.dir.join(&c.file),
+                            text: c.svg,
+                        })
+                        .chain([Effect::Write {
+                            path: inc.dir.join("postmortem.md"),
+                            text: r.markdown,
+                        }])
+                        .collect(),
+                    _ => vec![Effect::Flash("no incident open".into())],
                 };
-                Outcome::Consumed(vec![effect])
+                Outcome::Consumed(effects)
             }
             Some(a) if self.scroll.apply(a, len, self.page.get()) => Outcome::done(),
             _ => Outcome::NotConsumed,
@@ -267,6 +292,23 @@ impl View for Postmortem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markers_close_together_take_neighbouring_columns_in_time_order() {
+        let t = |s| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        let m = Markers {
+            impact_start: None,
+            detection: t("2026-11-23T10:03:00+00:00"),
+            first_fix: None,
+            close: t("2026-11-23T10:04:00+00:00"),
+        };
+        let from = t("2026-11-23T09:03:00+00:00").timestamp();
+        let to = m.close.timestamp();
+        assert_eq!(marker_row(&m, from, to, 10), "        DC");
+        let wide = marker_row(&m, from, to, 61);
+        assert_eq!(wide.find('D'), Some(59));
+        assert_eq!(wide.find('C'), Some(60));
+    }
 
     #[test]
     fn buckets_keep_the_peak_of_each_slice_and_leave_gaps_empty() {

@@ -218,8 +218,21 @@ impl Scope {
 impl View for Scope {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let wide = area.width >= 120;
-        let [top, bottom] =
-            Layout::vertical([Constraint::Percentage(50), Constraint::Min(10)]).areas(area);
+        // With a fleet directory, its pane goes between what changed here and the
+        // inventory: "is it only this host?" comes right after "what changed?".
+        let [top, bottom] = match ctx.fleet_dir {
+            Some(_) => {
+                let [top, fleet, bottom] = Layout::vertical([
+                    Constraint::Percentage(22),
+                    Constraint::Percentage(40),
+                    Constraint::Min(10),
+                ])
+                .areas(area);
+                super::scope_fleet::render(frame, fleet, ctx);
+                [top, bottom]
+            }
+            None => Layout::vertical([Constraint::Percentage(50), Constraint::Min(10)]).areas(area),
+        };
         let [inv_area, impact_area] = if wide {
             let [a, b] =
                 Layout::horizontal([Constraint::Percentage(60), Constraint::Min(30)]).areas(top);
