@@ -385,7 +385,7 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         id: "oom_kill",
-        about: "the OOM killer killed a process (kernel log); the memory cgroup it hit is named (cgroup_oom_kill has the cgroup's side)",
+        about: "the OOM killer killed a process (kernel log); a memory-cgroup kill is cgroup_oom_kill instead wherever the cgroup findings run (snapshot, check, TUI)",
         severity: "critical; warning when the kill was requested with SysRq-f (`invoked oom-killer: … order=-1`, moom_callback)",
         decide: event_by(
             Severity::Critical,

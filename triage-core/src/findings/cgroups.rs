@@ -424,3 +424,17 @@ fn oom_in_unlisted(r: &MemcgOom) -> Finding {
     }
     f
 }
+
+/// An `oom_kill` event about a kill inside a memory cgroup: the kernel said
+/// `constraint=CONSTRAINT_MEMCG`, `Memory cgroup out of memory`, or (v1) `Task in X killed
+/// as a result of limit of Y`.
+pub(super) fn is_memcg_oom(e: &crate::facts::LogEvent) -> bool {
+    e.id == "oom_kill"
+        && (e
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("CONSTRAINT_MEMCG") || d.contains("memory cgroup "))
+            || e.lines
+                .iter()
+                .any(|l| l.contains("Memory cgroup out of memory")))
+}

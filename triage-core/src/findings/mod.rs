@@ -70,7 +70,17 @@ pub fn evaluate(snapshot: &Snapshot, context: &Context) -> Vec<Finding> {
             Decide::Event { .. } => {}
         }
     }
-    for f in catalogue::event_findings(&snapshot.facts.log_events) {
+    // A memory-cgroup OOM kill is the cgroup's limit, said once by cgroup_oom_kill
+    // (naming the cgroup); oom_kill keeps the host-wide kills.
+    let cgroup_said = findings.iter().any(|f| f.id == "cgroup_oom_kill");
+    let events: Vec<crate::facts::LogEvent> = snapshot
+        .facts
+        .log_events
+        .iter()
+        .filter(|e| !(cgroup_said && cgroups::is_memcg_oom(e)))
+        .cloned()
+        .collect();
+    for f in catalogue::event_findings(&events) {
         match findings
             .iter_mut()
             .find(|g| g.id == f.id && g.title == f.title)

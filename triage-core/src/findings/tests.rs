@@ -535,3 +535,40 @@ fn reevaluate_with_a_baseline_keeps_log_event_findings() {
     reevaluate(&mut s, &ctx);
     assert_eq!(ids(&s.findings), ["oom_kill"]);
 }
+
+/// A memory-cgroup OOM kill is said once, by cgroup_oom_kill (naming the cgroup); a
+/// host-wide kill in the same log stays an oom_kill.
+#[test]
+fn memcg_oom_kill_is_only_cgroup_oom_kill() {
+    let mut s = healthy();
+    let event = |culprit: &str, detail: &str, line: &str| crate::facts::LogEvent {
+        id: "oom_kill",
+        culprit: culprit.into(),
+        detail: Some(detail.into()),
+        count: 1,
+        first: None,
+        last: None,
+        lines: vec![line.into()],
+    };
+    s.facts.log_events.push(event(
+        "python3",
+        "pid 3630, constraint CONSTRAINT_MEMCG, cgroup /docker/abc123",
+        "- oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/docker/abc123,task_memcg=/docker/abc123,task=python3,pid=3630,uid=0",
+    ));
+    s.facts.log_events.push(event(
+        "java",
+        "pid 7, constraint CONSTRAINT_NONE",
+        "- oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=java,pid=7,uid=0",
+    ));
+    let f = evaluate(&s, &Context::for_snapshot(&s));
+    let oom: Vec<&str> = f
+        .iter()
+        .filter(|f| f.id == "oom_kill")
+        .map(|f| f.title.as_str())
+        .collect();
+    assert_eq!(oom.len(), 1, "{f:#?}");
+    assert!(oom[0].contains("java"), "{}", oom[0]);
+    let cg: Vec<_> = f.iter().filter(|f| f.id == "cgroup_oom_kill").collect();
+    assert_eq!(cg.len(), 1, "{f:#?}");
+    assert!(cg[0].title.contains("3630"), "{}", cg[0].title);
+}

@@ -16,7 +16,8 @@ pub(crate) const MAX_LINES: usize = 10;
 /// (a postmortem is a page; this bounds the memory of one pass over the store).
 const MAX_POSTMORTEM_BYTES: u64 = 1 << 20;
 
-/// What to look for.
+/// What to look for. Criteria given together must all match; an empty query matches
+/// every incident whose journal can be read.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
     /// Text anywhere in a journal event or a postmortem line (case-insensitive).
@@ -27,7 +28,8 @@ pub struct Query {
     pub host: Option<String>,
 }
 
-/// One incident that matched.
+/// One incident that matched: what it was about, what fixed it, and the lines that made
+/// it match.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Hit {
     /// Incident id (its directory name in the store).
@@ -36,7 +38,7 @@ pub struct Hit {
     pub title: String,
     /// The host it was opened on, as the `opened` event says (redacted when the search is).
     pub host: String,
-    /// When it was opened.
+    /// When it was opened; hits come newest first by this.
     pub opened_at: Option<Time>,
     /// When it was closed; `None` while open.
     pub closed_at: Option<Time>,

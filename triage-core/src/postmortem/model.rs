@@ -125,7 +125,7 @@ pub struct CommandRun {
     pub output: String,
     /// `fix`, `check`, or `None` (typed by the responder).
     pub mode: Option<String>,
-    /// The runbook it came from.
+    /// The id of the runbook it came from; `None` for a command typed by hand.
     pub runbook: Option<String>,
 }
 

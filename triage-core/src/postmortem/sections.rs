@@ -13,9 +13,9 @@ use crate::snapshot::{Finding, Time};
 
 /// Output lines kept per command in Resolution.
 pub(crate) const OUTPUT_LINES: usize = 20;
-/// Changes listed as trigger hints.
+/// Changes listed as trigger hints at most, newest first (the rest are in the snapshot).
 pub const MAX_CHANGES: usize = 10;
-/// Findings listed as root-cause hints.
+/// Findings listed as root-cause hints at most: a hint list, not the finding list.
 pub(crate) const MAX_HINTS: usize = 3;
 
 /// `2026-11-23 10:02:13 +09:00`.
@@ -92,7 +92,8 @@ pub fn detection(f: &Facts, lang: Lang) -> String {
     out.join("\n")
 }
 
-/// The top findings, as hints for the root cause.
+/// The first [`MAX_HINTS`] findings seen (those at detection first) under the hints
+/// heading; empty when there were none.
 pub(crate) fn root_cause_hints(f: &Facts, lang: Lang) -> String {
     if f.all_findings.is_empty() {
         return String::new();
@@ -198,7 +199,8 @@ pub fn resolution(f: &Facts, lang: Lang) -> String {
 /// A row of the action items table, recorded in the journal or proposed by triage.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ActionItem {
-    /// `prevent`, `detect`, `mitigate` or `process`.
+    /// `prevent`, `detect`, `mitigate` or `process` (`actions::TYPES`); a recorded item
+    /// keeps whatever type its journal event gave.
     pub kind: String,
     /// What to do, on one line.
     pub text: String,

@@ -32,22 +32,37 @@ fn snapshot_sections_and_findings_from_a_fixture_root() {
     );
 
     let ids: Vec<&str> = snap.findings.iter().map(|f| f.id.as_str()).collect();
+    // A memory-cgroup OOM kill is said once, by cgroup_oom_kill (naming the cgroup);
+    // oom_kill is for host-wide kills.
     assert_eq!(
         ids.iter().filter(|i| **i == "oom_kill").count(),
+        0,
+        "a memcg OOM is not also an oom_kill: {:#?}",
+        snap.findings
+    );
+    assert_eq!(
+        ids.iter().filter(|i| **i == "cgroup_oom_kill").count(),
         1,
         "the OOM kill is in kern.log and syslog but counted once: {:#?}",
         snap.findings
     );
-    let oom = snap.findings.iter().find(|f| f.id == "oom_kill").unwrap();
+    let oom = snap
+        .findings
+        .iter()
+        .find(|f| f.id == "cgroup_oom_kill")
+        .unwrap();
     assert!(
         oom.title.contains("java") && oom.title.contains("4242"),
         "{}",
         oom.title
     );
+    assert!(oom.title.contains("app.service"), "{}", oom.title);
     assert!(
-        oom.title.contains("/system.slice/app.service"),
-        "{}",
-        oom.title
+        oom.evidence
+            .iter()
+            .any(|l| l.contains("oom_memcg=/system.slice/app.service")),
+        "{:?}",
+        oom.evidence
     );
     let svc = snap
         .findings
