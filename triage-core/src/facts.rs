@@ -135,9 +135,7 @@ impl Facts {
         use crate::redact::redact_in_place as r;
         for e in &mut self.log_events {
             r(true, &mut e.culprit);
-            for l in &mut e.lines {
-                r(true, l);
-            }
+            crate::redact::redact_lines(true, e.lines.iter_mut());
         }
     }
 }

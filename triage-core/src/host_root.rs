@@ -115,6 +115,37 @@ impl HostRoot {
         std::fs::read_dir(&dir).map_err(|e| Error::io(path, e))
     }
 
+    /// True when `path` (under this or any `--root` tree) exists once its symlinks are
+    /// resolved inside the tree, or is a link leading out of it: the read that follows
+    /// refuses it with a warning naming the link. Never looks at the analyst's files.
+    pub fn path_exists(path: &Path) -> bool {
+        match Self::contained(path) {
+            Ok(p) => p.exists(),
+            Err(Error::OutsideRoot { .. }) => true,
+            Err(_) => false,
+        }
+    }
+
+    /// True when `path` is a directory inside the tree (see [`HostRoot::path_exists`]).
+    pub fn is_dir(path: &Path) -> bool {
+        Self::contained(path).is_ok_and(|p| p.is_dir())
+    }
+
+    /// True when `path` is a regular file inside the tree (see [`HostRoot::path_exists`]).
+    pub fn is_file(path: &Path) -> bool {
+        Self::contained(path).is_ok_and(|p| p.is_file())
+    }
+
+    /// The target of the symlink `path`, its parent directories resolved inside the tree
+    /// first (a `etc → /etc` link in the tree must not make us read the host's links).
+    pub fn read_link(path: &Path) -> Result<PathBuf> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return std::fs::read_link(path).map_err(|e| Error::io(path, e));
+        };
+        let dir = Self::contained(parent)?;
+        std::fs::read_link(dir.join(name)).map_err(|e| Error::io(path, e))
+    }
+
     /// `std::fs::metadata` of `path` after [`HostRoot::contained`].
     pub fn metadata(path: &Path) -> Result<std::fs::Metadata> {
         let p = Self::contained(path)?;

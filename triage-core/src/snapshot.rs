@@ -639,12 +639,16 @@ impl Snapshot {
         for p in self.processes.iter_mut().flatten() {
             r(true, &mut p.command);
         }
-        for e in self.kernel_log.iter_mut().flatten() {
-            r(true, &mut e.message);
-        }
-        for e in self.log_tail.iter_mut().flatten() {
-            r(true, &mut e.message);
-        }
+        // Line by line with state: a PEM body spans several log lines.
+        use crate::redact::redact_lines;
+        redact_lines(
+            true,
+            self.kernel_log.iter_mut().flatten().map(|e| &mut e.message),
+        );
+        redact_lines(
+            true,
+            self.log_tail.iter_mut().flatten().map(|e| &mut e.message),
+        );
         for c in self.recent_changes.iter_mut().flatten() {
             r(true, &mut c.summary);
         }

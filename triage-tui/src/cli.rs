@@ -21,6 +21,11 @@ pub struct Cli {
     /// Show secrets (command-line passwords, tokens, keys) instead of masking them as ***.
     #[arg(long, global = true)]
     pub no_redact: bool,
+    /// Also read runbooks (and inventory.toml) from this directory, over the built-in,
+    /// /etc/triage/runbooks and $TRIAGE_HOME/runbooks ones; refused unless it and its
+    /// files are owned by root or you and not writable by group or others.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub runbooks: Option<PathBuf>,
     /// TUI: show this directory of the fleet's snapshots (one JSON file per host) in the
     /// Scope step: hosts worst first and what the sick ones share, as `triage fleet DIR`.
     #[arg(long, value_name = "DIR")]

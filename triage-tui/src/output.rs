@@ -18,7 +18,8 @@ pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
-/// Render with `render` into `path` atomically (mode 0644), or to stdout. What is written
+/// Render with `render` into `path` atomically (mode 0600: a report holds command lines
+/// and log lines), or to stdout. What is written
 /// goes through [`triage_core::sanitize::for_output`] first: no control sequence from a
 /// process name or log line reaches the terminal or the ticket, whatever the format.
 pub fn emit(
@@ -29,7 +30,7 @@ pub fn emit(
     render(&mut buf).context("rendering output")?;
     let buf = triage_core::sanitize::for_output(&buf);
     match path {
-        Some(p) => triage_core::fsutil::write_atomic(p, &buf, 0o644)
+        Some(p) => triage_core::fsutil::write_atomic(p, &buf, 0o600)
             .with_context(|| format!("writing {}", p.display())),
         None => {
             let mut out = std::io::stdout().lock();

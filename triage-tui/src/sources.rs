@@ -64,7 +64,9 @@ pub fn reachability(targets: &[String], timeout: Duration) -> Vec<Reach> {
 /// Recorded history since `since`, oldest first: time, load1 and memory PSI some_avg10.
 /// Empty when the recorder has never run here.
 pub fn history_samples(since: Time) -> Vec<(Time, f64, Option<f64>)> {
-    let dir = triage_core::history::default_dir();
+    let Ok(dir) = triage_core::history::default_dir() else {
+        return Vec::new();
+    };
     if !triage_core::history::has_store(&dir) {
         return Vec::new();
     }

@@ -240,10 +240,7 @@ fn newest_log_time(root: &HostRoot) -> Option<Capture> {
     let mut best: Option<(Time, &str)> = None;
     for rel in LOG_FILES {
         let path = root.path(rel);
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        let Ok(bytes) = read_tail(&path, meta.len()) else {
+        let Ok((meta, bytes)) = read_tail(&path) else {
             continue;
         };
         let reference = meta
@@ -277,9 +274,15 @@ fn newest_log_time(root: &HostRoot) -> Option<Capture> {
     })
 }
 
-fn read_tail(path: &std::path::Path, len: u64) -> crate::error::Result<Vec<u8>> {
+/// The last [`LOG_TAIL_BYTES`] of `path` and its metadata, both from the one file opened
+/// inside the tree.
+fn read_tail(path: &std::path::Path) -> crate::error::Result<(std::fs::Metadata, Vec<u8>)> {
     use std::io::{Read, Seek, SeekFrom};
     let mut file = HostRoot::open_regular(path)?;
+    let meta = file
+        .metadata()
+        .map_err(|e| crate::error::Error::io(path, e))?;
+    let len = meta.len();
     let start = len.saturating_sub(LOG_TAIL_BYTES);
     file.seek(SeekFrom::Start(start))
         .map_err(|e| crate::error::Error::io(path, e))?;
@@ -287,7 +290,7 @@ fn read_tail(path: &std::path::Path, len: u64) -> crate::error::Result<Vec<u8>> 
     file.take(LOG_TAIL_BYTES)
         .read_to_end(&mut buf)
         .map_err(|e| crate::error::Error::io(path, e))?;
-    Ok(buf)
+    Ok((meta, buf))
 }
 
 /// Seconds up from the `uptime` command's output (` 16:19:19 up 17:41,  2 users,  load

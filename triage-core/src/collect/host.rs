@@ -126,7 +126,7 @@ fn in_tree(root: &HostRoot, rel: &str) -> PathBuf {
     if root.is_live() {
         return path;
     }
-    match std::fs::read_link(&path) {
+    match HostRoot::read_link(&path) {
         Ok(target) if target.is_absolute() => root.path(target),
         _ => path,
     }
@@ -349,6 +349,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(collect(&ctx).unwrap().os, "Ubuntu 20.04.3 LTS");
+    }
+
+    #[test]
+    fn a_symlinked_etc_is_not_followed_to_read_links_outside_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("root");
+        // Outside the tree: an `os-release` link naming a file the attacker put in it.
+        let outside = dir.path().join("outside_etc");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::os::unix::fs::symlink("/planted/os-release", outside.join("os-release")).unwrap();
+        std::fs::create_dir_all(d.join("planted")).unwrap();
+        std::fs::write(d.join("planted/os-release"), "PRETTY_NAME=\"Planted\"\n").unwrap();
+        std::fs::create_dir_all(d.join("usr/lib")).unwrap();
+        std::fs::write(d.join("usr/lib/os-release"), "PRETTY_NAME=\"Captured\"\n").unwrap();
+        std::os::unix::fs::symlink("../outside_etc", d.join("etc")).unwrap();
+        let ctx = Ctx::new(HostRoot::new(&d).unwrap(), Default::default());
+        assert_eq!(collect(&ctx).unwrap().os, "Captured");
     }
 
     #[test]

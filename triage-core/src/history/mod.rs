@@ -35,8 +35,8 @@ use crate::snapshot::{Time, Warning};
 pub const COLLECTOR: &str = "history";
 
 /// Where `triage record` keeps its segments by default: `STATE_DIR/history`.
-pub fn default_dir() -> PathBuf {
-    crate::state::state_dir().join("history")
+pub fn default_dir() -> Result<PathBuf> {
+    Ok(crate::state::state_dir()?.join("history"))
 }
 
 /// Encode a sample as a record payload (postcard).

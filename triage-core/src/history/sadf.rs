@@ -185,7 +185,12 @@ pub fn sa_files(root: &HostRoot) -> Vec<PathBuf> {
     let Some(dir) = root.first_existing(&["var/log/sysstat", "var/log/sa"]) else {
         return Vec::new();
     };
-    let mut files: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&dir)
+    // Listed inside the tree: `var/log/sysstat → /var/log/sysstat` must not list (and hand
+    // `sadf`) the analyst's own files.
+    let Ok(dir) = HostRoot::contained(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = HostRoot::read_dir(&dir)
         .into_iter()
         .flatten()
         .flatten()
@@ -195,6 +200,8 @@ pub fn sa_files(root: &HostRoot) -> Vec<PathBuf> {
             name.strip_prefix("sa")
                 .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
         })
+        // Regular files only: a link in the tree is not followed to `sadf`.
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
     files.sort_by_key(|f| std::cmp::Reverse(f.0));
@@ -232,6 +239,32 @@ mod tests {
     use super::*;
 
     const FIXTURE: &str = include_str!("../../tests/fixtures/sadf/sadf.json");
+
+    #[test]
+    fn sa_files_linked_out_of_the_tree_are_not_handed_to_sadf() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("root");
+        std::fs::create_dir_all(d.join("var/log/sa")).unwrap();
+        let outside = dir.path().join("sa30");
+        std::fs::write(&outside, "analyst's own data").unwrap();
+        std::os::unix::fs::symlink(&outside, d.join("var/log/sa/sa30")).unwrap();
+        std::fs::write(d.join("var/log/sa/sa29"), "captured").unwrap();
+        let root = HostRoot::new(&d).unwrap();
+        let files = sa_files(&root);
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert!(files[0].ends_with("sa29"));
+        // The directory itself linked out of the tree: nothing listed.
+        let d2 = dir.path().join("root2");
+        std::fs::create_dir_all(d2.join("var/log")).unwrap();
+        std::fs::create_dir_all(dir.path().join("outside_sa")).unwrap();
+        std::fs::copy(
+            d.join("var/log/sa/sa29"),
+            dir.path().join("outside_sa/sa28"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("../../../outside_sa", d2.join("var/log/sa")).unwrap();
+        assert!(sa_files(&HostRoot::new(&d2).unwrap()).is_empty());
+    }
 
     #[test]
     fn reads_the_fixture() {

@@ -212,9 +212,10 @@ impl Journal {
             .append(true)
             .create(true)
             .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC)
+            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
             .open(&self.path)
             .map_err(io)?;
+        check_own_file(&file, &self.path)?;
         let mut locked =
             Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| io(e.into()))?;
         // A torn last line from a crash: start ours on a fresh line so both survive.
@@ -236,8 +237,13 @@ impl Journal {
     /// and listed.
     pub fn read(&self) -> Result<ReadResult> {
         let mut text = String::new();
-        match File::open(&self.path) {
+        let opened = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
+            .open(&self.path);
+        match opened {
             Ok(mut f) => {
+                check_own_file(&f, &self.path)?;
                 let mut bytes = Vec::new();
                 f.read_to_end(&mut bytes)
                     .map_err(|e| Error::io(&self.path, e))?;
@@ -248,6 +254,29 @@ impl Journal {
         }
         Ok(parse(&text, &self.path))
     }
+}
+
+/// A journal must be a regular file owned by us (checked on the open descriptor, so
+/// nothing can be swapped in between): a journal planted by another user, or a FIFO,
+/// is refused.
+fn check_own_file(file: &File, path: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    let me = nix::unistd::geteuid().as_raw();
+    if !meta.is_file() {
+        return Err(Error::Invalid(format!(
+            "{}: not a regular file; refusing to use it as a journal",
+            path.display()
+        )));
+    }
+    if meta.uid() != me {
+        return Err(Error::Invalid(format!(
+            "{}: owned by uid {}, not by you (uid {me}); refusing to use it as a journal",
+            path.display(),
+            meta.uid()
+        )));
+    }
+    Ok(())
 }
 
 /// Parse journal text; `path` only names the file in skip messages.

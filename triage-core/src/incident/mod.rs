@@ -9,6 +9,7 @@ pub mod search;
 mod step;
 
 use std::collections::BTreeSet;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -119,8 +120,20 @@ impl Store {
         &self.dir
     }
 
-    /// Every incident, oldest first.
+    /// Refuse a state directory or `incidents/` that is not ours or that group or others
+    /// may write (see [`crate::state::check_private_dir`]).
+    pub fn check(&self) -> Result<()> {
+        if let Some(state) = self.dir.parent() {
+            crate::state::check_private_dir(state)?;
+        }
+        crate::state::check_private_dir(&self.dir)
+    }
+
+    /// Every incident, oldest first: directories of ours (no symlink, not writable by
+    /// others) holding a journal that is a regular file of ours. Anything else another
+    /// user could have planted is not an incident.
     pub fn all(&self) -> Result<Vec<Incident>> {
+        self.check()?;
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -128,7 +141,7 @@ impl Store {
         };
         let mut out: Vec<Incident> = entries
             .flatten()
-            .filter(|e| e.path().join("journal.jsonl").is_file())
+            .filter(|e| is_own_incident(&e.path()))
             .filter_map(|e| e.file_name().to_str().map(|id| self.incident(id)))
             .collect();
         out.sort_by(|a, b| id_order(&a.id).cmp(&id_order(&b.id)));
@@ -149,8 +162,9 @@ impl Store {
         if id.is_empty() || id.contains('/') || id.starts_with('.') {
             return Err(Error::Invalid(format!("{id:?} is not an incident id")));
         }
+        self.check()?;
         let inc = self.incident(id);
-        if !inc.journal.path().is_file() {
+        if !is_own_incident(&inc.dir) {
             return Err(Error::Invalid(format!(
                 "no incident {id:?} in {} (see `triage incident list`)",
                 self.dir.display()
@@ -187,6 +201,7 @@ impl Store {
     /// Open a new incident titled `title` on `host`; the directory is 0700, the journal
     /// 0600. An incident already open is returned instead (one at a time per host).
     pub fn start(&self, title: &str, host: &str) -> Result<(Incident, bool)> {
+        self.check()?;
         crate::fsutil::create_dir_all(&self.dir, 0o700)?;
         // Two responders (or two `triage note`s) starting at once must open one incident:
         // "is one open? if not, create it" happens under an exclusive lock.
@@ -196,6 +211,8 @@ impl Store {
             .create(true)
             .truncate(false)
             .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(&lock_path)
             .map_err(|e| Error::io(&lock_path, e))?;
         let _lock = nix::fcntl::Flock::lock(lock_file, nix::fcntl::FlockArg::LockExclusive)
@@ -226,6 +243,20 @@ impl Store {
         })?;
         Ok((inc, true))
     }
+}
+
+/// A directory (not a symlink) owned by us, not writable by group or others, with a
+/// `journal.jsonl` that is a regular file (not a symlink) owned by us.
+fn is_own_incident(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let me = nix::unistd::geteuid().as_raw();
+    let own = |p: &Path, dir: bool| {
+        std::fs::symlink_metadata(p).is_ok_and(|m| {
+            let kind = if dir { m.is_dir() } else { m.is_file() };
+            kind && m.uid() == me && m.mode() & 0o022 == 0
+        })
+    };
+    own(dir, true) && own(&dir.join("journal.jsonl"), false)
 }
 
 /// Incident ids sort by time, then by the `-N` suffix a same-second id gets, as a

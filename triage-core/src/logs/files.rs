@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use super::formats::{parse_line, ParseCtx, Parsed};
 pub use super::revlines::RevLines;
-use super::{cap_line, LogEntry, Read, MAX_LINE};
+use super::{cap_line, LogEntry, Read, MAX_LINE, MAX_TAIL_BYTES};
 use crate::host_root::HostRoot;
 use crate::snapshot::Time;
 
@@ -210,7 +210,13 @@ fn read_backwards(
 ) -> bool {
     let mut lines = RevLines::new(file, len);
     let mut hit_since = false;
+    let mut kept = 0usize;
     while read.entries.len() < n {
+        if kept > MAX_TAIL_BYTES {
+            read.warnings
+                .push(tail_budget_warning(path, read.entries.len()));
+            break;
+        }
         match lines.next_line() {
             None => break,
             Some(Err(e)) => {
@@ -225,6 +231,7 @@ fn read_backwards(
                             break;
                         }
                     }
+                    kept += e.message.len();
                     read.entries.push(e);
                 }
             }
@@ -248,6 +255,8 @@ fn read_gz(
 ) {
     let mut reader = BufReader::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)));
     let mut last: VecDeque<LogEntry> = VecDeque::with_capacity(n.min(4096));
+    let mut kept = 0usize;
+    let mut over_budget = false;
     let mut buf = Vec::new();
     let mut count = 0usize;
     loop {
@@ -294,10 +303,15 @@ fn read_gz(
                         continue;
                     }
                     if last.len() == n {
-                        last.pop_front();
+                        kept -= last.pop_front().map_or(0, |o| o.message.len());
                     }
                     if n > 0 {
+                        kept += e.message.len();
                         last.push_back(e);
+                        while kept > MAX_TAIL_BYTES && last.len() > 1 {
+                            over_budget = true;
+                            kept -= last.pop_front().map_or(0, |o| o.message.len());
+                        }
                     }
                 }
             }
@@ -310,7 +324,19 @@ fn read_gz(
             }
         }
     }
+    if over_budget {
+        read.warnings.push(tail_budget_warning(path, last.len()));
+    }
     read.entries.extend(last);
+}
+
+/// Reading the end of `path` stopped at [`MAX_TAIL_BYTES`].
+fn tail_budget_warning(path: &Path, kept: usize) -> String {
+    format!(
+        "{}: only the last {kept} lines read ({} MiB of long lines)",
+        path.display(),
+        MAX_TAIL_BYTES >> 20
+    )
 }
 
 /// `path` and its rotated generations, newest first: `path`, `path.0`, `path.1`,

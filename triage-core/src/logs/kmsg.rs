@@ -58,7 +58,7 @@ fn read_live(root: &HostRoot) -> Read {
     // the oldest one still in the ring are taken from it.
     let oldest = r.entries.iter().find_map(|e| e.time);
     let kern_log = root.path("var/log/kern.log");
-    if let (Some(oldest), true) = (oldest, kern_log.exists()) {
+    if let (Some(oldest), true) = (oldest, HostRoot::path_exists(&kern_log)) {
         let mut older = files::read_generations(&kern_log, LIVE_KERN_LOG_LINES, None, None);
         older.entries.retain(|e| {
             e.time
@@ -236,7 +236,7 @@ fn read_files(root: &HostRoot, boot: Option<Time>, capture: Option<Time>) -> Rea
         out.warnings.extend(r.warnings);
         r.entries
     };
-    for path in ring.iter().filter(|p| p.exists()) {
+    for path in ring.iter().filter(|p| HostRoot::path_exists(p)) {
         let entries = read_kernel_file(path, &mut out);
         if !entries.is_empty() {
             groups.push(entries);
@@ -246,7 +246,7 @@ fn read_files(root: &HostRoot, boot: Option<Time>, capture: Option<Time>) -> Rea
     // kern.log, else the kernel lines of the journal export: both reach further back
     // than the ring buffer did.
     let kern_log = root.path("var/log/kern.log");
-    let older = if kern_log.exists() {
+    let older = if HostRoot::path_exists(&kern_log) {
         Some(read_kernel_file(&kern_log, &mut out))
     } else {
         files::journal_export(root).map(|path| {
@@ -271,7 +271,7 @@ fn read_files(root: &HostRoot, boot: Option<Time>, capture: Option<Time>) -> Rea
     }
     for rel in ["var/log/messages", "var/log/syslog"] {
         let path = root.path(rel);
-        if path.exists() {
+        if HostRoot::path_exists(&path) {
             let mut r = files::read_generations(&path, FALLBACK_LINES, None, boot);
             r.entries.retain(|e| e.kernel);
             out.warnings.extend(r.warnings);
@@ -434,5 +434,31 @@ mod tests {
         let r = read_kernel(&HostRoot::new(dir.path()).unwrap(), None);
         assert_eq!(r.entries.len(), 1);
         assert!(r.entries[0].message.starts_with("Out of memory"));
+    }
+
+    #[test]
+    fn kern_log_linked_out_of_the_tree_is_refused_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("root");
+        std::fs::create_dir_all(d.join("var/log")).unwrap();
+        let outside = dir.path().join("kern.log");
+        std::fs::write(&outside, "Nov 23 10:00:00 h kernel: OUTSIDE-MARKER-77\n").unwrap();
+        std::os::unix::fs::symlink("../../../kern.log", d.join("var/log/kern.log")).unwrap();
+        std::os::unix::fs::symlink("../../../kern.log", d.join("var/log/messages")).unwrap();
+        let r = read_kernel(&HostRoot::new(&d).unwrap(), None);
+        assert!(
+            r.entries
+                .iter()
+                .all(|e| !e.message.contains("OUTSIDE-MARKER")),
+            "{:?}",
+            r.entries
+        );
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("var/log/") && w.contains("outside the --root tree")),
+            "{:?}",
+            r.warnings
+        );
     }
 }

@@ -45,6 +45,11 @@ pub const MAX_LINE: usize = 64 * 1024;
 /// Appended to a message cut at [`MAX_LINE`] bytes.
 pub const TRUNCATED_MARK: &str = " …[truncated]";
 
+/// Bytes of records kept per file read from its end (`snapshot`, `check`, the kernel
+/// log's fallbacks): with 60 KB lines, [`SCAN_LINES`] records would be 120 MB per file.
+/// Reading stops there, with a warning; a few hundred long lines still fit.
+pub const MAX_TAIL_BYTES: usize = 8 << 20;
+
 /// Records read per source for findings when only the last lines are asked for.
 pub(crate) const SCAN_LINES: usize = 2000;
 
@@ -129,9 +134,8 @@ impl Report {
     /// Mask secrets in every free-text field (see [`crate::redact`]).
     pub fn redact(&mut self) {
         use crate::redact::redact_in_place as r;
-        for e in &mut self.entries {
-            r(true, &mut e.message);
-        }
+        // Line by line with state: a PEM body spans several log lines.
+        crate::redact::redact_lines(true, self.entries.iter_mut().map(|e| &mut e.message));
         for t in &mut self.templates {
             r(true, &mut t.template);
         }

@@ -234,11 +234,14 @@ pub(crate) fn inventory_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("TRIAGE_INVENTORY").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
+    let state = crate::state::state_dir().ok();
     [
-        crate::state::state_dir().join("runbooks/inventory.toml"),
-        PathBuf::from("/etc/triage/runbooks/inventory.toml"),
+        crate::runbook::load::explicit_dir().map(|d| d.join("inventory.toml")),
+        state.map(|d| d.join("runbooks/inventory.toml")),
+        Some(PathBuf::from("/etc/triage/runbooks/inventory.toml")),
     ]
     .into_iter()
+    .flatten()
     .find(|p| p.exists())
 }
 

@@ -1,7 +1,8 @@
 //! Where runbooks come from: the repository's `runbooks/*.toml`, embedded in the binary at
 //! build time (so `cargo install` has them), then `/etc/triage/runbooks/`,
-//! `$TRIAGE_HOME/runbooks/` (the state directory) and `./runbooks/`. A later source
-//! overrides an earlier one by `id`; each runbook's `origin` says where it came from.
+//! `$TRIAGE_HOME/runbooks/` (the state directory) and the `--runbooks DIR` given on the
+//! command line (never `./runbooks/` of the current directory). A later source overrides
+//! an earlier one by `id`; each runbook's `origin` says where it came from.
 
 use std::path::{Path, PathBuf};
 
@@ -35,10 +36,36 @@ pub(crate) fn builtin_inventory() -> Option<&'static str> {
 /// directory: root running `triage runbook run` in `/tmp` or a cloned repository would
 /// execute whatever check steps were planted there.
 pub(crate) fn source_dirs() -> Vec<PathBuf> {
-    vec![
-        PathBuf::from("/etc/triage/runbooks"),
-        crate::state::state_dir().join("runbooks"),
-    ]
+    let mut dirs = vec![PathBuf::from("/etc/triage/runbooks")];
+    dirs.extend(crate::state::state_dir().ok().map(|d| d.join("runbooks")));
+    dirs.extend(explicit_dir());
+    dirs
+}
+
+/// The `--runbooks DIR` of this run, if one was given.
+static EXPLICIT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The directory [`use_dir`] added, read last (it overrides the others by id).
+pub(crate) fn explicit_dir() -> Option<PathBuf> {
+    EXPLICIT.get().cloned()
+}
+
+/// Read runbooks (and `inventory.toml`) from `dir` too, for the rest of the process
+/// (`--runbooks DIR`). Refused like any runbook source: `dir` must be a directory owned
+/// by root or the current user and not writable by group or others (its files are
+/// checked as they are read).
+pub fn use_dir(dir: &Path) -> Result<(), crate::Error> {
+    let meta = std::fs::metadata(dir).map_err(|e| crate::Error::io(dir, e))?;
+    if !meta.is_dir() {
+        return Err(crate::Error::Invalid(format!(
+            "{}: not a directory",
+            dir.display()
+        )));
+    }
+    trusted(dir).map_err(crate::Error::Invalid)?;
+    let dir = dir.canonicalize().map_err(|e| crate::Error::io(dir, e))?;
+    let _ = EXPLICIT.set(dir);
+    Ok(())
 }
 
 /// The runbooks of one directory (or one file): valid ones in `runbooks`, every problem

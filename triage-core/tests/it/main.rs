@@ -19,6 +19,7 @@ mod network;
 mod postmortem;
 mod postmortem_charts;
 mod postmortem_timeline;
+mod redaction;
 mod runbooks;
 mod scenarios;
 mod snapshot_fixtures;

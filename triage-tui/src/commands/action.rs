@@ -25,7 +25,7 @@ fn add(args: ActionAddArgs) -> Result<ExitCode> {
     if text.is_empty() {
         anyhow::bail!("the action item is empty");
     }
-    let store = store();
+    let store = store()?;
     let inc = match &args.incident {
         Some(id) => store.get(id)?,
         None => match store.latest()? {

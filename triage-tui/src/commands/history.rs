@@ -48,7 +48,10 @@ pub fn run(global: &Global, args: HistoryArgs) -> Result<ExitCode> {
         .transpose()
         .context("--until")?
         .unwrap_or(now);
-    let dir = args.dir.clone().unwrap_or_else(history::default_dir);
+    let dir = match args.dir.clone() {
+        Some(d) => d,
+        None => history::default_dir()?,
+    };
     let (mut samples, mut warnings, source) = if let Some(file) = &args.sadf {
         let (s, w) = read_sadf_file(file)?;
         (s, w, format!("{} (sadf -j)", file.display()))

@@ -19,8 +19,8 @@ use super::Global;
 use crate::cli::IncidentCommand;
 
 /// The store under the state dir.
-pub fn store() -> Store {
-    Store::new(&triage_core::state::state_dir())
+pub fn store() -> Result<Store> {
+    Ok(Store::new(&triage_core::state::state_dir()?))
 }
 
 /// A quick snapshot (short sampling) for titles and the incident's saved figures.
@@ -65,7 +65,7 @@ pub fn record_snapshot(inc: &Incident, snap: &Snapshot) -> Result<()> {
 
 /// Run `triage incident …`.
 pub fn run(global: &Global, cmd: IncidentCommand) -> Result<ExitCode> {
-    let store = store();
+    let store = store()?;
     // Titles, notes and findings come from the host and from other users: sanitised for the
     // terminal and redacted like every other output.
     let mut out = SanitizingWriter::new(std::io::stdout().lock());
@@ -180,7 +180,8 @@ fn list(global: &Global, store: &Store, out: &mut impl Write) -> Result<ExitCode
             fmt(st.opened_at),
             closed,
             elapsed(&st),
-            clip(&st.title, 30)
+            // Masked before it is clipped: a cut token no longer has its shape.
+            clip(&redact_if(global.redact, &st.title), 30)
         );
         writeln!(out, "{}", redact_if(global.redact, &line))?;
     }

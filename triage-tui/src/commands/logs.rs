@@ -15,7 +15,7 @@ use triage_core::logs::json::EntryWriter;
 use triage_core::logs::pipeline::{self, Summary};
 use triage_core::logs::tail::Recent;
 use triage_core::logs::{LogEntry, Query};
-use triage_core::redact::redact_in_place;
+use triage_core::redact::{redact_in_place, LineRedactor};
 use triage_core::sanitize::terminal_line;
 use triage_core::snapshot::{now, Finding, Severity};
 use triage_core::timespec::parse_time_or_ago;
@@ -57,11 +57,8 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
     let mut recent = Recent::new(if show_entries { args.lines } else { 0 });
     let mut record = Vec::with_capacity(512);
     let mut json = EntryWriter::default();
-    // Redacted and rendered only when kept (see `Recent`).
-    let mut render = |mut e: LogEntry, out: &mut Vec<u8>| {
-        if global.redact {
-            redact_in_place(true, &mut e.message);
-        }
+    // Rendered only when kept (see `Recent`).
+    let mut render = |e: LogEntry, out: &mut Vec<u8>| {
         if args.json {
             json.write(out, &e);
             Ok(())
@@ -70,8 +67,14 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
         }
     };
     let mut failed: Option<std::io::Error> = None;
-    let mut summary = pipeline::run(&global.root, &query, |e| {
-        if failed.is_none() {
+    // Every line of the window is redacted, kept or not: the redactor carries a PEM block
+    // from one line to the next, so it must see them all, in order.
+    let mut redactor = LineRedactor::default();
+    let mut summary = pipeline::run(&global.root, &query, |mut e| {
+        if failed.is_none() && show_entries {
+            if global.redact {
+                redactor.in_place(&mut e.message);
+            }
             if let Err(err) = recent.push(e, &mut render, &mut record) {
                 failed = Some(err);
             }

@@ -14,7 +14,7 @@ use triage_core::findings::catalogue::event_findings;
 use triage_core::logs::classify::Classifier;
 use triage_core::logs::follow::{JournalFollower, KmsgFollower, Tailer};
 use triage_core::logs::{files, kmsg, LogEntry, Query};
-use triage_core::redact::redact_in_place;
+use triage_core::redact::LineRedactor;
 
 use super::logs::{write_entry, write_finding};
 use super::Global;
@@ -87,6 +87,7 @@ pub fn run(global: &Global, q: &Query, json: bool, colour: bool) -> Result<ExitC
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut batch: Vec<LogEntry> = Vec::new();
+    let mut redactor = LineRedactor::default();
     let mut notes: Vec<String> = Vec::new();
     while !stop.load(Ordering::Relaxed) {
         sources.poll(&mut batch, &mut notes);
@@ -100,7 +101,8 @@ pub fn run(global: &Global, q: &Query, json: bool, colour: bool) -> Result<ExitC
             classifier.push(&e);
             if q.grep.as_ref().is_none_or(|re| re.is_match(&e.message)) {
                 if global.redact {
-                    redact_in_place(true, &mut e.message);
+                    // Carries a PEM block from one line to the next.
+                    redactor.in_place(&mut e.message);
                 }
                 match print_entry(&mut out, &e, json, colour) {
                     Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {

@@ -34,6 +34,10 @@ pub struct Global {
 
 /// Run the command `cli` names.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+    if let Some(dir) = &cli.runbooks {
+        triage_core::runbook::load::use_dir(dir)
+            .with_context(|| format!("--runbooks {}", dir.display()))?;
+    }
     let root = match &cli.root {
         Some(dir) => match HostRoot::new(dir) {
             Ok(root) => root,

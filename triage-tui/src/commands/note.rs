@@ -16,7 +16,7 @@ pub fn run(args: NoteArgs) -> Result<ExitCode> {
     if text.is_empty() {
         anyhow::bail!("the note is empty");
     }
-    let store = store();
+    let store = store()?;
     let inc = match store.open_incident()? {
         Some((inc, _)) => inc,
         None => {

@@ -16,7 +16,7 @@ use crate::output;
 
 /// Run `triage postmortem`.
 pub fn run(global: &Global, args: PostmortemArgs) -> Result<ExitCode> {
-    let state_dir = triage_core::state::state_dir();
+    let state_dir = triage_core::state::state_dir()?;
     let store = Store::new(&state_dir);
     let incident = match &args.incident {
         Some(id) => store.get(id)?,
@@ -38,11 +38,10 @@ pub fn run(global: &Global, args: PostmortemArgs) -> Result<ExitCode> {
         library: &library,
         template: args.template.clone(),
         template_dirs: postmortem::template_dirs(&state_dir),
-        history_dir: Some(
-            args.history
-                .clone()
-                .unwrap_or_else(triage_core::history::default_dir),
-        ),
+        history_dir: match args.history.clone() {
+            Some(d) => Some(d),
+            None => triage_core::history::default_dir().ok(),
+        },
         link_base: postmortem::link_base(&incident, args.output.as_deref()),
     };
     let rendered = postmortem::render(&incident, &opts)
@@ -70,7 +69,7 @@ pub fn run(global: &Global, args: PostmortemArgs) -> Result<ExitCode> {
     };
     for chart in &rendered.charts {
         let path = chart_dir.join(&chart.file);
-        triage_core::fsutil::write_atomic(&path, chart.svg.as_bytes(), 0o644)
+        triage_core::fsutil::write_atomic(&path, chart.svg.as_bytes(), 0o600)
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }

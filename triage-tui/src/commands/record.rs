@@ -18,7 +18,10 @@ use crate::cli::RecordArgs;
 /// Run `triage record`.
 pub fn run(global: &Global, args: RecordArgs) -> Result<ExitCode> {
     let cfg = RecordConfig {
-        dir: args.dir.unwrap_or_else(history::default_dir),
+        dir: match args.dir {
+            Some(d) => d,
+            None => history::default_dir()?,
+        },
         interval: parse_duration_max(&args.interval, Duration::from_secs(86400))
             .context("--interval")?,
         retention: parse_duration(&args.retention).context("--retention")?,

@@ -282,7 +282,8 @@ fn finding_for(global: &Global, rb: &Runbook, known: &BTreeMap<String, String>) 
 }
 
 fn open_incident() -> Option<Incident> {
-    match Store::new(&triage_core::state::state_dir()).open_incident() {
+    let store = triage_core::state::state_dir().map(|d| Store::new(&d));
+    match store.and_then(|s| s.open_incident()) {
         Ok(Some((inc, _))) => Some(inc),
         Ok(None) => None,
         Err(e) => {
@@ -360,6 +361,9 @@ fn run_book(
     for (i, step) in rb.steps.iter().enumerate() {
         let mode = step.mode();
         writeln!(out, "\n── {}/{total} [{mode}] {}", i + 1, step.title)?;
+        // Before anything of the step runs: the file it comes from, so a surprise source
+        // is seen before its command is.
+        writeln!(out, "   from {}", rb.origin)?;
         for line in step.explain.lines() {
             writeln!(out, "   {line}")?;
         }

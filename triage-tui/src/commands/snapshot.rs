@@ -35,7 +35,8 @@ pub fn options(global: &Global, interval: &str, timeout: &str) -> Result<Options
         history_dir: global
             .root
             .is_live()
-            .then(triage_core::history::default_dir),
+            .then(triage_core::history::default_dir)
+            .and_then(Result::ok),
         ..Options::default()
     })
 }

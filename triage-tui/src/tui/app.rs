@@ -94,6 +94,10 @@ impl App {
                 if let Some(said) = self.ctx.on_snapshot() {
                     self.out.flash = Some(said);
                 }
+                // Saved as collected above; what the steps draw is sanitised.
+                if let Some(snap) = self.ctx.snap.as_mut() {
+                    super::clean::snapshot(snap);
+                }
                 self.ctx.refresh_seen_before();
             }
             Event::History(h) => self.ctx.history = h,

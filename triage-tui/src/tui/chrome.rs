@@ -241,7 +241,7 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App) {
             };
             lines.push(Line::from(vec![
                 Span::styled(e.time.format("%H:%M ").to_string(), t.dim()),
-                Span::raw(clip(&what, w.saturating_sub(6))),
+                Span::raw(clip(&super::clean::journal(&what), w.saturating_sub(6))),
             ]));
         }
     }

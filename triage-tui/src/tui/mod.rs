@@ -6,6 +6,7 @@
 
 pub mod app;
 mod chrome;
+pub mod clean;
 pub mod ctx;
 pub mod effect;
 pub mod event;
@@ -21,6 +22,8 @@ mod fixture;
 mod tests;
 #[cfg(test)]
 mod tests_incident;
+#[cfg(test)]
+mod tests_sanitize;
 
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
@@ -51,7 +54,7 @@ pub fn run(root: HostRoot, opts: Options, fleet: Option<std::path::PathBuf>) -> 
         signal_hook::flag::register(sig, Arc::clone(&terminate))
             .context("installing signal handlers")?;
     }
-    let store = Store::new(&triage_core::state::state_dir());
+    let store = Store::new(&triage_core::state::state_dir()?);
     let mut ctx = Ctx::new(store, theme::Theme::from_env());
     let (tx, rx) = mpsc::channel();
     ctx.jobs = Some(tx.clone());

@@ -86,7 +86,7 @@ fn the_open_incident_comes_first_and_incident_picks_another() {
 }
 
 #[test]
-fn output_file_is_written_atomically_0644() {
+fn output_file_is_written_atomically_0600() {
     let home = home();
     let out = home.path().join("pm.md");
     triage(home.path())
@@ -117,7 +117,7 @@ fn output_file_is_written_atomically_0644() {
     );
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o644);
+    assert_eq!(mode, 0o600, "-o files are private (issue 16 item 6)");
 }
 
 #[test]

@@ -253,3 +253,69 @@ fn runbooks_from_the_current_directory_or_writable_files_are_refused() {
         "{err}"
     );
 }
+
+/// `--runbooks DIR`: read with the same owner/mode checks as every source, and
+/// `runbook run` names the file before each step runs.
+#[test]
+fn runbooks_flag_is_checked_and_each_step_names_its_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let dir = tmp.path().join("team-runbooks");
+    std::fs::create_dir_all(&dir).unwrap();
+    let rb = "id = \"team_check\"\ntitle = \"Team check\"\ntriggers = [\"disk_almost_full\"]\n\n[[step]]\ntitle = \"One\"\ncheck = \"echo step-one-ran\"\n\n[[step]]\ntitle = \"Two\"\ncheck = \"echo step-two-ran\"\n";
+    let file = dir.join("team.toml");
+    std::fs::write(&file, rb).unwrap();
+    let out = run(triage(&home)
+        .arg("--runbooks")
+        .arg(&dir)
+        .args(["runbook", "run", "team_check"])
+        .stdin(std::process::Stdio::null()));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Each step: its file, then its output.
+    let origin = format!("from {}", file.canonicalize().unwrap().display());
+    for marker in ["step-one-ran", "step-two-ran"] {
+        let at = text
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} missing in\n{text}"));
+        let before = &text[..at];
+        let last_step = before.rfind("── ").unwrap();
+        assert!(before[last_step..].contains(&origin), "{text}");
+    }
+    // Without the flag the runbook does not exist.
+    let out = run(triage(&home).args(["runbook", "show", "team_check"]));
+    assert!(!out.status.success());
+    // A directory others can write is refused with a clear error, before anything runs.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = run(triage(&home)
+        .arg("--runbooks")
+        .arg(&dir)
+        .args(["runbook", "run", "team_check"])
+        .stdin(std::process::Stdio::null()));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("step-one-ran"));
+    assert!(
+        err.contains("--runbooks") && err.contains("writable by group or others"),
+        "{err}"
+    );
+    // A file in it others can write: refused, named.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let out =
+        run(triage(&home)
+            .arg("--runbooks")
+            .arg(&dir)
+            .args(["runbook", "show", "team_check"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("team.toml") && err.contains("writable by group or others"),
+        "{err}"
+    );
+}

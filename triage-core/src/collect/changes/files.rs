@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::{change, kind};
 use crate::collect::Ctx;
+use crate::host_root::HostRoot;
 use crate::snapshot::{time_from_unix, Change, Time};
 
 /// Directories walked (relative to the root) and the kind their changes get.
@@ -59,7 +60,7 @@ pub(crate) fn walk(root_dir: &Path, since: Time) -> Walk {
         }
         let mut stack: Vec<(PathBuf, usize)> = vec![(top, 0)];
         while let Some((dir, depth)) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
+            let Ok(entries) = HostRoot::read_dir(&dir) else {
                 continue;
             };
             for entry in entries.flatten() {
@@ -163,6 +164,27 @@ pub fn collect(ctx: &Ctx, since: Time, out: &mut Vec<Change>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_watched_dir_linked_out_of_the_tree_is_not_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("root");
+        std::fs::create_dir_all(d.join("etc")).unwrap();
+        let outside = dir.path().join("outside_cron");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("analysts-own-job"), "* * * * * root true\n").unwrap();
+        std::os::unix::fs::symlink("../../outside_cron", d.join("etc/cron.d")).unwrap();
+        crate::contain::register(&d);
+        let since = crate::snapshot::now() - chrono::Duration::days(1);
+        let w = walk(&d, since);
+        assert!(
+            w.files
+                .iter()
+                .all(|(p, _, _)| !p.contains("analysts-own-job")),
+            "{:?}",
+            w.files
+        );
+    }
 
     #[test]
     fn groups_many_files_in_one_dir() {

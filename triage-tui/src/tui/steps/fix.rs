@@ -127,7 +127,7 @@ impl Fix {
         v.extend(
             lines[lines.len().saturating_sub(room)..]
                 .iter()
-                .map(|l| Line::raw(l.to_string())),
+                .map(|l| Line::raw(crate::tui::clean::line(l).into_owned())),
         );
         v
     }

@@ -36,7 +36,8 @@ fn state_dir(ctx: &Ctx) -> PathBuf {
     ctx.store
         .dir()
         .parent()
-        .map_or_else(triage_core::state::state_dir, PathBuf::from)
+        .map(PathBuf::from)
+        .unwrap_or_default()
 }
 
 /// The preview, rendered again only when the journal grew (not on every frame).
@@ -250,7 +251,7 @@ impl View for Postmortem {
         let lines: Vec<Line> = text
             .lines()
             .skip(self.scroll.pos)
-            .map(|l| Line::raw(l.to_string()))
+            .map(|l| Line::raw(crate::tui::clean::line(l).into_owned()))
             .collect();
         frame.render_widget(
             Paragraph::new(lines)

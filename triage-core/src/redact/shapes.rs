@@ -1,0 +1,165 @@
+//! Secrets recognised by their shape alone, wherever they stand: vendor tokens, JWTs,
+//! Slack webhook paths, credentials inside URLs, HTTP authorisation headers and PEM
+//! blocks.
+//!
+//! The vendor token shapes are data taken from the gitleaks rule set
+//! (<https://github.com/gitleaks/gitleaks>, `config/gitleaks.toml` at commit b58d3f10,
+//! MIT licence, Copyright (c) 2019 Zachary Rice); minimum lengths were loosened where
+//! real tokens vary (Vault, JWT, GitHub fine-grained) and the trailing-delimiter groups
+//! dropped because the match is masked, not reported; upper length bounds are open
+//! (a longer token is still a token) and `\w` is ASCII, which keeps the automaton small.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Vendor token shapes (gitleaks ids in the comments), masked whole.
+static TOKENS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        // github-pat, github-oauth, github-app-token, github-refresh-token
+        r"\bgh[pousr]_[0-9A-Za-z]{36}\b",
+        // github-fine-grained-pat
+        r"|\bgithub_pat_[A-Za-z0-9_]{22,}",
+        // gitlab-pat
+        r"|\bglpat-[[A-Za-z0-9_]-]{20,}",
+        // slack-bot/user/legacy/config tokens
+        r"|\bxox[abposre]-[0-9A-Za-z-]{10,}",
+        // slack-app-token
+        r"|\bxapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]+",
+        // stripe-access-token
+        r"|\b[sr]k_(?:test|live|prod)_[A-Za-z0-9]{10,}\b",
+        // gcp-api-key
+        r"|\bAIza[[A-Za-z0-9_]-]{35}",
+        // vault-service-token, vault-batch-token (legacy `s.` tokens: 24 characters)
+        r"|\bhv[sb]\.[[A-Za-z0-9_]-]{20,}|\bs\.[A-Za-z0-9]{24}\b",
+        // npm-access-token
+        r"|\bnpm_[A-Za-z0-9]{36}\b",
+        // jwt (header and payload both start `ey`, base64 of `{"`)
+        r"|\bey[A-Za-z0-9_-]{10,}\.ey[A-Za-z0-9_/\\-]{10,}\.[A-Za-z0-9_/\\-]*=*",
+        // sendgrid-api-token
+        r"|\bSG\.[A-Za-z0-9_=-]{16,}\.[A-Za-z0-9_=-]{16,}",
+        // digitalocean-pat/access/refresh
+        r"|\bdo[por]_v1_[a-f0-9]{64}\b",
+        // pypi-upload-token
+        r"|\bpypi-AgEIcHlwaS5vcmc[[A-Za-z0-9_]-]{50,}",
+        // anthropic-api-key, openai-api-key
+        r"|\bsk-ant-(?:api|admin)\d\d-[[A-Za-z0-9_]-]{80,}|\bsk-(?:proj|svcacct|admin)-[[A-Za-z0-9_]-]{40,}",
+        // aws-access-token (and the other IAM unique-id prefixes)
+        r"|\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
+        // shopify tokens, grafana-service-account-token, huggingface, doppler, heroku v2
+        r"|\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b|\bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b",
+        r"|\bhf_[A-Za-z]{34}\b|\bdp\.pt\.[A-Za-z0-9]{43}|\bHRKU-AA[0-9A-Za-z_-]{58}",
+        // twilio-api-key
+        r"|\bSK[0-9a-fA-F]{32}\b",
+    ))
+    .expect("static regex")
+});
+/// Slack webhook paths, with or without the host: the path after the kind is the secret.
+static SLACK_HOOK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9+/]{20,})",
+        r"|/services/(T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,})",
+    ))
+    .expect("static regex")
+});
+/// `scheme://user:password@`: the password is group 2 (the user is kept).
+static URL_CREDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://([^:/@\s]*):([^@\s]+)@").expect("static regex")
+});
+/// `scheme://TOKEN@host`: a user part that is a token, not a login name.
+static URL_TOKEN_USER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://([A-Za-z0-9_-]{20,})@").expect("static regex")
+});
+/// HTTP headers that carry credentials; the value (group 2) runs to a quote or the end of
+/// the line, after an authorisation scheme word, which is kept.
+static HEADERS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)\b(?:proxy-authorization|authorization|set-cookie|cookie|x-api-key|api-key",
+        r"|x-auth-token|x-access-token|private-token|x-vault-token|x-goog-api-key",
+        r"|x-amz-security-token)\s*:\s*",
+        r"((?:bearer|basic|token|digest|negotiate|aws4-hmac-sha256)\s+)?",
+        r#"([^"'\r\n]+)"#,
+    ))
+    .expect("static regex")
+});
+/// A PEM block: the body between the markers (or to the end of the text).
+static PEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?s)-----BEGIN [A-Z0-9 ]+-----(.*?)(?:-----END [A-Z0-9 ]+-----|\z)")
+        .expect("static regex")
+});
+/// A long run of base64 that mixes upper case, lower case and digits: a PEM body line
+/// or a key blob whose BEGIN line is not in view.
+static BLOB: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/]{60,}={0,2}").expect("static regex"));
+/// `Bearer X` outside a header (`curl -H Authorization: Bearer X` split into arguments).
+static BEARER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bbearer\s+([^\s\x22']+)").expect("static regex"));
+
+/// Push the byte ranges of every shaped secret in `text` onto `out`.
+pub fn find(text: &str, out: &mut Vec<Range<usize>>) {
+    out.extend(TOKENS.find_iter(text).map(|m| m.range()));
+    if text.contains("/services/") || text.contains("hooks.slack.com") {
+        for c in SLACK_HOOK.captures_iter(text) {
+            out.extend(c.get(1).or_else(|| c.get(2)).map(|m| m.range()));
+        }
+    }
+    if text.contains("://") && text.contains('@') {
+        for c in URL_CREDS.captures_iter(text) {
+            let pass = &c[2];
+            // `http://host:8080/path@x` is a port and a path, not a password.
+            let port = pass.split('/').next().is_some_and(|p| {
+                pass.contains('/') && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
+            });
+            if !port {
+                out.extend(c.get(2).map(|m| m.range()));
+            }
+        }
+        for c in URL_TOKEN_USER.captures_iter(text) {
+            let user = &c[1];
+            if user.bytes().any(|b| b.is_ascii_digit())
+                && user.bytes().any(|b| b.is_ascii_alphabetic())
+            {
+                out.extend(c.get(1).map(|m| m.range()));
+            }
+        }
+    }
+    for c in HEADERS.captures_iter(text) {
+        let Some(value) = c.get(2) else { continue };
+        // After a scheme the credential is one word; a cookie runs to the end.
+        let range = if c.get(1).is_some() {
+            let word = value.as_str().find(char::is_whitespace);
+            value.start()..word.map_or(value.end(), |w| value.start() + w)
+        } else {
+            trim_end(text, value.range())
+        };
+        out.push(range);
+    }
+    for c in BEARER.captures_iter(text) {
+        out.extend(c.get(1).map(|m| m.range()));
+    }
+    if text.contains("-----BEGIN ") {
+        for c in PEM.captures_iter(text) {
+            out.extend(c.get(1).map(|m| m.range()).filter(|r| !r.is_empty()));
+        }
+    }
+    out.extend(blobs(text));
+}
+
+/// Ranges of base64 blobs that look random (all three character classes).
+pub fn blobs(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    BLOB.find_iter(text)
+        .filter(|m| {
+            let s = m.as_str().as_bytes();
+            s.iter().any(u8::is_ascii_uppercase)
+                && s.iter().any(u8::is_ascii_lowercase)
+                && s.iter().any(u8::is_ascii_digit)
+        })
+        .map(|m| m.range())
+}
+
+/// `range` without trailing white space.
+fn trim_end(text: &str, range: Range<usize>) -> Range<usize> {
+    let kept = text[range.clone()].trim_end().len();
+    range.start..range.start + kept
+}

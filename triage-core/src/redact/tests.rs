@@ -1,0 +1,198 @@
+//! The masker's cases: command lines, assignments, URLs, headers, PEM blocks.
+
+use super::*;
+
+/// (input, expected). Expected == input means "must not be masked".
+const CASES: &[(&str, &str)] = &[
+    // long options
+    (
+        "myapp --password=hunter2 --port 8080",
+        "myapp --password=*** --port 8080",
+    ),
+    (
+        "myapp --password hunter2 --port 8080",
+        "myapp --password *** --port 8080",
+    ),
+    (
+        "vault login --token s.abcdEFGH1234",
+        "vault login --token ***",
+    ),
+    (
+        "app --client-secret=abc123 --client-id=myclient",
+        "app --client-secret=*** --client-id=myclient",
+    ),
+    ("app --db-pass=x", "app --db-pass=***"),
+    ("app --api-key 0123456789abcdef", "app --api-key ***"),
+    (
+        "app --password-file=/run/secrets/db",
+        "app --password-file=/run/secrets/db",
+    ),
+    (
+        "app --token-file /var/run/token",
+        "app --token-file /var/run/token",
+    ),
+    // tool-specific short options
+    ("mysql -u root -pS3cr3t mydb", "mysql -u root -p*** mydb"),
+    (
+        "/usr/bin/mysqldump -uroot -phunter2 --all-databases",
+        "/usr/bin/mysqldump -uroot -p*** --all-databases",
+    ),
+    ("mysql -u root -p mydb", "mysql -u root -p mydb"),
+    ("mysql --password mydb", "mysql --password mydb"),
+    (
+        "sshpass -p hunter2 ssh admin@db1",
+        "sshpass -p *** ssh admin@db1",
+    ),
+    (
+        "redis-cli -h 10.0.0.5 -a s3cret ping",
+        "redis-cli -h 10.0.0.5 -a *** ping",
+    ),
+    (
+        "curl -u admin:hunter2 https://api.example.com/",
+        "curl -u admin:*** https://api.example.com/",
+    ),
+    (
+        "curl --user admin:hunter2 https://x",
+        "curl --user admin:*** https://x",
+    ),
+    (
+        "sudo -u postgres mysql -pabc",
+        "sudo -u postgres mysql -p***",
+    ),
+    // -p that is not a password
+    ("ssh -p 2222 admin@host", "ssh -p 2222 admin@host"),
+    ("docker run -p 8080:80 nginx", "docker run -p 8080:80 nginx"),
+    ("mkdir -p /var/lib/app", "mkdir -p /var/lib/app"),
+    ("mysql -é x", "mysql -é x"),
+    ("-", "-"),
+    ("redis-server *:6379", "redis-server *:6379"),
+    // assignments
+    (
+        "env DB_PASSWORD=hunter2 ./run.sh",
+        "env DB_PASSWORD=*** ./run.sh",
+    ),
+    (
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG ./deploy",
+        "AWS_SECRET_ACCESS_KEY=*** ./deploy",
+    ),
+    ("PGPASSWORD=pw psql -h db", "PGPASSWORD=*** psql -h db"),
+    (
+        "java -Dapp.secret=xyz -jar app.jar",
+        "java -Dapp.secret=*** -jar app.jar",
+    ),
+    (
+        "java -Dspring.datasource.password=pw -jar a.jar",
+        "java -Dspring.datasource.password=*** -jar a.jar",
+    ),
+    (
+        "GET /login?user=bob&token=abcdef&x=1",
+        "GET /login?user=bob&token=***&x=1",
+    ),
+    (
+        "SSL_KEY_FILE=/etc/ssl/private/key.pem nginx",
+        "SSL_KEY_FILE=/etc/ssl/private/key.pem nginx",
+    ),
+    (
+        "LANG=en_US.UTF-8 KEYBOARD=us TERM=xterm",
+        "LANG=en_US.UTF-8 KEYBOARD=us TERM=xterm",
+    ),
+    ("AWS_ACCESS_KEY_ID=foo", "AWS_ACCESS_KEY_ID=foo"),
+    ("nginx: worker process", "nginx: worker process"),
+    // URLs
+    (
+        "psql postgres://app:s3cr3t@db.internal:5432/app",
+        "psql postgres://app:***@db.internal:5432/app",
+    ),
+    (
+        "git clone https://x-token:ghp_abc@github.com/o/r",
+        "git clone https://x-token:***@github.com/o/r",
+    ),
+    (
+        "curl https://example.com:8443/path",
+        "curl https://example.com:8443/path",
+    ),
+    (
+        "redis://:onlypass@cache:6379/0",
+        "redis://:***@cache:6379/0",
+    ),
+    // headers and keys
+    (
+        "curl -H Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig https://x",
+        "curl -H Authorization: Bearer *** https://x",
+    ),
+    (
+        "Authorization: Basic YWRtaW46aHVudGVyMg==",
+        "Authorization: Basic ***",
+    ),
+    (
+        "aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE",
+        "aws configure set aws_access_key_id ***",
+    ),
+    (
+        r#"{"user":"bob","password":"hunter2"}"#,
+        r#"{"user":"bob","password":"***"}"#,
+    ),
+    // log lines that must stay readable
+    (
+        "sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2",
+        "sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2",
+    ),
+    (
+        "kernel: Out of memory: Killed process 1234 (java)",
+        "kernel: Out of memory: Killed process 1234 (java)",
+    ),
+    ("postgres: checkpointer", "postgres: checkpointer"),
+    (
+        "/usr/sbin/sshd -D -o AuthorizedKeysFile=.ssh/keys",
+        "/usr/sbin/sshd -D -o AuthorizedKeysFile=.ssh/keys",
+    ),
+];
+
+#[test]
+fn table_of_command_lines() {
+    let mut failures = Vec::new();
+    for (input, expected) in CASES {
+        let got = redact(input);
+        if got != *expected {
+            failures.push(format!(
+                "  {input:?}\n    got      {got:?}\n    expected {expected:?}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "redaction mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn pem_blocks_are_masked_and_labelled() {
+    let text = "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----\nend";
+    let out = redact(text);
+    assert!(!out.contains("MIIEowIBAAKCAQEA"), "{out}");
+    assert!(
+        out.contains("-----BEGIN RSA PRIVATE KEY-----***-----END RSA PRIVATE KEY-----"),
+        "{out}"
+    );
+    assert!(out.ends_with("\nend"));
+    // Truncated block: everything after BEGIN goes.
+    let out = redact("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk");
+    assert!(!out.contains("b3BlbnNzaC1rZXk"), "{out}");
+}
+
+#[test]
+fn clean_text_is_borrowed() {
+    assert!(matches!(
+        redact("/usr/sbin/nginx -g daemon off;"),
+        Cow::Borrowed(_)
+    ));
+}
+
+#[test]
+fn idempotent() {
+    for (input, _) in CASES {
+        let once = redact(input).into_owned();
+        assert_eq!(redact(&once), once, "{input}");
+    }
+}
