@@ -48,7 +48,7 @@ pub(crate) struct Capture {
 
 /// "Now" for a snapshot of a root.
 #[derive(Debug, Clone)]
-pub(crate) struct Anchor {
+pub struct Anchor {
     /// The capture time of a tree; `clock` on a live host or when the tree does not say.
     pub now: Time,
     /// False when `now` is the analyst's clock standing in for an unknown capture time.
@@ -58,7 +58,7 @@ pub(crate) struct Anchor {
 }
 
 /// "Now" for `root`: `clock` on the live host, else the tree's capture time.
-pub(crate) fn anchor(root: &HostRoot, clock: Time) -> Anchor {
+pub fn anchor(root: &HostRoot, clock: Time) -> Anchor {
     if root.is_live() {
         return Anchor {
             now: clock,

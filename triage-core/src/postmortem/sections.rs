@@ -8,7 +8,7 @@ use super::text::{fill, one_line, Text};
 use super::Lang;
 use crate::render::markdown::cell;
 use crate::runbook::Library;
-use crate::sanitize::{md_code, md_fenced_line, md_inline, md_list_item};
+use crate::sanitize::{md_cell, md_code, md_fenced_line, md_inline, md_list_item};
 use crate::snapshot::{Finding, Time};
 
 /// Output lines kept per command in Resolution.
@@ -213,6 +213,12 @@ pub struct ActionItem {
     pub priority: &'static str,
     /// `proposed` (by triage) or `recorded` (in the journal), in the postmortem's language.
     pub status: &'static str,
+    /// True when `text` is triage's own Markdown (a runbook proposal with the finding id in
+    /// a code span). Otherwise it holds text from outside: a responder's item, or a
+    /// countermeasure naming a process or a title, which any local user can shape into
+    /// Markdown; the table escapes all of it.
+    #[serde(skip)]
+    pub markdown: bool,
 }
 
 /// The action items: those recorded in the journal, then triage's proposals (one per
@@ -229,9 +235,10 @@ pub(crate) fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<Actio
             ticket: a.ticket.clone(),
             priority: "P2",
             status: t.recorded,
+            markdown: false,
         });
     }
-    let mut push = |kind: &str, text: String, priority| {
+    let mut push = |kind: &str, text: String, priority, markdown| {
         rows.push(ActionItem {
             kind: kind.to_string(),
             text,
@@ -239,6 +246,7 @@ pub(crate) fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<Actio
             ticket: None,
             priority,
             status: t.proposed,
+            markdown,
         })
     };
     for finding in &f.all_findings {
@@ -246,12 +254,13 @@ pub(crate) fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<Actio
             "prevent",
             lang.suggestion(finding),
             lang.priority(finding.severity),
+            false,
         );
     }
     let matched = library.matching(&f.all_findings, None);
     for (rb, finding) in &matched {
         let item = fill(t.runbook_update, &[("id", &rb.id), ("title", &rb.title)]);
-        push("process", item, lang.priority(finding.severity));
+        push("process", item, lang.priority(finding.severity), true);
     }
     if let Some(top) = f.all_findings.first() {
         if !matched.iter().any(|(_, fd)| fd.id == top.id) {
@@ -259,6 +268,7 @@ pub(crate) fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<Actio
                 "process",
                 fill(t.runbook_write, &[("id", &top.id)]),
                 lang.priority(top.severity),
+                true,
             );
         }
     }
@@ -266,18 +276,23 @@ pub(crate) fn action_list(f: &Facts, lang: Lang, library: &Library) -> Vec<Actio
 }
 
 /// The action items as a Markdown table (text, type, owner, ticket, priority, status),
-/// then the TODO asking for owners. Cells go through [`cell`]: `|`, `\` and newlines are
-/// escaped, other Markdown is kept.
+/// then the TODO asking for owners. Only triage's own proposals keep their Markdown
+/// ([`cell`]: `|`, `\` and newlines escaped); everything else, which may come from a
+/// process name or a log line, is escaped whole ([`md_cell`]).
 pub fn action_items(items: &[ActionItem], lang: Lang) -> String {
     let t = lang.text();
     let mut out = vec![t.table_head.to_string()];
     for item in items {
         out.push(format!(
             "| {} | {} | {} | {} | {} | {} |",
-            cell(&item.text),
-            cell(&item.kind),
-            cell(item.owner.as_deref().unwrap_or("")),
-            cell(item.ticket.as_deref().unwrap_or("")),
+            if item.markdown {
+                cell(&item.text)
+            } else {
+                md_cell(&item.text)
+            },
+            md_cell(&item.kind),
+            md_cell(item.owner.as_deref().unwrap_or("")),
+            md_cell(item.ticket.as_deref().unwrap_or("")),
             item.priority,
             item.status
         ));
@@ -308,5 +323,36 @@ mod tests {
         assert_eq!(code("df -h"), "`df -h`");
         assert_eq!(code("echo `date`"), "`` echo `date` ``");
         assert_eq!(code("a ``b`` c\nd"), "```a ``b`` c d```");
+    }
+
+    /// A countermeasure names a process, and a local user picks process names: a name
+    /// shaped as an HTML comment or a link must not hide the rest of the ticket or plant a
+    /// link; triage's own runbook proposal keeps its code span.
+    #[test]
+    fn action_items_escape_all_but_our_own_markdown() {
+        let item = |text: &str, markdown| ActionItem {
+            kind: "prevent".into(),
+            text: text.into(),
+            owner: Some("<!--".into()),
+            ticket: None,
+            priority: "P1",
+            status: "proposed",
+            markdown,
+        };
+        let table = action_items(
+            &[
+                item("Find why <!-- [x](http://e.vil) uses memory", false),
+                item("Write a runbook for `oom_kill` (none matched)", true),
+            ],
+            Lang::En,
+        );
+        let bare = |pat: &str| {
+            table
+                .match_indices(pat)
+                .any(|(i, _)| !table[..i].ends_with('\\'))
+        };
+        assert!(!bare("<!--"), "{table}");
+        assert!(!bare("]("), "{table}");
+        assert!(table.contains("`oom_kill`"), "{table}");
     }
 }

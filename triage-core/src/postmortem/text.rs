@@ -264,10 +264,17 @@ pub fn fill(pattern: &str, values: &[(&str, &str)]) -> String {
 }
 
 /// Impact answers as a Markdown list, one `- **question**: answer` line each, in question
-/// order, each answer folded onto one line.
+/// order, each answer folded onto one line and escaped like the timeline's copy of it (an
+/// answer starting with `<!--` or `#` must not hide or restructure the rest of the ticket).
 pub fn answers(map: &BTreeMap<String, String>) -> String {
     map.iter()
-        .map(|(q, a)| format!("- **{}**: {}", q.trim(), one_line(a)))
+        .map(|(q, a)| {
+            format!(
+                "- **{}**: {}",
+                crate::sanitize::md_inline(q.trim()),
+                crate::sanitize::md_inline(&one_line(a))
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -276,4 +283,20 @@ pub fn answers(map: &BTreeMap<String, String>) -> String {
 /// trimmed: for text that must stay on one line (titles, legends, search hits).
 pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn impact_answers_cannot_forge_markdown() {
+        let map = BTreeMap::from([(
+            "Who was affected?".to_string(),
+            "<!-- everyone\n# OK".to_string(),
+        )]);
+        let out = answers(&map);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(out.contains("\\<!--"), "{out}");
+    }
 }

@@ -24,12 +24,29 @@ use super::Global;
 use crate::cli::LogsArgs;
 use crate::output;
 
+/// What `--since 2h` counts back from: the clock on a live host; under `--root`, the
+/// tree's capture time (a sosreport from 2022 has nothing in "the last 2 hours" of today),
+/// said on stderr so the reader knows which "now" the window hangs from.
+fn reference_now(global: &Global, since: &str) -> triage_core::snapshot::Time {
+    let anchor = triage_core::collect::capture::anchor(&global.root, now());
+    if !global.root.is_live() {
+        if let Some(w) = &anchor.warning {
+            eprintln!(
+                "triage logs: --since {}: {}",
+                terminal_line(since),
+                terminal_line(w)
+            );
+        }
+    }
+    anchor.now
+}
+
 /// Run `triage logs`.
 pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
     let since = args
         .since
         .as_deref()
-        .map(|s| parse_time_or_ago(s, now()))
+        .map(|s| parse_time_or_ago(s, reference_now(global, s)))
         .transpose()
         .context("--since")?;
     let grep = args

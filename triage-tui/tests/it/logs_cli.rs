@@ -219,3 +219,41 @@ fn templates_through_the_cli_score_on_loghub_linux_2k() {
     println!("GA through the CLI on loghub Linux_2k (corrected): {ga:.4}");
     assert!(ga >= 0.70, "GA {ga:.4} below the 0.70 goal");
 }
+
+/// Under `--root`, `--since 1h` counts back from the tree's capture time (hotsos's
+/// compute4 sosreport, `sos_commands/date/date` = Feb 10 16:19:17 UTC 2022), not from
+/// today: the 16:19 lines are in the window, the 09:xx failures of that morning are not.
+#[test]
+fn since_counts_back_from_the_trees_capture_time() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../triage-core/tests/fixtures/hotsos-openstack");
+    let out = triage()
+        .arg("--root")
+        .arg(&root)
+        .args(["logs", "--json", "--since", "1h", "-n", "1000"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("2022-02-10T16:19:17") && stderr.contains("sos_commands/date/date"),
+        "the reader is told which now: {stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let times: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["time"].as_str().unwrap_or("-"))
+        .collect();
+    assert!(
+        times.iter().any(|t| t.starts_with("2022-02-10T16:19")),
+        "capture-hour lines kept: {times:?}"
+    );
+    assert!(
+        times
+            .iter()
+            .all(|t| t.as_bytes() >= b"2022-02-10T15:19:17".as_slice()),
+        "nothing older than capture - 1h: {times:?}"
+    );
+}
