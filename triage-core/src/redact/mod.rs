@@ -34,7 +34,7 @@ pub(crate) const MASK: &str = "***";
 /// cheap first look that keeps clean lines fast.
 static NAMED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)pass|pwd|pw\b|secret|token|key|cred|auth|cookie|sig|session|dsn",
+        r"(?i)pass|pwd|pw\b|secret|token|key|cred|auth|cookie|sig|session|dsn|bearer",
         r"|mysql|mariadb|mongo|redis|curl|docker|podman|nerdctl|buildah|skopeo|helm",
         r"|htpasswd|openssl|smb|rpcclient|ldap|influx|ipmitool|wget",
     ))
@@ -45,8 +45,9 @@ static NAMED: LazyLock<Regex> = LazyLock::new(|| {
 /// to mask.
 pub fn redact(text: &str) -> Cow<'_, str> {
     let mut spans = Vec::new();
-    shapes::find(text, &mut spans);
-    if NAMED.is_match(text) {
+    let named = NAMED.is_match(text);
+    shapes::find(text, named, &mut spans);
+    if named {
         pairs::find(text, &mut spans);
         args::find(text, &mut spans);
     }
@@ -104,8 +105,9 @@ impl LineRedactor {
                 self.pem_left = PEM_MAX_LINES;
             }
         }
-        shapes::find(line, &mut spans);
-        if NAMED.is_match(line) {
+        let named = NAMED.is_match(line);
+        shapes::find(line, named, &mut spans);
+        if named {
             pairs::find(line, &mut spans);
             args::find(line, &mut spans);
         }
