@@ -164,6 +164,9 @@ fn walk(
 
 /// Collect the cgroups section: worst first, at most [`MAX_CGROUPS`].
 pub fn collect(ctx: &Ctx) -> Result<Vec<Cgroup>> {
+    // The sampling interval runs from here, like the snapshot's: the walk and the reads of
+    // the first sample happen inside it instead of adding to the snapshot.
+    let started = Instant::now();
     let root = &ctx.root;
     let hierarchies = layout(root);
     if hierarchies.is_empty() {
@@ -196,26 +199,34 @@ pub fn collect(ctx: &Ctx) -> Result<Vec<Cgroup>> {
         .iter()
         .map(|(path, hs)| reader.rest(path, hs, &mut namer))
         .collect();
+    // Only the cgroups that will be listed need the second sample: `/` and those with no
+    // processes, limits or OOM kills are dropped anyway.
+    let keep: Vec<bool> = groups
+        .keys()
+        .zip(&rest)
+        .map(|(path, cg)| path != "/" && cg.as_ref().is_some_and(worth_keeping))
+        .collect();
     let (second, seconds) = if live {
-        std::thread::sleep(ctx.opts.sample_interval.saturating_sub(t0.elapsed()));
+        // At least half an interval between the samples even when the walk was slow.
+        let end = (started + ctx.opts.sample_interval).max(t0 + ctx.opts.sample_interval / 2);
+        std::thread::sleep(end.saturating_duration_since(Instant::now()));
         let t1 = Instant::now();
         let second: Vec<_> = groups
             .iter()
-            .map(|(path, hs)| reader.cpu_counters(path, hs))
+            .zip(&keep)
+            .map(|((path, hs), &k)| k.then(|| reader.cpu_counters(path, hs)))
             .collect();
         (second, Some((t1 - t0).as_secs_f64()))
     } else {
-        (first.clone(), None)
+        (first.iter().cloned().map(Some).collect(), None)
     };
     let mut out: Vec<Cgroup> = Vec::new();
-    for ((a, b), partial) in first.iter().zip(&second).zip(rest.iter_mut()) {
-        let Some(mut cg) = partial.take() else {
+    for ((a, b), (partial, k)) in first.iter().zip(&second).zip(rest.iter_mut().zip(&keep)) {
+        let (Some(mut cg), Some(b), true) = (partial.take(), b.as_ref(), *k) else {
             continue;
         };
         cg.cpu = parse::cpu_figures(a, b, seconds, cg.cpu.quota_cores);
-        if cg.path != "/" && worth_keeping(&cg) {
-            out.push(cg);
-        }
+        out.push(cg);
     }
     out.sort_by(|a, b| {
         badness(b)
