@@ -5,6 +5,10 @@
 //! parses the output itself ([`Cmd::raw`]: the snapshot redacts its sections afterwards).
 //! Runbook steps, the TUI's Fix step, `systemctl`, `journalctl` and `sadf` all go through it.
 
+mod stream;
+
+pub use stream::{spawn_stream, Ended, Streaming};
+
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};

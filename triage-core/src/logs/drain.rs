@@ -65,7 +65,26 @@ pub struct Drain {
     roots: HashMap<usize, Node>,
     clusters: Vec<Cluster>,
     scratch: Tokens,
+    /// Bytes held by the templates' tokens, roughly.
+    bytes: usize,
+    max_bytes: usize,
+    /// The catch-all template once `max_bytes` is reached.
+    overflow: Option<usize>,
 }
+
+/// Most bytes of template tokens kept: every line of a window can start a template (a
+/// stream of unique lines), and `logs --templates` must stay within 64 MiB on any input.
+pub const MAX_TEMPLATE_BYTES: usize = 24 << 20;
+
+/// Most templates under one leaf of the tree: each line is compared with every template of
+/// its leaf, so a stream of unique lines routed to one leaf would cost quadratic time.
+const MAX_LEAF: usize = 1024;
+
+/// Memory per token besides its text (the `String`).
+const TOKEN_OVERHEAD: usize = 24;
+
+/// A token longer than this is a value (a payload, a blob, a long id), not a word.
+const LONG_TOKEN: usize = 256;
 
 impl Default for Drain {
     /// Three prefix tokens (depth 6 in Drain.py's terms, its benchmark setting for Linux),
@@ -82,38 +101,58 @@ const DATE_WORDS: [&str; 19] = [
     "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
 ];
 
-/// Characters that separate the parts of one token (`uid=0`, `LOGIN(uid=0)`, `a,b`).
-fn is_delimiter(c: char) -> bool {
+/// Bytes that separate the parts of one token (`uid=0`, `LOGIN(uid=0)`, `a,b`).
+const fn is_delimiter(b: u8) -> bool {
     matches!(
-        c,
-        '=' | '(' | ')' | ',' | ';' | '[' | ']' | '{' | '}' | '"' | '\''
+        b,
+        b'=' | b'(' | b')' | b',' | b';' | b'[' | b']' | b'{' | b'}' | b'"' | b'\''
     )
 }
 
-/// `token` with its variables masked, appended to `out`. A token without digits is kept
-/// (a date word becomes `<*>`); otherwise each part between delimiters that holds a digit
-/// becomes `<*>`, so `uid=0` → `uid=<*>` and `LOGIN(uid=0)` → `LOGIN(uid=<*>)` stay apart,
-/// and a token left with no letters (`10.0.0.1:22`, `(42),`) is `<*>` as a whole.
+/// Bytes that separate the pieces of one part (`10.0.0.1:22`, `node-23`, `job_42`).
+const fn is_piece_separator(b: u8) -> bool {
+    matches!(b, b'-' | b'_' | b'.' | b':' | b'/' | b'@' | b'#' | b'+')
+}
+
+/// `token` with its variables masked, appended to `out`: each part between delimiters
+/// that looks like a value ([`value_like`]) becomes `<*>`, so `uid=0` → `uid=<*>` and
+/// `LOGIN(uid=0)` → `LOGIN(uid=<*>)` stay apart; a token left with no letters
+/// (`10.0.0.1:22`, `(42),`) is `<*>` as a whole; a date word is `<*>`. Byte-wise: every
+/// separator is ASCII, so each cut is on a character boundary.
 fn mask_into(token: &str, out: &mut String) {
-    if !token.bytes().any(|b| b.is_ascii_digit()) && !token.split(is_delimiter).any(variable) {
+    if token.len() > LONG_TOKEN {
+        out.push_str(WILD);
+        return;
+    }
+    let bytes = token.as_bytes();
+    if !value_like(bytes) {
         let date = token.len() == 3 && DATE_WORDS.contains(&token);
         out.push_str(if date { WILD } else { token });
         return;
     }
+    if !bytes.iter().any(|&b| is_delimiter(b)) {
+        // One part, and it is a value.
+        out.push_str(WILD);
+        return;
+    }
     let start = out.len();
     let mut letters = false;
-    for part in token.split_inclusive(is_delimiter) {
-        let (body, delim) = match part.char_indices().last() {
-            Some((i, c)) if is_delimiter(c) => part.split_at(i),
-            _ => (part, ""),
-        };
-        if variable(body) {
+    let mut from = 0;
+    for i in 0..=bytes.len() {
+        if i < bytes.len() && !is_delimiter(bytes[i]) {
+            continue;
+        }
+        let body = &token[from..i];
+        if value_like(body.as_bytes()) {
             out.push_str(WILD);
         } else {
             letters |= body.chars().any(char::is_alphabetic);
             out.push_str(body);
         }
-        out.push_str(delim);
+        if let Some(&d) = bytes.get(i) {
+            out.push(char::from(d));
+        }
+        from = i + 1;
     }
     if !letters {
         out.truncate(start);
@@ -121,20 +160,45 @@ fn mask_into(token: &str, out: &mut String) {
     }
 }
 
-/// True when one of the pieces of `body` (between `-_.:/@#+`) looks like a value: it
-/// starts with a digit (`42`, `5070`, `3s`), is a letter and digits (`R17`, `J07`), or is
-/// a long hex string (`ffffffff`, `a3f9c2e1`). A word with a digit in it (`SOCKS5`,
-/// `ssh2`, `eth0`, `sda1`) is a name, not a value.
-fn variable(body: &str) -> bool {
-    body.split(['-', '_', '.', ':', '/', '@', '#', '+'])
-        .any(|p| {
-            let b = p.as_bytes();
-            let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-            let hex = b.len() >= 8 && b.iter().all(u8::is_ascii_hexdigit);
-            let boolean = p == "true" || p == "false";
-            hex || boolean || (digits > 0 && (b[0].is_ascii_digit() || digits >= b.len() - digits))
-        })
+/// True when one of the pieces of `s` (between delimiters and `-_.:/@#+`) looks like a
+/// value: it starts with a digit (`42`, `5070`, `3s`), has as many digits as letters
+/// (`bn526`, `R17`), is long hex (`ffffffff`) or is `true`/`false`. A word with a digit in
+/// it (`SOCKS5`, `ssh2`, `eth0`, `sda1`) is a name, not a value.
+fn value_like(s: &[u8]) -> bool {
+    // One pass: each piece's length, digits, whether all hex and whether it starts with a
+    // digit, judged at its end.
+    let (mut from, mut digits, mut hex) = (0, 0, true);
+    for i in 0..=s.len() {
+        let b = s.get(i).copied();
+        if b.is_none_or(|b| SEPARATOR[b as usize]) {
+            let p = &s[from..i];
+            let value = match p.first() {
+                None => false,
+                Some(first) if digits > 0 => first.is_ascii_digit() || digits * 2 >= p.len(),
+                Some(_) => (p.len() >= 8 && hex) || p == b"true" || p == b"false",
+            };
+            if value {
+                return true;
+            }
+            (from, digits, hex) = (i + 1, 0, true);
+        } else if let Some(b) = b {
+            digits += usize::from(b.is_ascii_digit());
+            hex &= b.is_ascii_hexdigit();
+        }
+    }
+    false
 }
+
+/// [`is_delimiter`] or [`is_piece_separator`], per byte.
+static SEPARATOR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = is_delimiter(i as u8) || is_piece_separator(i as u8);
+        i += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 fn mask(token: &str) -> String {
@@ -217,6 +281,9 @@ impl Drain {
             roots: HashMap::new(),
             clusters: Vec::new(),
             scratch: Tokens::default(),
+            bytes: 0,
+            max_bytes: MAX_TEMPLATE_BYTES,
+            overflow: None,
         }
     }
 
@@ -234,16 +301,21 @@ impl Drain {
                 }
                 idx
             }
+            None if self.bytes + tokens.text.len() > self.max_bytes => self.overflow(),
             None => {
                 let idx = self.clusters.len();
-                self.clusters.push(Cluster {
-                    tokens: tokens.iter().map(str::to_string).collect(),
-                    count: 0,
-                    first: None,
-                    last: None,
-                });
-                self.insert(&tokens, idx as u32);
-                idx
+                if self.insert(&tokens, idx as u32) {
+                    self.bytes += tokens.text.len() + tokens.len() * TOKEN_OVERHEAD;
+                    self.clusters.push(Cluster {
+                        tokens: tokens.iter().map(str::to_string).collect(),
+                        count: 0,
+                        first: None,
+                        last: None,
+                    });
+                    idx
+                } else {
+                    self.overflow()
+                }
             }
         };
         self.scratch = tokens;
@@ -254,6 +326,35 @@ impl Drain {
             c.last = Some(c.last.map_or(t, |l| l.max(t)));
         }
         idx as u32 + 1
+    }
+
+    /// The template of lines that match none when the templates' memory (or their leaf of
+    /// the tree) is full: `<*>`.
+    fn overflow(&mut self) -> usize {
+        if let Some(i) = self.overflow {
+            return i;
+        }
+        let i = self.clusters.len();
+        self.clusters.push(Cluster {
+            tokens: vec![WILD.to_string()],
+            count: 0,
+            first: None,
+            last: None,
+        });
+        self.overflow = Some(i);
+        i
+    }
+
+    /// True when the templates' memory cap (or a leaf's) was reached: lines that matched no
+    /// template from then on were counted under one `<*>` template.
+    pub fn overflowed(&self) -> bool {
+        self.overflow.is_some()
+    }
+
+    /// Lower the memory cap of the templates (tests).
+    pub fn with_max_bytes(mut self, max: usize) -> Self {
+        self.max_bytes = max;
+        self
     }
 
     fn search(&self, tokens: &Tokens) -> Option<usize> {
@@ -296,7 +397,8 @@ impl Drain {
         best.filter(|(_, s, _)| *s >= self.threshold).map(|b| b.0)
     }
 
-    fn insert(&mut self, tokens: &Tokens, id: u32) {
+    /// File template `id` under its route; false when that leaf is full.
+    fn insert(&mut self, tokens: &Tokens, id: u32) -> bool {
         let max = self.max_children;
         let mut node = self.roots.entry(tokens.len()).or_default();
         for tok in tokens.iter().take(self.prefix_tokens) {
@@ -315,7 +417,11 @@ impl Drain {
             };
             node = node.children.entry(key.to_string()).or_default();
         }
+        if node.clusters.len() >= MAX_LEAF {
+            return false;
+        }
         node.clusters.push(id);
+        true
     }
 
     /// Every template so far, by id.
@@ -416,6 +522,46 @@ mod tests {
         assert_ne!(a, c);
         assert_eq!(x, z);
         assert_ne!(x, y);
+    }
+
+    /// `i` written in letters `a`–`z`: unique words without digits.
+    fn letters(mut i: usize) -> String {
+        let mut w = String::new();
+        loop {
+            w.push((b'a' + (i % 26) as u8) as char);
+            i /= 26;
+            if i == 0 {
+                return w;
+            }
+        }
+    }
+
+    #[test]
+    fn memory_is_capped_and_every_line_still_counted() {
+        let mut leaf = Drain::default();
+        for i in 0..1_500 {
+            let w = letters(i);
+            leaf.add(&format!("{w} {w}a {w}b {w}c"), None);
+        }
+        assert!(leaf.overflowed());
+        // Full routes: up to 99 one-word children at each of the 3 levels, then the leaf.
+        assert!(leaf.templates().len() <= MAX_LEAF + 3 * 99 + 1);
+        let mut d = Drain::default().with_max_bytes(2_000);
+        for i in 0..10_000 {
+            // Unique words: every line would start a template.
+            let w = letters(i);
+            d.add(&format!("{w} {w}a {w}b {w}c"), None);
+        }
+        let t = d.templates();
+        assert!(d.overflowed());
+        assert!(t.len() < 200, "{}", t.len());
+        assert_eq!(t.iter().map(|t| t.count).sum::<u64>(), 10_000);
+        assert_eq!(t.last().map(|t| t.template.as_str()), Some(WILD));
+        let mut long = Drain::default();
+        let a = long.add(&format!("payload {}", "x".repeat(1000)), None);
+        let b = long.add(&format!("payload {}", "y".repeat(2000)), None);
+        assert_eq!(a, b);
+        assert!(!long.overflowed());
     }
 
     #[test]

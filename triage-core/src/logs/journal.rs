@@ -69,6 +69,23 @@ pub fn read(
     kernel: bool,
     timeout: Duration,
 ) -> Read {
+    match args(root, n, since, kernel) {
+        Ok(args) => read_command("journalctl", &args, timeout),
+        Err(warnings) => Read {
+            warnings,
+            entries: Vec::new(),
+        },
+    }
+}
+
+/// `journalctl`'s arguments for a query; `Err` with the warnings (none: nothing to read)
+/// when the journal is not to be read.
+pub(super) fn args(
+    root: &HostRoot,
+    n: usize,
+    since: Option<Time>,
+    kernel: bool,
+) -> Result<Vec<String>, Vec<String>> {
     let mut args: Vec<String> = vec![
         "-o".into(),
         "json".into(),
@@ -80,24 +97,16 @@ pub fn read(
     if !root.is_live() {
         let dir = match HostRoot::contained(&root.path("var/log/journal")) {
             Ok(d) if d.is_dir() => d,
-            Ok(_) => return Read::default(),
-            Err(e) => {
-                return Read {
-                    warnings: vec![format!("{e}; journal not read")],
-                    entries: Vec::new(),
-                }
-            }
+            Ok(_) => return Err(Vec::new()),
+            Err(e) => return Err(vec![format!("{e}; journal not read")]),
         };
         // `journalctl -D` follows links by itself: a tree whose journal directory holds a
         // symlink (never the case in a real one) is not handed to it.
         if let Some(link) = first_symlink(&dir, 3) {
-            return Read {
-                warnings: vec![format!(
-                    "{}: symlink inside the --root tree's journal directory; journal not read",
-                    link.display()
-                )],
-                entries: Vec::new(),
-            };
+            return Err(vec![format!(
+                "{}: symlink inside the --root tree's journal directory; journal not read",
+                link.display()
+            )]);
         }
         args.push("-D".into());
         args.push(dir.display().to_string());
@@ -111,7 +120,7 @@ pub fn read(
     if kernel {
         args.push("-k".into());
     }
-    read_command("journalctl", &args, timeout)
+    Ok(args)
 }
 
 /// The first symlink found in `dir`, looking `depth` levels down.
@@ -150,26 +159,44 @@ pub(crate) fn read_command(program: &str, args: &[String], timeout: Duration) ->
             return out;
         }
     };
-    if o.timed_out {
-        out.warnings.push(format!(
-            "{program}: no answer within {} ms; killed, showing what it printed",
-            timeout.as_millis()
-        ));
-    }
+    out.warnings.extend(end_warnings(
+        program,
+        o.timed_out,
+        o.exit_code,
+        &o.stderr.text,
+        timeout,
+    ));
     for line in o.stdout.text.lines() {
         if let Some(e) = parse_json(line, "journal") {
             out.entries.push(e);
         }
     }
-    let stderr = &o.stderr.text;
-    if let Some(code) = o.exit_code {
+    out
+}
+
+/// What to tell the user about how `program` ended.
+pub(super) fn end_warnings(
+    program: &str,
+    timed_out: bool,
+    exit_code: Option<i32>,
+    stderr: &str,
+    timeout: Duration,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if timed_out {
+        out.push(format!(
+            "{program}: no answer within {} ms; killed, showing what it printed",
+            timeout.as_millis()
+        ));
+    }
+    if let Some(code) = exit_code {
         let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
         if code != 0 && !first.contains("No journal files were found") {
-            out.warnings.push(format!(
+            out.push(format!(
                 "{program}: exited with exit status: {code}: {first}"
             ));
         } else if stderr.contains("not seeing messages from other users") {
-            out.warnings.push(format!(
+            out.push(format!(
                 "{program}: only this user's messages are visible; run as root or add the user to group systemd-journal"
             ));
         }

@@ -45,6 +45,11 @@ impl<R: Read> Lines<R> {
         }
     }
 
+    /// The reader back (what was read ahead and not handed out is lost).
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
     /// Read more after `end`, moving the unconsumed part to the front first when needed.
     /// `Ok(false)` at end of input.
     fn fill(&mut self) -> std::io::Result<bool> {

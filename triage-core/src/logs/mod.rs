@@ -15,6 +15,7 @@ pub mod files;
 pub mod follow;
 pub mod formats;
 pub mod journal;
+pub mod journal_stream;
 pub mod json;
 pub mod kmsg;
 pub mod lines;

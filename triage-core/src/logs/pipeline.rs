@@ -12,8 +12,9 @@ use std::collections::{HashMap, VecDeque};
 
 use super::classify::Classifier;
 use super::drain::Drain;
+use super::journal_stream::JournalStream;
 use super::stream::FileStream;
-use super::{files, journal, kmsg, LogEntry, Query};
+use super::{files, kmsg, LogEntry, Query};
 use crate::host_root::HostRoot;
 use crate::snapshot::{collector, Finding, Time, Warning};
 
@@ -40,6 +41,7 @@ pub struct Summary {
 enum Source {
     Mem(std::vec::IntoIter<LogEntry>),
     File(Box<FileStream>),
+    Journal(Box<JournalStream>),
 }
 
 impl Source {
@@ -47,6 +49,7 @@ impl Source {
         match self {
             Source::Mem(it) => it.next(),
             Source::File(f) => f.next_entry(),
+            Source::Journal(j) => j.next_entry(),
         }
     }
 }
@@ -86,13 +89,10 @@ fn sources(root: &HostRoot, q: &Query, warnings: &mut Vec<Warning>) -> Vec<Sourc
     } else {
         want
     };
-    let mut j = journal::read(root, per_source, q.since, false, q.journal_timeout);
-    warn(collector::LOG_TAIL, j.warnings);
-    if let Some(start) = covered {
-        j.entries
-            .retain(|e| !(e.kernel && e.time.is_some_and(|t| t >= start)));
-    }
-    out.push(Source::Mem(j.entries.into_iter()));
+    // Streamed: `journalctl` prints as we read, its warnings come at its end.
+    let mut j = JournalStream::start(root, per_source, q.since, false, q.journal_timeout);
+    j.drop_kernel_from = covered;
+    out.push(Source::Journal(Box::new(j)));
     for path in files::system_log_paths(root) {
         let mut f = FileStream::new(&path, want, q.since, None, false);
         f.drop_kernel_from = covered;
@@ -155,8 +155,10 @@ impl Merge {
     fn warnings(&mut self) -> Vec<String> {
         let mut out = Vec::new();
         for s in &mut self.sources {
-            if let Source::File(f) = s {
-                out.append(&mut f.warnings);
+            match s {
+                Source::File(f) => out.append(&mut f.warnings),
+                Source::Journal(j) => out.append(&mut j.warnings),
+                Source::Mem(_) => {}
             }
         }
         out
@@ -253,6 +255,15 @@ pub fn run(root: &HostRoot, q: &Query, mut sink: impl FnMut(LogEntry)) -> Summar
         });
     }
     summary.findings = crate::findings::catalogue::event_findings(&classifier.finish());
+    if drain.as_ref().is_some_and(|d| d.overflowed()) {
+        summary.warnings.push(Warning {
+            collector: collector::LOG_TAIL.to_string(),
+            message: format!(
+                "templates: more distinct lines than {} MiB of templates hold; the lines that matched no template after that are counted under template `<*>`",
+                super::drain::MAX_TEMPLATE_BYTES >> 20
+            ),
+        });
+    }
     summary.templates = drain.map(|d| d.templates()).unwrap_or_default();
     summary
 }

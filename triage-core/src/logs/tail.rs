@@ -7,6 +7,8 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 
+use super::LogEntry;
+
 /// Bytes per in-memory block of records.
 const CHUNK: usize = 1 << 20;
 
@@ -150,7 +152,7 @@ impl Tail {
     }
 
     /// The oldest record falls out: counted as skipped when it is in the spill file.
-    fn drop_oldest(&mut self) {
+    pub fn drop_oldest(&mut self) {
         if self.spilled > self.skip {
             self.skip += 1;
             return;
@@ -199,6 +201,100 @@ impl Tail {
     }
 }
 
+/// The last `keep` entries of a stream, rendered only when they must be: the newest are
+/// held as entries (up to [`Recent::BUDGET`] bytes) and rendered at the end, older ones are
+/// rendered into a [`Tail`] as they leave that budget. With the default `-n 1000` over a
+/// 5 million line window, 1,000 lines are redacted and rendered, not 5 million.
+#[derive(Debug)]
+pub struct Recent {
+    keep: usize,
+    ring: VecDeque<LogEntry>,
+    ring_bytes: usize,
+    budget: usize,
+    tail: Tail,
+}
+
+impl Recent {
+    /// Bytes of entries held before they are rendered.
+    pub const BUDGET: usize = 16 << 20;
+
+    /// Keep the last `keep` entries.
+    pub fn new(keep: usize) -> Self {
+        Self::with_budgets(keep, Self::BUDGET, Tail::BUDGET)
+    }
+
+    /// [`Recent::new`] with other byte budgets (tests).
+    pub fn with_budgets(keep: usize, budget: usize, tail_budget: usize) -> Self {
+        Recent {
+            keep,
+            ring: VecDeque::new(),
+            ring_bytes: 0,
+            budget,
+            tail: Tail::with_budget(keep, tail_budget),
+        }
+    }
+
+    /// Add the next entry; `render` writes one entry's record (called at most once per
+    /// entry, oldest first).
+    pub fn push(
+        &mut self,
+        e: LogEntry,
+        render: &mut impl FnMut(LogEntry, &mut Vec<u8>) -> std::io::Result<()>,
+        buf: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        if self.keep == 0 {
+            return Ok(());
+        }
+        if self.tail.len() + self.ring.len() == self.keep {
+            if self.tail.is_empty() {
+                if let Some(old) = self.ring.pop_front() {
+                    self.ring_bytes -= weight(&old);
+                }
+            } else {
+                self.tail.drop_oldest();
+            }
+        }
+        self.ring_bytes += weight(&e);
+        self.ring.push_back(e);
+        while self.ring_bytes > self.budget && self.ring.len() > 1 {
+            let Some(old) = self.ring.pop_front() else {
+                break;
+            };
+            self.ring_bytes -= weight(&old);
+            buf.clear();
+            render(old, buf)?;
+            self.tail.push(buf)?;
+        }
+        Ok(())
+    }
+
+    /// Every kept record, oldest first, rendered, to `out`.
+    pub fn drain(
+        self,
+        render: &mut impl FnMut(LogEntry, &mut Vec<u8>) -> std::io::Result<()>,
+        mut out: impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.tail.drain(&mut out)?;
+        let mut buf = Vec::new();
+        for e in self.ring {
+            buf.clear();
+            render(e, &mut buf)?;
+            out(&buf)?;
+        }
+        Ok(())
+    }
+}
+
+/// Memory an entry holds, roughly: its strings and the struct.
+fn weight(e: &LogEntry) -> usize {
+    std::mem::size_of::<LogEntry>()
+        + e.message.capacity()
+        + e.source.capacity()
+        + e.program.as_ref().map_or(0, String::capacity)
+        + e.host.as_ref().map_or(0, String::capacity)
+        + e.level.as_ref().map_or(0, String::capacity)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +332,55 @@ mod tests {
         let mut none = Tail::new(0);
         none.push(b"x").unwrap();
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn recent_renders_only_what_it_keeps_in_order() {
+        for (ring, tail) in [(1 << 20, 1 << 20), (1_000, 1 << 20), (1_000, 40), (0, 0)] {
+            let mut rendered = 0;
+            let mut render = |e: LogEntry, out: &mut Vec<u8>| {
+                rendered += 1;
+                out.extend_from_slice(e.message.as_bytes());
+                Ok(())
+            };
+            let mut r = Recent::with_budgets(5, ring, tail);
+            let mut buf = Vec::new();
+            for i in 0..100 {
+                let e = LogEntry::new("f", &format!("m{i}"));
+                r.push(e, &mut render, &mut buf).unwrap();
+            }
+            let mut got = Vec::new();
+            r.drain(&mut render, |rec| {
+                got.push(String::from_utf8(rec.to_vec()).unwrap());
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(got, ["m95", "m96", "m97", "m98", "m99"], "{ring} {tail}");
+            if ring == 1 << 20 {
+                assert_eq!(rendered, 5, "only the kept entries are rendered");
+            }
+        }
+        let mut all = Recent::with_budgets(1000, 300, 64);
+        let mut render = |e: LogEntry, out: &mut Vec<u8>| {
+            out.extend_from_slice(e.message.as_bytes());
+            Ok(())
+        };
+        let mut buf = Vec::new();
+        for i in 0..50 {
+            all.push(LogEntry::new("f", &format!("m{i}")), &mut render, &mut buf)
+                .unwrap();
+        }
+        let mut n = 0;
+        all.drain(&mut render, |rec| {
+            assert_eq!(rec, format!("m{n}").as_bytes());
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 50);
+        let mut none = Recent::new(0);
+        none.push(LogEntry::new("f", "x"), &mut render, &mut buf)
+            .unwrap();
+        assert!(none.ring.is_empty());
     }
 }

@@ -3,7 +3,7 @@
 //! `--templates`, repeated lines folded into templates.
 //!
 //! The window is streamed ([`triage_core::logs::pipeline`]): each record is rendered as it
-//! passes and only the last `-n` rendered records are kept ([`Tail`]); templates and
+//! passes into the last `-n` kept ([`Recent`]: rendered only when kept); templates and
 //! findings cover the whole window.
 
 use std::io::{BufWriter, Write};
@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use triage_core::logs::drain::Template;
 use triage_core::logs::json::EntryWriter;
 use triage_core::logs::pipeline::{self, Summary};
-use triage_core::logs::tail::Tail;
+use triage_core::logs::tail::Recent;
 use triage_core::logs::{LogEntry, Query};
 use triage_core::redact::{redact_in_place, LineRedactor};
 use triage_core::sanitize::terminal_line;
@@ -71,28 +71,30 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
     }
     // The text summary of `--templates` shows no entries: nothing to keep.
     let show_entries = args.json || !args.templates;
-    let mut tail = Tail::new(if show_entries { args.lines } else { 0 });
+    let mut recent = Recent::new(if show_entries { args.lines } else { 0 });
     let mut record = Vec::with_capacity(512);
     let mut json = EntryWriter::default();
-    let mut failed: Option<std::io::Error> = None;
-    // Carries a PEM block from one line to the next.
-    let mut redactor = LineRedactor::default();
-    let mut summary = pipeline::run(&global.root, &query, |mut e| {
-        if !show_entries || failed.is_some() {
-            return;
-        }
-        if global.redact {
-            redactor.in_place(&mut e.message);
-        }
-        record.clear();
-        let rendered = if args.json {
-            json.write(&mut record, &e);
+    // Rendered only when kept (see `Recent`).
+    let mut render = |e: LogEntry, out: &mut Vec<u8>| {
+        if args.json {
+            json.write(out, &e);
             Ok(())
         } else {
-            write_entry(&mut record, &e, colour)
-        };
-        if let Err(err) = rendered.and_then(|()| tail.push(&record)) {
-            failed = Some(err);
+            write_entry(out, &e, colour)
+        }
+    };
+    let mut failed: Option<std::io::Error> = None;
+    // Every line of the window is redacted, kept or not: the redactor carries a PEM block
+    // from one line to the next, so it must see them all, in order.
+    let mut redactor = LineRedactor::default();
+    let mut summary = pipeline::run(&global.root, &query, |mut e| {
+        if failed.is_none() && show_entries {
+            if global.redact {
+                redactor.in_place(&mut e.message);
+            }
+            if let Err(err) = recent.push(e, &mut render, &mut record) {
+                failed = Some(err);
+            }
         }
     });
     if let Some(e) = failed {
@@ -104,9 +106,16 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let written = if args.json {
-        write_json(&mut out, tail, &summary)
+        write_json(&mut out, recent, &mut render, &summary)
     } else {
-        write_text(&mut out, tail, &summary, args.templates, colour)
+        write_text(
+            &mut out,
+            recent,
+            &mut render,
+            &summary,
+            args.templates,
+            colour,
+        )
     };
     match written.and_then(|()| out.flush()) {
         Ok(()) => {}
@@ -139,10 +148,15 @@ fn redact_summary(s: &mut Summary) {
 }
 
 /// DESIGN.md "Logs JSON": one entry per line inside `entries`, the rest pretty-printed.
-fn write_json(out: &mut impl Write, tail: Tail, s: &Summary) -> std::io::Result<()> {
+fn write_json(
+    out: &mut impl Write,
+    recent: Recent,
+    render: &mut impl FnMut(LogEntry, &mut Vec<u8>) -> std::io::Result<()>,
+    s: &Summary,
+) -> std::io::Result<()> {
     out.write_all(b"{\n  \"entries\": [")?;
     let mut first = true;
-    tail.drain(|rec| {
+    recent.drain(render, |rec| {
         out.write_all(if first { b"\n    " } else { b",\n    " })?;
         first = false;
         out.write_all(rec)
@@ -202,7 +216,8 @@ pub fn write_entry(out: &mut impl Write, e: &LogEntry, colour: bool) -> std::io:
 /// The entries (or, with `--templates`, the template table), then the findings.
 fn write_text(
     out: &mut impl Write,
-    tail: Tail,
+    recent: Recent,
+    render: &mut impl FnMut(LogEntry, &mut Vec<u8>) -> std::io::Result<()>,
     s: &Summary,
     templates: bool,
     colour: bool,
@@ -210,7 +225,7 @@ fn write_text(
     if templates {
         write_templates(out, &s.templates, colour)?;
     } else {
-        tail.drain(|rec| out.write_all(rec))?;
+        recent.drain(render, |rec| out.write_all(rec))?;
     }
     write_findings(out, &s.findings, colour)
 }
