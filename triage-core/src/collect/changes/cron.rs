@@ -115,7 +115,15 @@ pub fn collect(ctx: &Ctx, out: &mut Vec<Change>) {
             .map(|d| {
                 d.flatten()
                     .map(|e| e.path())
-                    .filter(|p| crate::HostRoot::is_file(p))
+                    // A link leading out of a `--root` tree is kept: its read is
+                    // refused with a warning naming it, nothing outside is stat'ed.
+                    .filter(|p| {
+                        crate::HostRoot::is_file(p)
+                            || matches!(
+                                crate::HostRoot::contained(p),
+                                Err(crate::error::Error::OutsideRoot { .. })
+                            )
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -162,6 +170,30 @@ pub fn collect(ctx: &Ctx, out: &mut Vec<Change>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cron_file_linked_out_of_the_tree_is_named_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("job"), "* * * * * root OUTSIDE-JOB-42\n").unwrap();
+        let r = dir.path().join("root");
+        std::fs::create_dir_all(r.join("etc/cron.d")).unwrap();
+        std::os::unix::fs::symlink("../../../outside/job", r.join("etc/cron.d/job")).unwrap();
+        let ctx = Ctx::new(crate::HostRoot::new(&r).unwrap(), Default::default());
+        let mut out = Vec::new();
+        collect(&ctx, &mut out);
+        assert!(
+            out.iter().all(|c| !c.summary.contains("OUTSIDE")),
+            "{out:?}"
+        );
+        let w: Vec<String> = ctx.take_warnings().into_iter().map(|w| w.message).collect();
+        assert!(
+            w.iter()
+                .any(|m| m.contains("etc/cron.d/job") && !m.contains("OUTSIDE")),
+            "{w:?}"
+        );
+    }
 
     #[test]
     fn parses_system_and_user_crontabs() {
