@@ -88,11 +88,22 @@ pub(crate) fn layout(root: &HostRoot) -> Vec<Hierarchy> {
         names
             .iter()
             .map(|n| format!("{base}/{n}"))
-            .find(|rel| root.path(rel).is_dir())
+            .find(|rel| HostRoot::is_dir(&root.path(rel)))
     };
     let cpu = first(&["cpu", "cpu,cpuacct", "cpuacct,cpu"]);
     let acct = first(&["cpuacct", "cpu,cpuacct", "cpuacct,cpu"]);
-    let canon = |rel: &Option<String>| rel.as_ref().and_then(|r| root.path(r).canonicalize().ok());
+    // Resolved inside a `--root` tree (a `cpu → cpu,cpuacct` link there must not be
+    // followed the host's way); on the live host, `contained` leaves links as they are.
+    let canon = |rel: &Option<String>| {
+        rel.as_ref().and_then(|r| {
+            let p = root.path(r);
+            if root.is_live() {
+                p.canonicalize().ok()
+            } else {
+                HostRoot::contained(&p).ok()
+            }
+        })
+    };
     let mut add = |ctl, rel: Option<String>| {
         if let Some(rel) = rel {
             out.push(Hierarchy { ctl, rel });
@@ -284,4 +295,27 @@ pub fn badness(c: &Cgroup) -> f64 {
     oom.max(c.cpu.throttled_percent.unwrap_or(0.0))
         .max(ratio(c.memory.current_bytes, limit))
         .max(ratio(c.pids.current, c.pids.max))
+}
+
+#[cfg(test)]
+mod containment_tests {
+    use super::*;
+
+    /// A tree whose `sys/fs/cgroup/memory` is a link to a directory outside it: the
+    /// hierarchy is not taken (it would be the analyst's, or anything), while the `cpu`
+    /// hierarchy inside the tree is, and a `cpuacct → cpu` link inside counts as co-mounted.
+    #[test]
+    fn hierarchies_linked_out_of_the_tree_are_not_walked() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("cgroup.procs"), "1\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("sys/fs/cgroup");
+        std::fs::create_dir_all(base.join("cpu")).unwrap();
+        std::fs::write(base.join("cpu/cgroup.procs"), "1\n").unwrap();
+        std::os::unix::fs::symlink("cpu", base.join("cpuacct")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), base.join("memory")).unwrap();
+        let root = HostRoot::new(dir.path()).unwrap();
+        let ctls: Vec<Ctl> = layout(&root).iter().map(|h| h.ctl).collect();
+        assert_eq!(ctls, vec![Ctl::Cpu], "{ctls:?}");
+    }
 }

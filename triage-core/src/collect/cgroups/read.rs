@@ -187,7 +187,7 @@ impl<'a> Reader<'a> {
         let procs_dir = [Ctl::Memory, Ctl::Cpu, Ctl::Pids]
             .into_iter()
             .filter_map(|c| self.dir(path, hs, c))
-            .find(|d| d.join("cgroup.procs").exists());
+            .find(|d| HostRoot::path_exists(&d.join("cgroup.procs")));
         let processes = self
             .text(procs_dir.as_ref(), "cgroup.procs")
             .map(|(_, t)| t.lines().filter(|l| !l.trim().is_empty()).count() as u64)
