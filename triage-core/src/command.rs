@@ -220,11 +220,9 @@ fn exited(pid: Pid) -> bool {
     !matches!(waitid(Id::Pid(pid), flags), Ok(WaitStatus::StillAlive))
 }
 
-/// Run `cmd`, killing its whole process group at `deadline` (from now); keep the last
-/// `max_bytes` of stdout and of stderr. Fails only when it cannot be started (the
-/// error's kind says `NotFound` for a missing program).
-pub fn run_command(cmd: &Cmd, deadline: Duration, max_bytes: usize) -> std::io::Result<Output> {
-    let started = Instant::now();
+/// Start `cmd` with no stdin and piped stdout/stderr, as the leader of its own process
+/// group, so that a deadline can kill it and every child it started with one `killpg`.
+fn spawn_grouped(cmd: &Cmd) -> std::io::Result<std::process::Child> {
     let mut command = Command::new(&cmd.program);
     command
         .args(&cmd.args)
@@ -235,7 +233,15 @@ pub fn run_command(cmd: &Cmd, deadline: Duration, max_bytes: usize) -> std::io::
     for (k, v) in &cmd.envs {
         command.env(k, v);
     }
-    let mut child = command.spawn()?;
+    command.spawn()
+}
+
+/// Run `cmd`, killing its whole process group at `deadline` (from now); keep the last
+/// `max_bytes` of stdout and of stderr. Fails only when it cannot be started (the
+/// error's kind says `NotFound` for a missing program).
+pub fn run_command(cmd: &Cmd, deadline: Duration, max_bytes: usize) -> std::io::Result<Output> {
+    let started = Instant::now();
+    let mut child = spawn_grouped(cmd)?;
     let pid = Pid::from_raw(child.id() as i32);
     let stdout = child.stdout.take().map(|o| drain(o, max_bytes, cmd.redact));
     let stderr = child.stderr.take().map(|e| drain(e, max_bytes, cmd.redact));

@@ -4,8 +4,7 @@
 //! (`journalctl -o json` over a big journal) holds one buffer, not the whole output.
 
 use std::io::Read;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
@@ -15,7 +14,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
-use super::{drain, exited, Cmd, Stream};
+use super::{drain, exited, spawn_grouped, Cmd, Stream};
 
 /// A running command whose stdout is read through [`Read`]; reading ends (`Ok(0)`) when
 /// it exits or when the deadline kills its group.
@@ -47,17 +46,7 @@ pub fn spawn_stream(
     deadline: Duration,
     stderr_bytes: usize,
 ) -> std::io::Result<Streaming> {
-    let mut command = Command::new(&cmd.program);
-    command
-        .args(&cmd.args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    for (k, v) in &cmd.envs {
-        command.env(k, v);
-    }
-    let mut child = command.spawn()?;
+    let mut child = spawn_grouped(cmd)?;
     let stdout = child
         .stdout
         .take()
