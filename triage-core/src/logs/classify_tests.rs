@@ -5,7 +5,9 @@ use super::*;
 use crate::logs::formats::{parse_line, ParseCtx, Parsed};
 use crate::snapshot::{Finding, Severity};
 
-fn entries(text: &str) -> Vec<LogEntry> {
+/// The entries of `text`, one log line each, parsed as a log file would be (shared with
+/// the multi-line report tests in `traces_tests.rs`).
+pub(crate) fn entries(text: &str) -> Vec<LogEntry> {
     let ctx = ParseCtx {
         source: "test".into(),
         reference: crate::snapshot::now(),

@@ -2,23 +2,8 @@
 //! kernel-log scenarios of canonical/hotsos (`hotsos/defs/tests/scenarios/kernel/*.yaml`,
 //! `storage/nfs/*.yaml`, Apache-2.0, commit 57b256c4), lines copied unchanged.
 
-use crate::logs::formats::{parse_line, ParseCtx, Parsed};
-use crate::logs::LogEntry;
+use crate::logs::classify::tests::entries;
 use crate::snapshot::{Finding, Severity};
-
-fn entries(text: &str) -> Vec<LogEntry> {
-    let ctx = ParseCtx {
-        source: "test".into(),
-        reference: crate::snapshot::now(),
-        boot_time: None,
-    };
-    text.lines()
-        .filter_map(|l| match parse_line(l, &ctx) {
-            Parsed::Entry(e) => Some(e),
-            _ => None,
-        })
-        .collect()
-}
 
 fn findings(text: &str) -> Vec<Finding> {
     crate::findings::catalogue::event_findings(&super::super::events(&entries(text)))
