@@ -165,6 +165,11 @@ pub struct Query {
     pub lines: usize,
     /// Deadline for `journalctl`.
     pub journal_timeout: Duration,
+    /// Mask the body lines of PEM blocks as records pass (see [`crate::redact::PemBlocks`]):
+    /// the only part of redaction that needs every line of a source in order, which
+    /// `--grep` and `-n` would otherwise hide from whoever redacts the entries shown.
+    /// Off only with `--no-redact`.
+    pub mask_pem: bool,
 }
 
 impl Default for Query {
@@ -177,6 +182,7 @@ impl Default for Query {
             templates: false,
             lines: 1000,
             journal_timeout: Duration::from_secs(3),
+            mask_pem: true,
         }
     }
 }
