@@ -9,7 +9,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
 fn triage() -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("triage"));
+    let mut cmd = Command::new(crate::common::triage_bin());
     cmd.env("TRIAGE_HOME", "/nonexistent-triage-home");
     cmd
 }

@@ -12,7 +12,7 @@ use assert_cmd::Command;
 use crate::common::{copy_tree, fixture};
 
 fn triage() -> Command {
-    Command::cargo_bin("triage").unwrap()
+    Command::new(crate::common::triage_bin())
 }
 
 /// `triage --root healthy check --textfile DIR`; returns DIR/triage.prom's text.
@@ -215,7 +215,7 @@ fn record_refreshes_the_textfile_every_interval() {
     copy_tree(&fixture("healthy"), &root);
     let textdir = work.path().join("textfile");
     std::fs::create_dir(&textdir).unwrap();
-    let mut child = Std::new(assert_cmd::cargo::cargo_bin("triage"))
+    let mut child = Std::new(crate::common::triage_bin())
         .arg("--root")
         .arg(&root)
         .args(["record", "--interval", "300ms", "--dir"])

@@ -42,7 +42,7 @@ impl Tmux {
 
     /// Start the real `triage` in session `e2e`, `width`×`height`, state in `home`.
     pub(crate) fn start(&self, home: &Path, width: u16, height: u16, exec: Exec) {
-        let bin = assert_cmd::cargo::cargo_bin("triage");
+        let bin = crate::common::triage_bin();
         let exec = match exec {
             Exec::Yes => "exec ",
             Exec::No => "",
