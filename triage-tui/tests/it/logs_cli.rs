@@ -9,7 +9,7 @@ fn fixture_root() -> PathBuf {
 }
 
 fn triage() -> Command {
-    let mut c = Command::cargo_bin("triage").unwrap();
+    let mut c = Command::new(crate::common::triage_bin());
     c.env_remove("NO_COLOR");
     c
 }

@@ -32,7 +32,7 @@ fn follow_reads_appends_across_rotation_prints_findings_and_stops_on_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("syslog");
     append(&log, "Nov 23 10:00:00 h app[1]: old line, not shown\n");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
+    let mut child = Command::new(crate::common::triage_bin())
         .args(["logs", "--follow", "--file"])
         .arg(&log)
         .env("NO_COLOR", "1")
