@@ -155,6 +155,47 @@ fn openat2_in_root(root: &Path, rel: &Path, flags: i32) -> std::io::Result<File>
     Ok(File::from(fd))
 }
 
+/// Test support: calls `probe` over and over for up to 3 s while another thread swaps
+/// `a` and `b` (`renameat2(RENAME_EXCHANGE)`, e.g. a directory of a tree and a link out
+/// of it) as fast as it can; the first `Some` the probe returns, or `None`. A read that
+/// re-resolves a path after checking it loses this race within a few hundred tries.
+#[cfg(test)]
+pub(crate) fn while_swapping<T: Send>(
+    a: &Path,
+    b: &Path,
+    mut probe: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let cstr = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).unwrap();
+    let (a, b) = (cstr(a), cstr(b));
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                // SAFETY: two valid NUL-terminated paths; the call only renames them.
+                let rc = unsafe {
+                    libc::renameat2(
+                        libc::AT_FDCWD,
+                        a.as_ptr(),
+                        libc::AT_FDCWD,
+                        b.as_ptr(),
+                        libc::RENAME_EXCHANGE,
+                    )
+                };
+                assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
+            }
+        });
+        let started = std::time::Instant::now();
+        let mut found = None;
+        while found.is_none() && started.elapsed() < std::time::Duration::from_secs(3) {
+            found = probe();
+        }
+        stop.store(true, Ordering::Relaxed);
+        found
+    })
+}
+
 #[cfg(test)]
 #[path = "contain_tests.rs"]
 mod tests;

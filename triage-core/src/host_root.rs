@@ -146,14 +146,27 @@ impl HostRoot {
         std::fs::read_link(dir.join(name)).map_err(|e| Error::io(path, e))
     }
 
-    /// `lstat(2)` of `path`, its parent directories resolved inside the tree first: the
-    /// link itself when `path` is one, never what an `app → /srv` link in the tree leads to.
+    /// `lstat(2)` of `path`, its parent directories resolved inside the tree: the link
+    /// itself when `path` is one, never what an `app → /srv` link in the tree leads to.
+    /// The parent is opened (`O_PATH`, through [`crate::contain::open`], so
+    /// `openat2(RESOLVE_IN_ROOT)` under `--root`) and `path` looked up relative to that
+    /// descriptor: a directory swapped for a link to the host's files between a walk's
+    /// listing and this call cannot make it stat a file outside the tree.
     pub fn symlink_metadata(path: &Path) -> Result<std::fs::Metadata> {
+        use nix::fcntl::{openat, OFlag};
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return std::fs::symlink_metadata(path).map_err(|e| Error::io(path, e));
         };
-        let dir = Self::contained(parent)?;
-        std::fs::symlink_metadata(dir.join(name)).map_err(|e| Error::io(path, e))
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        let dir = crate::contain::open(parent, libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC)?;
+        let flags = OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+        let fd = openat(&dir, name, flags, nix::sys::stat::Mode::empty())
+            .map_err(|e| Error::io(path, std::io::Error::from(e)))?;
+        File::from(fd).metadata().map_err(|e| Error::io(path, e))
     }
 
     /// `std::fs::metadata` of `path` after [`HostRoot::contained`].

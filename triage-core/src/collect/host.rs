@@ -76,19 +76,24 @@ fn kernel_release(ctx: &Ctx) -> String {
     .unwrap_or_default()
 }
 
+/// The OS name from os-release, else (sosreports) lsb-release, lsb_release, hostnamectl or
+/// redhat-release. A dangling `etc/os-release` link (a sosreport that did not keep
+/// `usr/lib/os-release`) is worth a warning only when no other source named the OS.
 fn os_name(ctx: &Ctx) -> String {
     let root = &ctx.root;
-    first_usable(
-        ctx,
-        "OS name",
-        &[
-            in_tree(root, "etc/os-release"),
-            root.path("usr/lib/os-release"),
-        ],
-        parse_os_release,
-    )
-    .or_else(|| os_from_sos(root))
-    .unwrap_or_default()
+    let sources = [
+        in_tree(root, "etc/os-release"),
+        root.path("usr/lib/os-release"),
+    ];
+    let (found, mut bad) = try_sources(&sources, parse_os_release);
+    let found = found.or_else(|| os_from_sos(root));
+    if found.is_some() {
+        bad.retain(|b| !b.dangling);
+    }
+    if !bad.is_empty() {
+        ctx.warn(format!("OS name: {}", reasons(&bad)));
+    }
+    found.unwrap_or_default()
 }
 
 /// Uptime and boot time from whichever of `uptime` and `btime` is there; on a tree the
@@ -217,6 +222,38 @@ fn first_usable(
     sources: &[PathBuf],
     parse: impl Fn(&str) -> Option<String>,
 ) -> Option<String> {
+    let (found, bad) = try_sources(sources, parse);
+    if !bad.is_empty() {
+        let then = if found.is_some() {
+            "; the next source was used"
+        } else {
+            ""
+        };
+        ctx.warn(format!("{what}: {}{then}", reasons(&bad)));
+    }
+    found
+}
+
+/// Why one source could not be used.
+struct Unusable {
+    reason: String,
+    /// A link whose target is not in the tree: the usual state of a sosreport that kept
+    /// `etc/os-release` but not the `usr/lib/os-release` it points to.
+    dangling: bool,
+}
+
+fn reasons(bad: &[Unusable]) -> String {
+    let all: Vec<&str> = bad.iter().map(|b| b.reason.as_str()).collect();
+    all.join("; ")
+}
+
+/// The first of `sources` that reads and parses to a non-empty value, and why each one
+/// before it was not usable (a file that is simply absent is not a reason: only a
+/// dangling link, an unreadable file or text that does not parse is).
+fn try_sources(
+    sources: &[PathBuf],
+    parse: impl Fn(&str) -> Option<String>,
+) -> (Option<String>, Vec<Unusable>) {
     let mut bad = Vec::new();
     let mut found = None;
     for path in sources {
@@ -226,21 +263,27 @@ fn first_usable(
                     found = Some(v);
                     break;
                 }
-                None => bad.push(format!("{}: empty or not understood", path.display())),
+                None => bad.push(Unusable {
+                    reason: format!("{}: empty or not understood", path.display()),
+                    dangling: false,
+                }),
             },
-            Err(e) if e.is_not_found() && !path.is_symlink() => {}
-            Err(e) => bad.push(e.to_string()),
+            Err(e) if e.is_not_found() => {
+                let link = HostRoot::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
+                if link {
+                    bad.push(Unusable {
+                        reason: e.to_string(),
+                        dangling: true,
+                    });
+                }
+            }
+            Err(e) => bad.push(Unusable {
+                reason: e.to_string(),
+                dangling: false,
+            }),
         }
     }
-    if !bad.is_empty() {
-        let then = if found.is_some() {
-            "; the next source was used"
-        } else {
-            ""
-        };
-        ctx.warn(format!("{what}: {}{then}", bad.join("; ")));
-    }
-    found
+    (found, bad)
 }
 
 /// A one-line value (host name, kernel release): trimmed, at most 256 bytes, no control
@@ -349,6 +392,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(collect(&ctx).unwrap().os, "Ubuntu 20.04.3 LTS");
+    }
+
+    #[test]
+    fn a_dangling_os_release_link_is_news_only_when_nothing_else_names_the_os() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("etc")).unwrap();
+        std::os::unix::fs::symlink("../usr/lib/os-release", d.join("etc/os-release")).unwrap();
+        let os_warnings = |ctx: &Ctx| -> Vec<String> {
+            let all = ctx.take_warnings().into_iter().map(|w| w.message);
+            all.filter(|m| m.starts_with("OS name")).collect()
+        };
+        let ctx = Ctx::new(HostRoot::new(d).unwrap(), Default::default());
+        assert_eq!(collect(&ctx).unwrap().os, "");
+        let w = os_warnings(&ctx);
+        assert!(w.len() == 1 && w[0].contains("etc/os-release"), "{w:?}");
+
+        std::fs::write(
+            d.join("etc/lsb-release"),
+            "DISTRIB_DESCRIPTION=\"Ubuntu 20.04.3 LTS\"\n",
+        )
+        .unwrap();
+        let ctx = Ctx::new(HostRoot::new(d).unwrap(), Default::default());
+        assert_eq!(collect(&ctx).unwrap().os, "Ubuntu 20.04.3 LTS");
+        assert_eq!(os_warnings(&ctx), Vec::<String>::new());
     }
 
     #[test]

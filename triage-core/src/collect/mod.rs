@@ -19,6 +19,7 @@ pub mod log_tail;
 pub mod memory;
 pub mod network;
 pub mod pressure;
+pub mod proc_sample;
 pub mod processes;
 pub mod ps_output;
 pub mod saved;

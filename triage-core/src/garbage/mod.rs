@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crate::collect::counters;
 use crate::collect::network::{parse_proc_net_line, Table};
 use crate::collect::{
-    changes, cpu, filesystems, host, load, memory, pressure, processes, ps_output, users,
+    changes, cpu, filesystems, host, load, memory, pressure, proc_sample, ps_output, users,
 };
 use crate::history::{sadf, store};
 use crate::logs::formats::{self, ParseCtx};

@@ -74,15 +74,15 @@ fn procfs_parsers_never_panic() {
         &["healthy/proc/812/stat", "healthy/proc/2/stat"],
         &["procfs/proc/27079/stat", "procfs/proc/26232/stat"],
     ));
-    f.extend(run_text("processes::parse_stat", &c, |t| {
-        eat(processes::parse_stat(t))
+    f.extend(run_text("proc_sample::parse_stat", &c, |t| {
+        eat(proc_sample::parse_stat(t))
     }));
     let c = corpus(&samples(
         &["healthy/proc/812/status"],
         &["procfs/proc/26235/status"],
     ));
-    f.extend(run_text("processes::parse_status_uid", &c, |t| {
-        eat(processes::parse_status_uid(t))
+    f.extend(run_text("proc_sample::parse_status_uid", &c, |t| {
+        eat(proc_sample::parse_status_uid(t))
     }));
     let c = corpus(&samples(
         &["healthy/proc/812/cmdline", "healthy/proc/1/cmdline"],

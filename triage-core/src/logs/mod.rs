@@ -9,6 +9,7 @@
 //! `triage logs` runs; the snapshot's `kernel_log` and `log_tail` collectors use the
 //! readers directly.
 
+pub mod accuracy;
 pub mod classify;
 pub mod drain;
 pub mod files;

@@ -2,8 +2,9 @@ use super::*;
 use nix::unistd::Pid;
 
 fn gone(pid: i32) -> bool {
-    // An orphan killed by SIGKILL is reaped by init soon after; allow it a moment.
-    let until = Instant::now() + Duration::from_secs(2);
+    // An orphan killed by SIGKILL is reaped by init soon after; allow it a moment (more
+    // on a loaded machine).
+    let until = Instant::now() + Duration::from_secs(10);
     while Instant::now() < until {
         if nix::sys::signal::kill(Pid::from_raw(pid), None).is_err() {
             return true;
@@ -42,7 +43,9 @@ fn a_hanging_pipeline_is_killed_with_its_children() {
     assert!(r.timed_out);
     assert_eq!(r.exit_code, None);
     assert!(took >= Duration::from_secs(1), "{took:?}");
-    assert!(took < Duration::from_secs(4), "{took:?}");
+    // Far below the 30 s the children would take: they were not waited for. (Not tighter:
+    // under load the SIGTERM/SIGKILL round trip alone can take seconds.)
+    assert!(took < Duration::from_secs(15), "{took:?}");
     assert!(
         r.output.contains("[killed at the 1 s timeout]"),
         "{}",
@@ -61,9 +64,12 @@ fn background_process_holding_the_output_is_killed_at_the_timeout() {
     assert!(r.output.contains("background"), "{}", r.output);
     // With its output redirected it does not hold us up at all.
     let t0 = Instant::now();
-    let r = run("sleep 2 >/dev/null 2>&1 & echo ok", Duration::from_secs(10));
+    let r = run(
+        "sleep 20 >/dev/null 2>&1 & echo ok",
+        Duration::from_secs(30),
+    );
     assert_eq!(r.output, "ok");
-    assert!(t0.elapsed() < Duration::from_secs(1));
+    assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
 }
 
 #[test]

@@ -66,7 +66,7 @@ impl Sources {
             k.poll(batch);
         }
         if let Some(j) = &mut self.journal {
-            j.poll(batch);
+            j.poll(batch, notes);
         }
         batch.sort_by_key(|e| e.time);
     }

@@ -42,8 +42,7 @@ fn a_full_accept_queue_is_one_finding_everywhere() {
     let port = listener.local_addr().unwrap().port();
     let home = tempfile::tempdir().unwrap();
     for cmd in ["snapshot", "check"] {
-        let out = assert_cmd::Command::cargo_bin("triage")
-            .unwrap()
+        let out = assert_cmd::Command::new(crate::common::triage_bin())
             .env("TRIAGE_HOME", home.path())
             .args([cmd, "--json"])
             .output()

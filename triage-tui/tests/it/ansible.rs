@@ -83,7 +83,7 @@ fn inventory(work: &Path) -> PathBuf {
     for pid in ["951", "1300"] {
         std::fs::remove_dir_all(quiet.join("proc").join(pid)).unwrap();
     }
-    let bin = assert_cmd::cargo::cargo_bin("triage");
+    let bin = crate::common::triage_bin();
     let inv = work.join("hosts.ini");
     std::fs::write(
         &inv,
@@ -138,7 +138,7 @@ fn snapshot_playbook_then_fleet_ranks_the_hosts() {
         );
     }
 
-    let out = Command::new(assert_cmd::cargo::cargo_bin("triage"))
+    let out = Command::new(crate::common::triage_bin())
         .args(["fleet", "--json"])
         .arg(&fleet)
         .output()
@@ -219,7 +219,7 @@ fn install_role_is_idempotent_and_honours_check_mode() {
     let vars = format!(
         "triage_local_bin={bin} triage_install_path={p}/bin/triage triage_unit_dir={p}/units \
          triage_textfile_dir={p}/prom triage_record_service=false",
-        bin = assert_cmd::cargo::cargo_bin("triage").display(),
+        bin = crate::common::triage_bin().display(),
         p = prefix.display()
     );
     std::fs::create_dir_all(prefix.join("bin")).unwrap();

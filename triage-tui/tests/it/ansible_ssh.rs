@@ -146,7 +146,7 @@ fn snapshot_playbook_over_ssh_into_network_namespaces() {
     let tag = std::process::id();
     let names = vec![format!("triage-t-{tag}-a"), format!("triage-t-{tag}-b")];
     let _hosts = start(&names, &cfg);
-    let bin = assert_cmd::cargo::cargo_bin("triage");
+    let bin = crate::common::triage_bin();
     let inv = dir.join("hosts.ini");
     std::fs::write(
         &inv,

@@ -32,8 +32,7 @@ fn from_our_tests(f: &serde_json::Value) -> bool {
 fn check_json() -> std::process::Output {
     let home = tempfile::tempdir().unwrap();
     let run = || {
-        Command::cargo_bin("triage")
-            .unwrap()
+        Command::new(crate::common::triage_bin())
             .env("TRIAGE_HOME", home.path())
             .args(["check", "--json"])
             .output()
@@ -160,8 +159,7 @@ fn check_on_this_machine_is_ok_or_only_load() {
 
 #[test]
 fn text_output_starts_with_a_nagios_status_line() {
-    let out = Command::cargo_bin("triage")
-        .unwrap()
+    let out = Command::new(crate::common::triage_bin())
         .arg("check")
         .output()
         .unwrap();
@@ -181,8 +179,7 @@ fn text_output_starts_with_a_nagios_status_line() {
 
 #[test]
 fn unreadable_root_is_unknown_3() {
-    let out = Command::cargo_bin("triage")
-        .unwrap()
+    let out = Command::new(crate::common::triage_bin())
         .args(["check", "--root", "/nonexistent/triage"])
         .output()
         .unwrap();
@@ -191,8 +188,7 @@ fn unreadable_root_is_unknown_3() {
         .unwrap()
         .starts_with("TRIAGE UNKNOWN - "));
     let empty = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("triage")
-        .unwrap()
+    let out = Command::new(crate::common::triage_bin())
         .args(["check", "--json", "--root"])
         .arg(empty.path())
         .output()
@@ -223,8 +219,7 @@ fn fixture_root_with_a_full_disk_is_critical() {
     );
     w("sos_commands/filesys/df_-al_-x_autofs", "Filesystem 1K-blocks Used Available Use% Mounted on\n/dev/vdb1 1000000 970000 30000 98% /var\n");
     w("proc/1/stat", "1 (systemd) S 0 1 1 0 -1 4194560 100 0 0 0 10 5 0 0 20 0 1 0 10 1000000 2560 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n");
-    let out = Command::cargo_bin("triage")
-        .unwrap()
+    let out = Command::new(crate::common::triage_bin())
         .args(["check", "--root"])
         .arg(r)
         .output()
@@ -250,8 +245,7 @@ fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 fn check_code(root: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
-    let out = Command::cargo_bin("triage")
-        .unwrap()
+    let out = Command::new(crate::common::triage_bin())
         .args(["check", "--root"])
         .arg(root)
         .args(extra)

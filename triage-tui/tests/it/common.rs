@@ -1,26 +1,38 @@
-//! Helpers shared by the binary's integration tests: the core crate's fixture roots and
-//! scratch copies of them.
+//! Helpers shared by the binary's integration tests: the binary under test, and (from
+//! `triage-testkit`) the core crate's fixture roots and scratch copies of them.
 #![allow(dead_code)] // not every test module uses every helper
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// `triage-core/tests/fixtures/<name>`.
-pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../triage-core/tests/fixtures")
-        .join(name)
+/// The `triage` binary every test runs: `$TRIAGE_BIN` when set (an absolute path, e.g.
+/// `$PWD/target/release/triage`, so the security tests can attack the shipped build as
+/// root: see `.ci/run`), else the debug binary cargo built for this test run. Every test
+/// finds the binary here, never with `cargo_bin`/`CARGO_BIN_EXE_triage` of its own.
+pub fn triage_bin() -> PathBuf {
+    match std::env::var_os("TRIAGE_BIN") {
+        Some(bin) if !bin.is_empty() => {
+            let bin = PathBuf::from(bin);
+            assert!(
+                bin.is_absolute() && bin.is_file(),
+                "TRIAGE_BIN must be the absolute path of a triage binary, not {}",
+                bin.display()
+            );
+            bin
+        }
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_triage")),
+    }
 }
 
-/// Copy the tree `from` into `to` (regular files and directories).
-pub fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
+pub use triage_testkit::{copy_tree, fixture};
+
+/// Run `cmd`, assert it succeeded (its stderr is the failure message) and parse its
+/// stdout as JSON.
+pub fn json_of(cmd: &mut std::process::Command) -> serde_json::Value {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }

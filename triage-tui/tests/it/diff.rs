@@ -13,8 +13,7 @@ const B: &str = concat!(
 
 #[test]
 fn text_and_json() {
-    let out = Command::cargo_bin("triage")
-        .unwrap()
+    let out = Command::new(crate::common::triage_bin())
         .args(["diff", A, B])
         .output()
         .unwrap();
@@ -25,8 +24,7 @@ fn text_and_json() {
         "{text}"
     );
     assert!(text.contains("+ process  java ×1"), "{text}");
-    let out = Command::cargo_bin("triage")
-        .unwrap()
+    let out = Command::new(crate::common::triage_bin())
         .args(["diff", "--json", A, B])
         .output()
         .unwrap();
@@ -44,8 +42,7 @@ fn bad_json_names_the_file_line_and_column() {
         "{\n  \"schema_version\": 1,\n  \"collected_at\": oops\n}\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("triage")
-        .unwrap()
+    let out = Command::new(crate::common::triage_bin())
         .arg("diff")
         .arg(A)
         .arg(&bad)
@@ -54,8 +51,7 @@ fn bad_json_names_the_file_line_and_column() {
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains(&format!("{}:3:", bad.display())), "{err}");
-    let out = Command::cargo_bin("triage")
-        .unwrap()
+    let out = Command::new(crate::common::triage_bin())
         .args(["diff", A, "/nonexistent/b.json"])
         .output()
         .unwrap();

@@ -5,14 +5,12 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
 use crate::common::fixture;
 
 fn triage(args: &[&str]) -> std::process::Output {
-    let out = Command::cargo_bin("triage")
-        .unwrap()
+    let out = Command::new(crate::common::triage_bin())
         .args(args)
         .env(
             "TRIAGE_HOME",

@@ -8,7 +8,7 @@ use assert_cmd::Command;
 use crate::common::{copy_tree, fixture};
 
 fn triage() -> Command {
-    Command::cargo_bin("triage").unwrap()
+    Command::new(crate::common::triage_bin())
 }
 
 /// `triage --root ROOT snapshot --json -o OUT`.

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
 /// Sections that come from the files; the rest (times, timings, warnings) always differ.
@@ -95,8 +94,7 @@ fn damage(path: &Path, how: usize, seed: u64) {
 
 /// Run the snapshot; `Err` describes a run that did not exit 0 with JSON within 3 s.
 fn snapshot(root: &Path) -> Result<Value, String> {
-    let mut child = Command::cargo_bin("triage")
-        .unwrap()
+    let mut child = Command::new(crate::common::triage_bin())
         .env("TRIAGE_HOME", root.join("triage-home-unused"))
         .args(["snapshot", "--json", "--root"])
         .arg(root)

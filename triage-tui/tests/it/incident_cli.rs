@@ -8,7 +8,7 @@ use assert_cmd::Command;
 use predicates::str::contains;
 
 fn triage(home: &Path) -> Command {
-    let mut c = Command::cargo_bin("triage").unwrap();
+    let mut c = Command::new(crate::common::triage_bin());
     c.env("TRIAGE_HOME", home).env("NO_COLOR", "1");
     c
 }
@@ -138,7 +138,7 @@ fn two_processes_append_concurrently_without_losing_a_line() {
         .args(["incident", "start", "--title", "t"])
         .assert()
         .success();
-    let bin = assert_cmd::cargo::cargo_bin("triage");
+    let bin = crate::common::triage_bin();
     const EACH: usize = 25;
     // Two writers, each a shell loop running `triage note` back to back, at the same time.
     let writers: Vec<_> = ["a", "b"]

@@ -32,7 +32,7 @@ fn follow_reads_appends_across_rotation_prints_findings_and_stops_on_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("syslog");
     append(&log, "Nov 23 10:00:00 h app[1]: old line, not shown\n");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
+    let mut child = Command::new(crate::common::triage_bin())
         .args(["logs", "--follow", "--file"])
         .arg(&log)
         .env("NO_COLOR", "1")
@@ -83,4 +83,85 @@ fn follow_reads_appends_across_rotation_prints_findings_and_stops_on_ctrl_c() {
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert!(err.contains("rotated"), "{err}");
+}
+
+/// `triage ARGS` with its stdout lines sent to the receiver as they come.
+fn spawn_triage(args: &[&std::ffi::OsStr]) -> (std::process::Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// SIGINT, then its stderr once it exited (0).
+fn interrupt(mut child: std::process::Child) -> String {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "still running 10 s after SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    err
+}
+
+#[test]
+fn follow_under_root_refuses_a_link_out_of_the_tree_and_follows_one_inside() {
+    let base = tempfile::tempdir().unwrap();
+    let secret = base.path().join("secret.log");
+    append(&secret, "");
+    let tree = base.path().join("tree");
+    let log = tree.join("var/log");
+    std::fs::create_dir_all(&log).unwrap();
+    std::fs::create_dir_all(tree.join("sos_commands")).unwrap();
+    // Climbs above the tree's root: the analyst's own file.
+    std::os::unix::fs::symlink("../../../secret.log", log.join("syslog")).unwrap();
+    let real = tree.join("sos_commands/messages");
+    append(&real, "");
+    std::os::unix::fs::symlink("../../sos_commands/messages", log.join("messages")).unwrap();
+    let (child, rx) = spawn_triage(&[
+        "--root".as_ref(),
+        tree.as_os_str(),
+        "logs".as_ref(),
+        "--follow".as_ref(),
+    ]);
+    std::thread::sleep(Duration::from_millis(700));
+    append(
+        &secret,
+        "Nov 23 10:00:01 h app[1]: the analyst's own file\n",
+    );
+    append(&real, "Nov 23 10:00:02 h app[1]: in the tree\n");
+    let mut seen = Vec::new();
+    wait_for(&rx, &mut seen, "in the tree");
+    std::thread::sleep(Duration::from_millis(500));
+    seen.extend(rx.try_iter());
+    assert!(!seen.iter().any(|l| l.contains("analyst")), "{seen:#?}");
+    let err = interrupt(child);
+    assert!(
+        err.contains("var/log/syslog") && err.contains("outside the --root tree"),
+        "{err}"
+    );
 }

@@ -5,8 +5,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
-
 /// Peak RSS (MiB) of running `cmd` to its end, from the kernel's accounting of that child.
 fn peak_rss_mib(cmd: &mut Command) -> (i32, u64) {
     let child = cmd
@@ -55,7 +53,7 @@ fn snapshot_and_check_stay_bounded_on_60_kb_lines() {
     let root = tmp.path().join("root");
     huge_lines_tree(&root, 1500);
     for args in [["snapshot", "--json"], ["check", "--json"]] {
-        let mut cmd = Command::cargo_bin("triage").unwrap();
+        let mut cmd = Command::new(crate::common::triage_bin());
         cmd.env("TRIAGE_HOME", tmp.path())
             .args(args)
             .arg("--root")

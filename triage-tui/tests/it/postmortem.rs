@@ -31,7 +31,7 @@ fn add_incident(home: &Path, id: &str, lines: &[&str]) {
 }
 
 fn triage(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("triage").unwrap();
+    let mut cmd = Command::new(crate::common::triage_bin());
     cmd.env("TRIAGE_HOME", home).arg("postmortem");
     cmd
 }
@@ -180,7 +180,7 @@ fn a_team_template_in_the_state_dir_is_used_and_checked() {
 #[test]
 fn action_items_are_added_exported_and_incidents_searched() {
     let home = home();
-    let mut add = Command::cargo_bin("triage").unwrap();
+    let mut add = Command::new(crate::common::triage_bin());
     add.env("TRIAGE_HOME", home.path())
         .args([
             "action", "add", "--kind", "detect", "--owner", "carol", "--ticket", "OPS-12",
@@ -208,7 +208,7 @@ fn action_items_are_added_exported_and_incidents_searched() {
         .unwrap()
         .contains("20261123-100000"));
     // Search: by finding, then a text nobody wrote.
-    let mut search = Command::cargo_bin("triage").unwrap();
+    let mut search = Command::new(crate::common::triage_bin());
     search
         .env("TRIAGE_HOME", home.path())
         .args(["incident", "search", "--finding", "disk_almost_full"])
@@ -219,7 +219,7 @@ fn action_items_are_added_exported_and_incidents_searched() {
         )))
         .stdout(predicate::str::contains("  fixed by: find /var/log/shop"))
         .stdout(predicate::str::contains("  journal.jsonl:3: snapshot"));
-    let mut none = Command::cargo_bin("triage").unwrap();
+    let mut none = Command::new(crate::common::triage_bin());
     none.env("TRIAGE_HOME", home.path())
         .args(["incident", "search", "no such words"])
         .assert()

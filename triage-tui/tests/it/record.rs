@@ -9,7 +9,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
 fn triage() -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("triage"));
+    let mut cmd = Command::new(crate::common::triage_bin());
     cmd.env("TRIAGE_HOME", "/nonexistent-triage-home");
     cmd
 }
@@ -126,16 +126,7 @@ fn sadf_fixture_through_the_binary() {
         env!("CARGO_MANIFEST_DIR"),
         "/../triage-core/tests/fixtures/sadf/sadf.json"
     );
-    let out = triage()
-        .args(["history", "--json", "--sadf", fixture])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = crate::common::json_of(triage().args(["history", "--json", "--sadf", fixture]));
     let samples = doc["samples"].as_array().unwrap();
     assert_eq!(samples.len(), 3, "{doc}");
     assert_eq!(samples[1]["load"]["one"].as_f64(), Some(14.2));
@@ -172,27 +163,27 @@ fn without_a_store_the_hosts_sysstat_files_are_read_through_sadf() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = triage()
-        .env("PATH", path)
-        .env("TRIAGE_HOME", tmp.path().join("state"))
-        .arg("--root")
-        .arg(&root)
-        .args(["history", "--json", "--since", "3650d"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let doc = crate::common::json_of(
+        triage()
+            .env("PATH", path)
+            .env("TRIAGE_HOME", tmp.path().join("state"))
+            .arg("--root")
+            .arg(&root)
+            .args(["history", "--json", "--since", "3650d"]),
     );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["samples"].as_array().unwrap().len(), 3, "{doc}");
 }
 
 #[test]
 fn repeated_sigkill_never_loses_committed_records() {
     let dir = tempfile::tempdir().unwrap();
-    let mut seen = 0;
+    // A first recorder runs until it has committed a sample, however slow the start is on
+    // a loaded machine, so every round below has committed records to lose.
+    let mut first = start(dir.path());
+    wait_for_samples(dir.path(), 1);
+    kill(Pid::from_raw(first.id() as i32), Signal::SIGKILL).unwrap();
+    first.wait().unwrap();
+    let mut seen = samples(dir.path());
     for round in 0..6u64 {
         let mut child = start(dir.path());
         // Kill at a different phase of the 200 ms cycle each round.
@@ -211,7 +202,6 @@ fn repeated_sigkill_never_loses_committed_records() {
             assert!(m.contains("torn or corrupt region"), "{m}");
         }
     }
-    assert!(seen > 0, "no sample in 6 runs");
 }
 
 /// "Which pod was throttled at 03:10?" from the history: `triage record` on a Kubernetes

@@ -17,7 +17,7 @@ fn fixtures(name: &str) -> String {
 /// `triage` with a private state dir, which is also the working directory: its
 /// `runbooks/` is `$TRIAGE_HOME/runbooks` (`./runbooks` of the cwd is never read).
 fn triage(home: &Path) -> Command {
-    let mut c = Command::cargo_bin("triage").unwrap();
+    let mut c = Command::new(crate::common::triage_bin());
     c.env("TRIAGE_HOME", home)
         .env_remove("TRIAGE_INVENTORY")
         .current_dir(home);

@@ -7,10 +7,8 @@ use crate::common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use assert_cmd::cargo::CommandCargoExt;
-
 fn triage(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("triage").unwrap();
+    let mut cmd = Command::new(crate::common::triage_bin());
     cmd.env("TRIAGE_HOME", home).env("NO_COLOR", "1");
     cmd
 }

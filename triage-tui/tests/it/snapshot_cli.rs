@@ -6,11 +6,10 @@ use common::fixture;
 
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
 fn triage() -> Command {
-    let mut cmd = Command::cargo_bin("triage").unwrap();
+    let mut cmd = Command::new(crate::common::triage_bin());
     cmd.env(
         "TRIAGE_HOME",
         std::env::temp_dir().join("triage-test-home-unused"),

@@ -6,10 +6,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use assert_cmd::cargo::CommandCargoExt;
-
 fn triage(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("triage").unwrap();
+    let mut cmd = Command::new(crate::common::triage_bin());
     cmd.env("TRIAGE_HOME", home).env("NO_COLOR", "1");
     cmd
 }
@@ -140,7 +138,7 @@ fn without_home_there_is_no_tmp_fallback() {
     }
     use std::os::unix::process::CommandExt;
     let before = Path::new("/tmp/.local/state/triage").exists();
-    let mut cmd = Command::cargo_bin("triage").unwrap();
+    let mut cmd = Command::new(crate::common::triage_bin());
     cmd.env_clear()
         .env("PATH", "/usr/bin:/bin")
         .uid(65534)

@@ -12,7 +12,7 @@ use assert_cmd::Command;
 use crate::common::{copy_tree, fixture};
 
 fn triage() -> Command {
-    Command::cargo_bin("triage").unwrap()
+    Command::new(crate::common::triage_bin())
 }
 
 /// `triage --root healthy check --textfile DIR`; returns DIR/triage.prom's text.
@@ -126,17 +126,11 @@ fn the_official_python_parser_reads_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     check_healthy(dir.path());
-    let out = Std::new("python3")
-        .args(["-c", PARSE])
-        .arg(dir.path().join("triage.prom"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = crate::common::json_of(
+        Std::new("python3")
+            .args(["-c", PARSE])
+            .arg(dir.path().join("triage.prom")),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["triage_check_status"]["samples"][0][2], 1.0);
     assert_eq!(v["triage_findings"]["samples"].as_array().unwrap().len(), 3);
     let finding = &v["triage_finding"]["samples"];
@@ -215,7 +209,7 @@ fn record_refreshes_the_textfile_every_interval() {
     copy_tree(&fixture("healthy"), &root);
     let textdir = work.path().join("textfile");
     std::fs::create_dir(&textdir).unwrap();
-    let mut child = Std::new(assert_cmd::cargo::cargo_bin("triage"))
+    let mut child = Std::new(crate::common::triage_bin())
         .arg("--root")
         .arg(&root)
         .args(["record", "--interval", "300ms", "--dir"])

@@ -42,7 +42,7 @@ impl Tmux {
 
     /// Start the real `triage` in session `e2e`, `width`×`height`, state in `home`.
     pub(crate) fn start(&self, home: &Path, width: u16, height: u16, exec: Exec) {
-        let bin = assert_cmd::cargo::cargo_bin("triage");
+        let bin = crate::common::triage_bin();
         let exec = match exec {
             Exec::Yes => "exec ",
             Exec::No => "",
@@ -67,12 +67,12 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
     }
 
-    /// Wait (10 s at most) until the session has ended.
+    /// Wait (30 s at most: a loaded machine) until the session has ended.
     fn wait_gone(&self) {
         let start = Instant::now();
         while self.cmd(&["has-session", "-t", "e2e"]).status.success() {
             assert!(
-                start.elapsed() < Duration::from_secs(10),
+                start.elapsed() < Duration::from_secs(30),
                 "triage did not quit:\n{}",
                 self.screen()
             );
@@ -114,7 +114,7 @@ impl Tmux {
             if s.contains(text) {
                 return Ok(s);
             }
-            if start.elapsed() > Duration::from_secs(15) {
+            if start.elapsed() > Duration::from_secs(30) {
                 return Err(s);
             }
             std::thread::sleep(Duration::from_millis(50));

@@ -47,15 +47,23 @@ pub(crate) fn walk(root_dir: &Path, since: Time) -> Walk {
     let mut w = Walk::default();
     let mut seen = 0usize;
     let mut visited_dirs = std::collections::HashSet::new();
+    // The root itself is the analyst's own argument (canonical already from HostRoot::new).
+    let root_dir = &root_dir
+        .canonicalize()
+        .unwrap_or_else(|_| root_dir.to_path_buf());
     for (rel, kind) in WATCHED {
         let top = root_dir.join(rel);
-        // lib → usr/lib on merged-/usr systems: walk the same directory once.
-        let Ok(canon) = top.canonicalize() else {
+        // Its links resolved inside a --root tree (an absolute one starts again at the
+        // tree's root, one climbing out is refused): never a directory of the live host.
+        // Canonical after that only so that lib → usr/lib on merged-/usr systems is
+        // walked once.
+        let Some(canon) = HostRoot::contained(&top)
+            .ok()
+            .and_then(|p| p.canonicalize().ok())
+        else {
             continue;
         };
-        // An absolute symlink in a tree must not lead out of it (to the live host).
-        let inside = root_dir.canonicalize().is_ok_and(|r| canon.starts_with(r));
-        if !inside || !visited_dirs.insert(canon) {
+        if !canon.starts_with(root_dir) || !visited_dirs.insert(canon) {
             continue;
         }
         let mut stack: Vec<(PathBuf, usize)> = vec![(top, 0)];
@@ -73,7 +81,10 @@ pub(crate) fn walk(root_dir: &Path, since: Time) -> Walk {
                     w.stopped = Some(format!("stopped after {} ms", TIME_BUDGET.as_millis()));
                     return w;
                 }
-                let Ok(meta) = entry.path().symlink_metadata() else {
+                // Not `entry.path().symlink_metadata()`: that resolves the directory's
+                // path again on the host, so a directory swapped for a link since it was
+                // listed would make us stat (and report) the analyst's own files.
+                let Ok(meta) = HostRoot::symlink_metadata(&entry.path()) else {
                     continue;
                 };
                 if meta.is_dir() {
@@ -184,6 +195,46 @@ mod tests {
             "{:?}",
             w.files
         );
+    }
+
+    /// Sets `path`'s modification time to 2000-01-01: older than any `since`.
+    fn make_old(path: &Path) {
+        let old = std::time::UNIX_EPOCH + Duration::from_secs(946_684_800);
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_directory_swapped_for_a_link_out_of_the_tree_is_not_stated_outside() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("root");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(d.join("etc/sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("x"), "the analyst's file\n").unwrap();
+        // The link is absolute: inside the tree it resolves to root/<outside>, which holds
+        // an old `x` too, so a contained listing of the swapped link still names `x`.
+        let mirror = d.join(outside.strip_prefix("/").unwrap());
+        std::fs::create_dir_all(&mirror).unwrap();
+        for f in [d.join("etc/sub/x"), mirror.join("x")] {
+            std::fs::write(&f, "in the tree\n").unwrap();
+            make_old(&f);
+        }
+        std::os::unix::fs::symlink(&outside, d.join("etc/.swap")).unwrap();
+        crate::contain::register(&d.canonicalize().unwrap());
+        let since = crate::snapshot::now() - chrono::Duration::days(1);
+        // Every file in the tree is old, only the outside one is new: any change reported
+        // was stat'ed outside. `entry.path().symlink_metadata()` (host-resolved) reported
+        // one within a second.
+        let leaked =
+            crate::contain::while_swapping(&d.join("etc/sub"), &d.join("etc/.swap"), || {
+                Some(walk(&d, since).files).filter(|f| !f.is_empty())
+            });
+        assert!(leaked.is_none(), "stat'ed outside the tree: {leaked:?}");
     }
 
     #[test]

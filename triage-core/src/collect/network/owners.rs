@@ -178,9 +178,14 @@ struct FdTable {
 
 impl FdTable {
     fn list(pid: i32, dir: PathBuf) -> std::io::Result<FdTable> {
-        let fd_path = HostRoot::contained(&dir.join("fd")).map_err(std::io::Error::other)?;
-        let fd_dir = File::open(&fd_path)?;
-        let names = std::fs::read_dir(&fd_path)?
+        let fd_path = dir.join("fd");
+        // Opened the contained way (`openat2(RESOLVE_IN_ROOT)` under --root): the links
+        // read through this descriptor are the tree's, even if `fd` is swapped for a link
+        // to the live host's `/proc/1/fd` after it was listed.
+        let fd_dir = crate::contain::open(&fd_path, libc::O_DIRECTORY | libc::O_CLOEXEC)
+            .map_err(io_error)?;
+        let names = HostRoot::read_dir(&fd_path)
+            .map_err(io_error)?
             .flatten()
             .map(|e| e.file_name())
             .collect();
@@ -190,6 +195,14 @@ impl FdTable {
             fd_dir,
             names,
         })
+    }
+}
+
+/// The I/O error inside `e` (its kind tells "permission denied" from "exited"), or `e`.
+fn io_error(e: crate::Error) -> std::io::Error {
+    match e {
+        crate::Error::Io { source, .. } => source,
+        other => std::io::Error::other(other),
     }
 }
 
@@ -278,6 +291,32 @@ mod tests {
         assert!(owners.of(99).is_none());
         assert!(owners.of(0).is_none());
         assert_eq!(owners.len(), 2);
+    }
+
+    /// `proc/4242/fd` swapped, over and over, with a link to a directory outside the tree
+    /// whose `3` names socket 999: only the tree's socket 111 may ever be owned. Opening
+    /// the checked path again (`File::open`) read the outside links within a second.
+    #[test]
+    fn an_fd_directory_swapped_for_a_link_out_of_the_tree_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("root");
+        let outside = dir.path().join("outside_fd");
+        let pid = d.join("proc/4242");
+        std::fs::create_dir_all(pid.join("fd")).unwrap();
+        std::fs::write(pid.join("comm"), "app\n").unwrap();
+        symlink("socket:[111]", pid.join("fd/3")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        symlink("socket:[999]", outside.join("3")).unwrap();
+        // Inside the tree the absolute link leads to root/<outside>: the tree's socket.
+        let mirror = d.join(outside.strip_prefix("/").unwrap());
+        std::fs::create_dir_all(&mirror).unwrap();
+        symlink("socket:[111]", mirror.join("3")).unwrap();
+        symlink(&outside, pid.join(".swap")).unwrap();
+        let root = HostRoot::new(&d).unwrap();
+        let leaked = crate::contain::while_swapping(&pid.join("fd"), &pid.join(".swap"), || {
+            Owners::scan(&root).ok().filter(|o| o.of(999).is_some())
+        });
+        assert!(leaked.is_none(), "read a descriptor link outside the tree");
     }
 
     #[test]
