@@ -9,9 +9,11 @@
 
 mod journal;
 mod kmsg;
+mod stream;
 
 pub use journal::{JournalFollower, JOURNAL_QUEUE};
 pub use kmsg::KmsgFollower;
+pub use stream::{Follow, Followed, Polled};
 
 use std::fs::File;
 use std::os::unix::fs::{FileExt, MetadataExt};
