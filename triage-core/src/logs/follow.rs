@@ -26,6 +26,10 @@ use crate::error::Error;
 use crate::host_root::HostRoot;
 use crate::snapshot::now;
 
+/// How often `triage logs --follow` and the TUI's follow mode poll the sources: new lines
+/// show within a fifth of a second, and an idle follow costs a few syscalls a poll.
+pub const POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// A syslog file followed across rotation and truncation.
 #[derive(Debug)]
 pub struct Tailer {

@@ -9,18 +9,14 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
-use triage_core::logs::follow::{Follow, Followed};
+use triage_core::logs::follow::{Follow, Followed, POLL};
 use triage_core::logs::{LogEntry, Query};
 use triage_core::snapshot::Finding;
 
 use super::logs::{write_entry, write_finding};
 use super::Global;
-
-/// How often the sources are polled.
-pub const POLL: Duration = Duration::from_millis(200);
 
 /// Follow until Ctrl-C.
 pub fn run(global: &Global, q: &Query, json: bool, colour: bool) -> Result<ExitCode> {
