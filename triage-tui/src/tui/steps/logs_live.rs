@@ -62,8 +62,10 @@ impl Live {
                     let title = crate::tui::clean::line(&f.title).into_owned();
                     self.findings += 1;
                     said = Some(format!("new finding: {title}"));
+                    // At the time of the line that fired it, just above.
+                    let time = self.lines.back().and_then(|l| l.time);
                     self.push(LogLine {
-                        time: None,
+                        time,
                         source: "FINDING".into(),
                         message: title,
                         kernel_event: true,
