@@ -9,9 +9,11 @@
 
 mod journal;
 mod kmsg;
+mod stream;
 
 pub use journal::{JournalFollower, JOURNAL_QUEUE};
 pub use kmsg::KmsgFollower;
+pub use stream::{Follow, Followed, Polled};
 
 use std::fs::File;
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -23,6 +25,10 @@ use super::{LogEntry, MAX_LINE, TRUNCATED_MARK};
 use crate::error::Error;
 use crate::host_root::HostRoot;
 use crate::snapshot::now;
+
+/// How often `triage logs --follow` and the TUI's follow mode poll the sources: new lines
+/// show within a fifth of a second, and an idle follow costs a few syscalls a poll.
+pub const POLL: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// A syslog file followed across rotation and truncation.
 #[derive(Debug)]

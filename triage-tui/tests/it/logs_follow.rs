@@ -165,3 +165,63 @@ fn follow_under_root_refuses_a_link_out_of_the_tree_and_follows_one_inside() {
         "{err}"
     );
 }
+
+/// The TUI in tmux over a saved tree: Logs, `F`, a line appended to the tree's syslog
+/// shows with the finding it fires; `F` again stops following; `q` quits.
+#[test]
+fn tui_logs_step_follows_the_trees_syslog_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIP: tmux is not installed (apt-get install tmux to run this test)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("var/log")).unwrap();
+    let log = tree.join("var/log/syslog");
+    append(
+        &log,
+        "Nov 30 14:30:00 web-3 app[1]: in the tree before follow\n",
+    );
+    let tmux = crate::tui_tmux::Tmux::new();
+    let cmd = format!(
+        "exec env TRIAGE_HOME='{}' USER=tester TERM=xterm-256color NO_COLOR=1 '{}' --root '{}'",
+        dir.path().join("home").display(),
+        crate::common::triage_bin().display(),
+        tree.display()
+    );
+    let out = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wait = |text: &str| {
+        tmux.wait_for(text)
+            .unwrap_or_else(|s| panic!("no {text:?} on the screen:\n{s}"))
+    };
+    wait("Detect");
+    assert!(tmux.cmd(&["send-keys", "-t", "e2e", "4"]).status.success());
+    wait("Logs 1-");
+    assert!(tmux.cmd(&["send-keys", "-t", "e2e", "F"]).status.success());
+    wait("following the saved tree's syslog");
+    append(
+        &log,
+        "Nov 30 14:31:01 web-3 kernel: Out of memory: Killed process 4243 (java) total-vm:1kB\n",
+    );
+    let screen = wait("OOM killer killed java (pid 4243)");
+    assert!(screen.contains("Killed process 4243"), "{screen}");
+    assert!(screen.contains("[follow, 1 new finding(s)]"), "{screen}");
+    assert!(tmux.cmd(&["send-keys", "-t", "e2e", "F"]).status.success());
+    wait("follow stopped");
+    assert!(tmux.cmd(&["send-keys", "-t", "e2e", "q"]).status.success());
+}
