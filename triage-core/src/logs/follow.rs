@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use super::files::{parse_bytes, Stats};
 use super::formats::ParseCtx;
-use super::{LogEntry, MAX_LINE, TRUNCATED_MARK};
+use super::{LogEntry, MAX_LINE, MAX_TAIL_BYTES, TRUNCATED_MARK};
 use crate::error::Error;
 use crate::host_root::HostRoot;
 use crate::snapshot::now;
@@ -29,6 +29,11 @@ use crate::snapshot::now;
 /// How often `triage logs --follow` and the TUI's follow mode poll the sources: new lines
 /// show within a fifth of a second, and an idle follow costs a few syscalls a poll.
 pub const POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Bytes read from one file in one poll, so a flood (or a huge file appearing where the
+/// log was) costs a bounded batch; the rest is read by the next polls (40 MB/s per file
+/// at [`POLL`]'s pace).
+const READ_PER_POLL: usize = MAX_TAIL_BYTES;
 
 /// A syslog file followed across rotation and truncation.
 #[derive(Debug)]
@@ -47,6 +52,8 @@ pub struct Tailer {
     /// Why the path cannot be read (a link out of the `--root` tree), said once.
     refused: Option<String>,
     said_refused: bool,
+    /// At most this many bytes per poll ([`READ_PER_POLL`]).
+    budget: usize,
 }
 
 impl Tailer {
@@ -62,6 +69,7 @@ impl Tailer {
             stats: Stats::default(),
             refused: None,
             said_refused: false,
+            budget: READ_PER_POLL,
         };
         match open(path) {
             Ok((file, id, len)) => {
@@ -81,7 +89,11 @@ impl Tailer {
 
     /// New records since the last poll, and notes on rotation or truncation.
     pub fn poll(&mut self, out: &mut Vec<LogEntry>, notes: &mut Vec<String>) {
-        self.read_new(out);
+        if !self.read_new(out) {
+            // More to read in this file: rotation and truncation are looked at once it
+            // has been read to its end, so no line of the old file is skipped.
+            return;
+        }
         // Resolved inside the `--root` tree: a link swapped to point out of it is refused
         // here and by the open below, never followed.
         let meta = HostRoot::metadata(&self.path);
@@ -125,16 +137,22 @@ impl Tailer {
         }
     }
 
-    fn read_new(&mut self, out: &mut Vec<LogEntry>) {
-        let Some(file) = &self.file else { return };
+    /// Read what was appended, up to the poll's budget; true when the end was reached.
+    fn read_new(&mut self, out: &mut Vec<LogEntry>) -> bool {
+        let Some(file) = &self.file else { return true };
         let ctx = ctx(&self.path);
-        let mut buf = vec![0u8; 256 * 1024];
+        let mut buf = vec![0u8; (256 * 1024).min(self.budget.max(1))];
+        let mut read = 0;
         loop {
+            if read >= self.budget {
+                return false;
+            }
             let n = match file.read_at(&mut buf, self.pos) {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => return true,
                 Ok(n) => n,
             };
             self.pos += n as u64;
+            read += n;
             let mut rest = &buf[..n];
             while let Some(i) = memchr::memchr(b'\n', rest) {
                 let (line, after) = (&rest[..i], &rest[i + 1..]);
@@ -304,5 +322,38 @@ mod tests {
         );
         assert_eq!(poll(&mut out_link), (vec![], vec![]), "said once");
         assert_eq!(poll(&mut in_link).0, ["in the tree"]);
+    }
+
+    #[test]
+    fn a_flood_is_read_a_budget_per_poll_and_a_rotated_file_to_its_end_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("syslog");
+        append(&p, "");
+        let mut t = Tailer::new(&p);
+        t.budget = 100;
+        let lines: String = (0..10)
+            .map(|i| format!("Nov 23 10:00:0{i} h app[1]: line {i}\n"))
+            .collect();
+        append(&p, &lines);
+        // Rotated before it was read: the old file is still read whole, in order.
+        std::fs::rename(&p, dir.path().join("syslog.1")).unwrap();
+        append(&p, "Nov 23 10:00:10 h app[1]: new file\n");
+        let mut got = Vec::new();
+        let mut polls = 0;
+        while got.len() < 11 && polls < 50 {
+            let (batch, _) = poll(&mut t);
+            assert!(
+                batch.len() <= 4,
+                "{batch:?}: more than the budget in one poll"
+            );
+            got.extend(batch);
+            polls += 1;
+        }
+        let want: Vec<String> = (0..10)
+            .map(|i| format!("line {i}"))
+            .chain(["new file".to_string()])
+            .collect();
+        assert_eq!(got, want);
+        assert!(polls >= 4, "{polls}");
     }
 }

@@ -18,9 +18,14 @@ use triage_core::HostRoot;
 
 use super::ctx::Ctx;
 use super::event::Event;
+use super::steps::logs_live::LIVE_CAP;
 
-/// Batches (one per poll) waiting for the UI: a minute at the 200 ms poll.
-const QUEUE: usize = 300;
+/// Batches (one per poll) waiting for the UI, which takes them all on each wake-up: more
+/// than this means it has been stuck for over a second and a half.
+const QUEUE: usize = 8;
+
+/// Items kept per batch: the Logs step shows no more lines than this anyway.
+const BATCH_CAP: usize = LIVE_CAP;
 
 /// What follow mode reads: what `triage logs --follow` reads with the same `--root`
 /// (the host's syslog files, kernel ring buffer and journal; under `--root`, the tree's
@@ -109,16 +114,10 @@ fn run(source: &Source, tx: &SyncSender<Update>, stopped: &Receiver<()>, wake: &
     let mut lost = 0;
     loop {
         if !next.items.is_empty() || !next.notes.is_empty() || next.sources.is_some() {
-            next.dropped = lost;
-            match tx.try_send(std::mem::take(&mut next)) {
-                Ok(()) => {
-                    lost = 0;
-                    wake();
-                }
-                Err(TrySendError::Full(u)) => {
-                    lost += u.dropped + u.items.len();
-                }
-                Err(TrySendError::Disconnected(_)) => return,
+            match offer(tx, std::mem::take(&mut next), &mut lost) {
+                Some(true) => wake(),
+                Some(false) => {}
+                None => return,
             }
         }
         match stopped.recv_timeout(POLL) {
@@ -128,6 +127,26 @@ fn run(source: &Source, tx: &SyncSender<Update>, stopped: &Receiver<()>, wake: &
         let polled = follow.poll();
         next.items = polled.items;
         next.notes = polled.notes;
+    }
+}
+
+/// Hand `u` to the UI unless the queue is full, keeping only its last [`BATCH_CAP`]
+/// items; what is lost is counted into the next update that gets through. `Some(true)`:
+/// sent; `Some(false)`: dropped; `None`: the UI is gone.
+fn offer(tx: &SyncSender<Update>, mut u: Update, lost: &mut usize) -> Option<bool> {
+    let over = u.items.len().saturating_sub(BATCH_CAP);
+    u.items.drain(..over);
+    u.dropped = *lost + over;
+    match tx.try_send(u) {
+        Ok(()) => {
+            *lost = 0;
+            Some(true)
+        }
+        Err(TrySendError::Full(u)) => {
+            *lost = u.dropped + u.items.len();
+            Some(false)
+        }
+        Err(TrySendError::Disconnected(_)) => None,
     }
 }
 
@@ -154,5 +173,41 @@ impl Ctx {
             .as_ref()
             .map(Following::take)
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use triage_core::logs::LogEntry;
+
+    fn update(n: usize) -> Update {
+        Update {
+            items: (0..n)
+                .map(|i| Followed::Entry(LogEntry::new("f", &format!("r{i}"))))
+                .collect(),
+            ..Update::default()
+        }
+    }
+
+    #[test]
+    fn a_full_queue_drops_batches_and_the_next_one_says_how_many_records() {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let mut lost = 0;
+        assert_eq!(offer(&tx, update(2), &mut lost), Some(true));
+        assert_eq!(offer(&tx, update(3), &mut lost), Some(false));
+        assert_eq!(offer(&tx, update(4), &mut lost), Some(false));
+        assert_eq!(lost, 7);
+        assert_eq!(rx.try_recv().unwrap().items.len(), 2);
+        assert_eq!(offer(&tx, update(1), &mut lost), Some(true));
+        let next = rx.try_recv().unwrap();
+        assert_eq!((next.items.len(), next.dropped, lost), (1, 7, 0));
+        // A batch bigger than the step keeps: its oldest records are counted as lost.
+        assert_eq!(offer(&tx, update(BATCH_CAP + 5), &mut lost), Some(true));
+        let big = rx.try_recv().unwrap();
+        assert_eq!((big.items.len(), big.dropped), (BATCH_CAP, 5));
+        assert_eq!(big.items[0], Followed::Entry(LogEntry::new("f", "r5")));
+        drop(rx);
+        assert_eq!(offer(&tx, update(1), &mut lost), None);
     }
 }
