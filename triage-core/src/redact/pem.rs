@@ -4,8 +4,6 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use memchr::memmem;
-
 /// The longest PEM body followed across lines (an 8192-bit RSA key is ~100 lines).
 const PEM_MAX_LINES: usize = 200;
 
@@ -19,10 +17,10 @@ pub struct PemBlocks {
 
 impl PemBlocks {
     /// Look at the next line. `Some(end)`: `line[..end]` is PEM body (the whole line, or
-    /// up to the END marker on it). A line without `-----` costs one `memmem` outside a
-    /// block.
+    /// up to the END marker on it). Outside a block, a line costs a `memchr` for `-`.
     pub fn next(&mut self, line: &str) -> Option<usize> {
-        let marker = memmem::find(line.as_bytes(), b"-----").is_some();
+        let b = line.as_bytes();
+        let marker = memchr::memchr_iter(b'-', b).any(|i| b[i..].starts_with(b"-----"));
         if self.left > 0 {
             let end = marker.then(|| line.find("-----END ")).flatten();
             self.left = if end.is_some() { 0 } else { self.left - 1 };

@@ -257,10 +257,17 @@ fn tokens(b: &[u8]) -> bool {
         }
         if stop - start >= TOKEN_MIN {
             let run = &b[start..stop];
-            let found = (0..run.len())
+            // Where a word boundary is inside the run: its start and after `.`, `=`, `-`;
+            // a token starting there still needs TOKEN_MIN characters.
+            let found = std::iter::once(0)
+                .chain(memchr::memchr3_iter(b'.', b'=', b'-', run).map(|i| i + 1))
+                .filter(|&at| run.len() - at.min(run.len()) >= TOKEN_MIN)
                 .filter(|&at| TOKEN_FIRST[run[at] as usize])
-                .filter(|&at| at == 0 || matches!(run[at - 1], b'.' | b'=' | b'-'))
-                .any(|at| TOKEN_STARTS.iter().any(|t| run[at..].starts_with(t)));
+                .any(|at| {
+                    TOKEN_STARTS
+                        .iter()
+                        .any(|t| t[0] == run[at] && run[at..].starts_with(t))
+                });
             if found {
                 return true;
             }

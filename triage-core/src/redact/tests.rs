@@ -225,6 +225,9 @@ fn the_gate_skips_only_finders_that_find_nothing() {
             "ſecret=x password\u{3000}--token abc",
             "pw:'x' PW = \"y\" passwd\t=>z",
             "connect rsync://user:pa55@host/x and https://h:8080/p@x",
+            "id=AKIAIOSFODNN7EXAMPLE a-xoxb-1234567890-abc xapp-1-A-1-B",
+            "p.eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln SG.aaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbb",
+            "x SK0123456789abcdef0123456789abcdef ghp_0123456789abcdefghijABCDEFGHIJ012345",
         ]
         .map(str::to_string),
     );
