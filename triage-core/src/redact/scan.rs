@@ -199,14 +199,16 @@ fn pair_before(b: &[u8], sep: usize) -> bool {
         start -= 1;
     }
     let run = &b[start..end];
-    (0..run.len())
-        .filter(|&at| PAIR_FIRST[run[at].to_ascii_lowercase() as usize])
-        .any(|at| {
-            PAIR_WORDS.iter().any(|w| {
-                run.get(at..at + w.len())
-                    .is_some_and(|r| r.eq_ignore_ascii_case(w))
+    (0..run.len()).any(|at| {
+        let first = run[at].to_ascii_lowercase();
+        PAIR_FIRST[first as usize]
+            && PAIR_WORDS.iter().any(|w| {
+                w[0] == first
+                    && run
+                        .get(at..at + w.len())
+                        .is_some_and(|r| r.eq_ignore_ascii_case(w))
             })
-        })
+    })
 }
 
 /// The first bytes of `words`, as a table (a cheap test before comparing words).
