@@ -64,32 +64,9 @@ impl Drop for Made {
         }
         // Children before their parents.
         for d in self.dirs.iter().rev().chain(self.parents.iter()) {
-            remove(d);
+            triage_testkit::remove_cgroup(d);
         }
         eprintln!("removed {} cgroups", self.dirs.len());
-    }
-}
-
-/// Remove a cgroup directory, killing anything left inside, retrying while the kernel
-/// tears the tasks down.
-fn remove(dir: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        if let Ok(procs) = std::fs::read_to_string(dir.join("cgroup.procs")) {
-            for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
-                // SAFETY: kill has no memory-safety preconditions.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-            }
-        }
-        match std::fs::remove_dir(dir) {
-            Ok(()) => return,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-            Err(e) if Instant::now() > deadline => {
-                eprintln!("could not remove {}: {e}", dir.display());
-                return;
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(20)),
-        }
     }
 }
 
@@ -106,10 +83,10 @@ fn remove_leftovers(hierarchies: &[PathBuf]) {
             let parent = e.path();
             if let Ok(kids) = std::fs::read_dir(&parent) {
                 for k in kids.flatten().filter(|k| k.path().is_dir()) {
-                    remove(&k.path());
+                    triage_testkit::remove_cgroup(&k.path());
                 }
             }
-            remove(&parent);
+            triage_testkit::remove_cgroup(&parent);
         }
     }
 }

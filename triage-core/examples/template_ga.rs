@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use triage_core::logs::accuracy::grouping_accuracy;
 use triage_core::logs::drain::Drain;
 
 /// Drain's published GA per dataset (logpai/logparser, Drain README, loghub_2k).
@@ -34,26 +35,6 @@ const PUBLISHED: [(&str, f64); 16] = [
     ("OpenStack", 0.7325),
     ("Mac", 0.7865),
 ];
-
-/// GA: a message counts when its predicted group is exactly its true group.
-fn grouping_accuracy(predicted: &[u32], truth: &[String]) -> f64 {
-    let mut groups: HashMap<u32, Vec<usize>> = HashMap::new();
-    for (i, p) in predicted.iter().enumerate() {
-        groups.entry(*p).or_default().push(i);
-    }
-    let mut sizes: HashMap<&str, usize> = HashMap::new();
-    for t in truth {
-        *sizes.entry(t.as_str()).or_default() += 1;
-    }
-    let mut correct = 0;
-    for m in groups.values() {
-        let first = truth[m[0]].as_str();
-        if m.iter().all(|&i| truth[i] == first) && sizes[first] == m.len() {
-            correct += m.len();
-        }
-    }
-    correct as f64 / predicted.len().max(1) as f64
-}
 
 /// `GA_DEBUG=Name`: each predicted template that is not exactly one true group, with the
 /// true groups it mixes or splits.

@@ -7,7 +7,7 @@
 
 mod stream;
 
-pub use stream::{spawn_stream, Ended, Streaming};
+pub use stream::{spawn_stream, Ended, Stopper, Streaming};
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;

@@ -25,7 +25,23 @@ pub struct Streaming {
     /// Set when we are done with it (end of output or drop): the watchdog stops.
     done: Arc<AtomicBool>,
     timed_out: Arc<AtomicBool>,
+    /// Raised by a [`Stopper`]: the watchdog kills the group now.
+    kill: Arc<AtomicBool>,
     watchdog: Option<JoinHandle<()>>,
+}
+
+/// Kills a [`Streaming`] command's process group from another thread, while a reader is
+/// blocked reading it (`journalctl -f` never ends by itself). The watchdog does the kill,
+/// before the child is reaped, so the group id signalled is still the command's.
+#[derive(Debug, Clone)]
+pub struct Stopper(Arc<AtomicBool>);
+
+impl Stopper {
+    /// Kill the group (SIGTERM, then SIGKILL after the grace period); its reader sees the
+    /// end of the output.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// How a streamed command ended.
@@ -58,15 +74,17 @@ pub fn spawn_stream(
     let pid = Pid::from_raw(child.id() as i32);
     let done = Arc::new(AtomicBool::new(false));
     let timed_out = Arc::new(AtomicBool::new(false));
+    let kill = Arc::new(AtomicBool::new(false));
     let end = crate::deadline::add_saturating(Instant::now(), deadline);
     let grace = cmd.grace;
-    let (d, t) = (Arc::clone(&done), Arc::clone(&timed_out));
+    let (d, t, k) = (Arc::clone(&done), Arc::clone(&timed_out), Arc::clone(&kill));
     // The child is reaped only after this thread is joined, so the group id it signals
     // is still ours.
     let watchdog = std::thread::spawn(move || {
         while !d.load(Ordering::Relaxed) {
-            if Instant::now() >= end {
-                if !exited(pid) {
+            let asked = k.load(Ordering::Relaxed);
+            if asked || Instant::now() >= end {
+                if !asked && !exited(pid) {
                     t.store(true, Ordering::Relaxed);
                 }
                 kill_group(pid, grace);
@@ -81,6 +99,7 @@ pub fn spawn_stream(
         stderr,
         done,
         timed_out,
+        kill,
         watchdog: Some(watchdog),
     })
 }
@@ -102,6 +121,11 @@ impl Read for Streaming {
 }
 
 impl Streaming {
+    /// A handle that kills the command from another thread.
+    pub fn stopper(&self) -> Stopper {
+        Stopper(Arc::clone(&self.kill))
+    }
+
     /// Stop it (its group is killed if still running), reap it, say how it ended.
     pub fn finish(mut self) -> Ended {
         self.stop()

@@ -27,16 +27,37 @@ use super::LogEntry;
 use crate::facts::LogEvent;
 use crate::snapshot::Time;
 
-/// Every rule's needle and the service-support phrases in one automaton: most lines
-/// match none, and one pass over them says so (instead of one `contains` per rule).
+/// Every rule's needle and the service-support phrases: most lines match none, and one
+/// pass over them says so (instead of one `contains` per rule).
+fn needles() -> impl Iterator<Item = &'static str> {
+    RULES
+        .iter()
+        .map(|r| r.needle)
+        .chain(["Main process exited", "Failed to start "])
+}
+
+/// [`needles`] in a SIMD multi-substring searcher (Teddy): every line of the window passes
+/// it, and took a third of the time of the DFA below on loghub's Linux lines (perf, 500k
+/// lines: ~20 ms against ~55 ms).
+static PACKED: LazyLock<Option<aho_corasick::packed::Searcher>> =
+    LazyLock::new(|| aho_corasick::packed::Searcher::new(needles()));
+
+/// [`needles`] in a DFA, where the CPU has no Teddy.
 static NEEDLES: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-    let needles = RULES.iter().map(|r| r.needle);
-    // A DFA: built once, it is the fastest scan, and every line of the window passes it.
     AhoCorasick::builder()
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(needles.chain(["Main process exited", "Failed to start "]))
+        .build(needles())
         .ok()
 });
+
+/// True when `msg` holds a needle (or when no searcher could be built).
+fn has_needle(msg: &str) -> bool {
+    match (PACKED.as_ref(), NEEDLES.as_ref()) {
+        (Some(p), _) => p.find(msg).is_some(),
+        (None, Some(n)) => n.is_match(msg),
+        (None, None) => true,
+    }
+}
 
 /// Most lines kept per event (the first ones and the last one); the finding adds a
 /// count line before them.
@@ -93,7 +114,7 @@ impl Classifier {
         if self.trace_step(e, i) {
             return;
         }
-        if NEEDLES.as_ref().is_some_and(|n| !n.is_match(msg)) {
+        if !has_needle(msg) {
             return;
         }
         let mut found: Option<(&Rule, Hit)> = None;

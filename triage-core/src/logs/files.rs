@@ -167,10 +167,13 @@ impl Stats {
 /// A line with NULs, or mostly control characters / invalid UTF-8. Plain printable ASCII,
 /// the usual case, is settled by one pass over the bytes.
 fn looks_binary(bytes: &[u8], text: &str) -> bool {
-    if bytes
-        .iter()
-        .all(|b| (0x20..0x7f).contains(b) || *b == b'\t')
-    {
+    // In blocks, each folded without a branch: the compiler turns that into vector code.
+    let printable = bytes.chunks(32).all(|c| {
+        c.iter().fold(true, |ok, &b| {
+            ok & ((0x20..0x7f).contains(&b) | (b == b'\t'))
+        })
+    });
+    if printable {
         return false;
     }
     if bytes.contains(&0) {
@@ -186,7 +189,11 @@ fn looks_binary(bytes: &[u8], text: &str) -> bool {
 /// Parse one line's bytes (newline stripped; a `\r` before it is dropped), counting it.
 pub(super) fn parse_bytes(bytes: &[u8], ctx: &ParseCtx, stats: &mut Stats) -> Option<LogEntry> {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-    let text = String::from_utf8_lossy(bytes);
+    // `from_utf8` checks valid text (nearly every line) faster than the lossy decoder.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
     stats.lines += 1;
     if looks_binary(bytes, &text) {
         stats.binary += 1;

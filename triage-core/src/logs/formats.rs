@@ -480,6 +480,24 @@ pub(crate) fn infer_year(mon: &str, day: u32, hms: [u32; 3], reference: Time) ->
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let month = MONTHS.iter().position(|m| *m == mon)? as u32 + 1;
+    // Consecutive lines often share their second: the last answer is kept.
+    type Key = (u32, u32, [u32; 3], Time);
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(Key, Option<Time>)>> =
+            const { std::cell::Cell::new(None) };
+    }
+    let key = (month, day, hms, reference);
+    if let Some((k, t)) = LAST.get() {
+        if k == key {
+            return t;
+        }
+    }
+    let t = infer_year_of(month, day, hms, reference);
+    LAST.set(Some((key, t)));
+    t
+}
+
+fn infer_year_of(month: u32, day: u32, hms: [u32; 3], reference: Time) -> Option<Time> {
     let year = local_year(reference);
     let at = |y: i32| {
         NaiveDate::from_ymd_opt(y, month, day)?

@@ -9,6 +9,7 @@
 //! `triage logs` runs; the snapshot's `kernel_log` and `log_tail` collectors use the
 //! readers directly.
 
+pub mod accuracy;
 pub mod classify;
 pub mod drain;
 pub mod files;
@@ -165,6 +166,11 @@ pub struct Query {
     pub lines: usize,
     /// Deadline for `journalctl`.
     pub journal_timeout: Duration,
+    /// Mask the body lines of PEM blocks as records pass (see [`crate::redact::PemBlocks`]):
+    /// the only part of redaction that needs every line of a source in order, which
+    /// `--grep` and `-n` would otherwise hide from whoever redacts the entries shown.
+    /// Off only with `--no-redact`.
+    pub mask_pem: bool,
 }
 
 impl Default for Query {
@@ -177,6 +183,7 @@ impl Default for Query {
             templates: false,
             lines: 1000,
             journal_timeout: Duration::from_secs(3),
+            mask_pem: true,
         }
     }
 }

@@ -3,6 +3,9 @@
 //! record passes, then handed to a sink. Nothing here holds the window: memory is the
 //! sources' read buffers, the templates and the findings.
 //!
+//! PEM key bodies are masked here (each source's lines, every one of them, go through its
+//! own [`PemBlocks`]); the rest of redaction is per line, left to the sink.
+//!
 //! Merge order: each source keeps its own order (a clock jump backwards inside a file
 //! does not move lines); sources are interleaved by the best time known for their next
 //! record (its own, else the last one seen in that source), ties by source order. No
@@ -16,6 +19,7 @@ use super::journal_stream::JournalStream;
 use super::stream::FileStream;
 use super::{files, kmsg, LogEntry, Query};
 use crate::host_root::HostRoot;
+use crate::redact::PemBlocks;
 use crate::snapshot::{collector, Finding, Time, Warning};
 
 /// Copies from two sources this close in time (seconds) are one record.
@@ -135,6 +139,14 @@ impl Merge {
 
     /// The next record and the index of its source.
     fn next(&mut self) -> Option<(usize, LogEntry)> {
+        if let [source] = self.sources.as_mut_slice() {
+            // One source (`--file F`): nothing to merge, so no head is held (an entry is
+            // ~200 bytes, and each move through a head is a copy).
+            if let Some(h) = self.heads[0].take() {
+                return Some((0, h.entry));
+            }
+            return pull(source, &mut self.last[0], self.capture).map(|h| (0, h.entry));
+        }
         let mut best: Option<usize> = None;
         for (i, h) in self.heads.iter().enumerate() {
             let Some(h) = h else { continue };
@@ -228,6 +240,7 @@ pub fn run(root: &HostRoot, q: &Query, mut sink: impl FnMut(LogEntry)) -> Summar
     let mut dedupe = Dedupe::default();
     let mut classifier = Classifier::default();
     let mut drain = q.templates.then(Drain::default);
+    let mut pem = vec![PemBlocks::default(); merge.sources.len()];
     while let Some((src, mut e)) = merge.next() {
         if q.since.is_some_and(|s| e.time.is_some_and(|t| t < s)) {
             continue;
@@ -240,8 +253,17 @@ pub fn run(root: &HostRoot, q: &Query, mut sink: impl FnMut(LogEntry)) -> Summar
         }
         summary.lines_read += 1;
         classifier.push(&e);
+        let pem_body = if q.mask_pem {
+            pem[src].next(&e.message)
+        } else {
+            None
+        };
         if q.grep.as_ref().is_some_and(|re| !re.is_match(&e.message)) {
             continue;
+        }
+        // Before Drain too: a template made of a body line is shown.
+        if let Some(end) = pem_body {
+            PemBlocks::mask(&mut e.message, end);
         }
         if let Some(d) = &mut drain {
             e.template_id = Some(d.add(&e.message, e.time));

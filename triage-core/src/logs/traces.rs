@@ -224,7 +224,13 @@ impl Classifier {
 
     /// Header and context lines: they start a report, or note its process or its kind.
     fn header(&mut self, e: &LogEntry, msg: &str, i: usize) {
-        if let Some(c) = COMM.captures(msg) {
+        // Every line passes here: each anchored regex runs only behind its literal start
+        // (a `captures` call costs an allocation even when nothing matches).
+        if let Some(c) = msg
+            .starts_with("CPU: ")
+            .then(|| COMM.captures(msg))
+            .flatten()
+        {
             self.trace.comm = Some((c[2].to_string(), c[1].to_string(), i));
         } else if msg.contains(" invoked oom-killer:") {
             self.flush_report();
@@ -239,11 +245,15 @@ impl Classifier {
             if let Some(o) = self.trace.oom.as_mut() {
                 o.sysrq = true;
             }
-        } else if let Some(c) = MEMCG_V1.captures(msg) {
+        } else if let Some(c) = msg
+            .contains("Task in ")
+            .then(|| MEMCG_V1.captures(msg))
+            .flatten()
+        {
             if let Some(o) = self.trace.oom.as_mut() {
                 o.memcg = Some(c[2].to_string());
             }
-        } else if let Some(c) = IP_LINE.captures(msg) {
+        } else if let Some(c) = ip_line(msg) {
             self.name_unnamed(&c[1], e);
         } else if e.kernel || e.program.is_none() {
             self.kernel_header(e, msg, i);
@@ -252,7 +262,11 @@ impl Classifier {
 
     /// `WARNING:`, `BUG:`, `kernel BUG at`, `Oops:`, RCU stalls.
     fn kernel_header(&mut self, e: &LogEntry, msg: &str, i: usize) {
-        if let Some(c) = WARNING.captures(msg) {
+        if let Some(c) = msg
+            .starts_with("WARNING: ")
+            .then(|| WARNING.captures(msg))
+            .flatten()
+        {
             self.flush_report();
             let place = c[2].to_string();
             match c.get(3) {
@@ -486,6 +500,15 @@ impl Classifier {
 }
 
 /// Lines inside a call trace that are not frames: context markers, registers, code bytes.
+/// [`IP_LINE`], run only on lines starting with one of its literal prefixes.
+fn ip_line(msg: &str) -> Option<regex::Captures<'_>> {
+    ["RIP: ", "pc : ", "NIP [", "EIP: "]
+        .iter()
+        .any(|p| msg.starts_with(p))
+        .then(|| IP_LINE.captures(msg))
+        .flatten()
+}
+
 fn is_trace_filler(msg: &str) -> bool {
     msg.starts_with('<')
         || msg.starts_with("RIP:")

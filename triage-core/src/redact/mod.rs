@@ -17,41 +17,42 @@
 mod args;
 mod names;
 mod pairs;
+mod pem;
+mod scan;
 mod shapes;
 #[cfg(test)]
 mod tests;
 
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::LazyLock;
 
-use regex::Regex;
+pub use pem::PemBlocks;
 
 /// The mask that replaces a secret.
 pub(crate) const MASK: &str = "***";
-
-/// Words without which neither a secret name nor a password flag can be in a line: a
-/// cheap first look that keeps clean lines fast.
-static NAMED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i)pass|pwd|pw\b|secret|token|key|cred|auth|cookie|sig|session|dsn|bearer",
-        r"|mysql|mariadb|mongo|redis|curl|docker|podman|nerdctl|buildah|skopeo|helm",
-        r"|htpasswd|openssl|smb|rpcclient|ldap|influx|ipmitool|wget",
-    ))
-    .expect("static regex")
-});
 
 /// Mask secrets in `text`. Returns the input unchanged (borrowed) when there is nothing
 /// to mask.
 pub fn redact(text: &str) -> Cow<'_, str> {
     let mut spans = Vec::new();
-    let named = NAMED.is_match(text);
-    shapes::find(text, named, &mut spans);
-    if named {
-        pairs::find(text, &mut spans);
-        args::find(text, &mut spans);
-    }
+    find(text, &mut spans);
     apply(text, spans)
+}
+
+/// Push the ranges of every secret in `text` onto `spans`: one cheap pass says which
+/// finders can match ([`scan::Hints`]), only those run.
+fn find(text: &str, spans: &mut Vec<Range<usize>>) {
+    find_with(text, &scan::Hints::of(text), spans);
+}
+
+fn find_with(text: &str, hints: &scan::Hints, spans: &mut Vec<Range<usize>>) {
+    shapes::find(text, hints, spans);
+    if hints.pairs {
+        pairs::find(text, spans);
+    }
+    if hints.args {
+        args::find(text, spans);
+    }
 }
 
 /// Mask secrets in `text` when `enabled`, else return it unchanged.
@@ -80,37 +81,21 @@ pub fn redact_lines<'a>(enabled: bool, lines: impl IntoIterator<Item = &'a mut S
     }
 }
 
-/// The longest PEM body followed across lines (an 8192-bit RSA key is ~100 lines).
-const PEM_MAX_LINES: usize = 200;
-
 /// Redacts a log line by line, carrying one thing from line to line: being inside a PEM
 /// block (`-----BEGIN … PRIVATE KEY-----` on one line, its body on the next ones).
 #[derive(Debug, Default, Clone)]
 pub struct LineRedactor {
-    /// Lines still to treat as PEM body (0: not in a block).
-    pem_left: usize,
+    pem: PemBlocks,
 }
 
 impl LineRedactor {
     /// Mask secrets in the next line.
     pub fn line<'a>(&mut self, line: &'a str) -> Cow<'a, str> {
         let mut spans = Vec::new();
-        if self.pem_left > 0 {
-            let end = line.find("-----END ");
-            let body = &line[..end.unwrap_or(line.len())];
-            spans.extend(pem_words(body));
-            self.pem_left = if end.is_some() { 0 } else { self.pem_left - 1 };
-        } else if let Some(begin) = line.rfind("-----BEGIN ") {
-            if !line[begin..].contains("-----END ") {
-                self.pem_left = PEM_MAX_LINES;
-            }
+        if let Some(end) = self.pem.next(line) {
+            pem::words(&line[..end], &mut spans);
         }
-        let named = NAMED.is_match(line);
-        shapes::find(line, named, &mut spans);
-        if named {
-            pairs::find(line, &mut spans);
-            args::find(line, &mut spans);
-        }
+        find(line, &mut spans);
         apply(line, spans)
     }
 
@@ -120,28 +105,6 @@ impl LineRedactor {
             *s = new;
         }
     }
-}
-
-/// Words of a PEM body line: base64 runs of 4 or more characters that are not a plain
-/// number (a log prefix's time and host stay). Base64 is ASCII, so every range starts and
-/// ends on a character boundary.
-fn pem_words(body: &str) -> Vec<Range<usize>> {
-    let bytes = body.as_bytes();
-    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
-    let mut words = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let start = i;
-        while i < bytes.len() && is_b64(bytes[i]) {
-            i += 1;
-        }
-        let word = &bytes[start..i];
-        if word.len() >= 4 && !word.iter().all(u8::is_ascii_digit) {
-            words.push(start..i);
-        }
-        i += 1;
-    }
-    words
 }
 
 /// Replace every range of `spans` (merged where they overlap) with [`MASK`].

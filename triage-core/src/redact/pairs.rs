@@ -73,18 +73,10 @@ const PROSE: &[&str] = &[
     "checking",
 ];
 
-/// A secret word, then name characters, then a separator: a line without it has no pair
-/// worth the capturing search below (which is slow).
-static MAYBE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:pass|pwd|pw|secret|token|key|cred|auth|cookie|sig|session|dsn)[\w.-]*["']?[ \t]*[:=]"#)
-        .expect("static regex")
-});
-
-/// Push the ranges of secret values in `name=value`-like pairs onto `out`.
+/// Push the ranges of secret values in `name=value`-like pairs onto `out`. The capturing
+/// search is slow: it runs only on lines with a secret word before a `:` or `=`
+/// (`scan::Hints::pairs`).
 pub fn find(text: &str, out: &mut Vec<Range<usize>>) {
-    if !MAYBE.is_match(text) {
-        return;
-    }
     let mut at = 0;
     while let Some(c) = PAIR.captures_at(text, at) {
         let name = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(4));

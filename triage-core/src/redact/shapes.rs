@@ -14,6 +14,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::scan::Hints;
+
 /// Vendor token shapes (gitleaks ids in the comments), masked whole.
 static TOKENS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -93,48 +95,58 @@ static PEM: LazyLock<Regex> = LazyLock::new(|| {
 static BEARER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\bbearer\s+([^\s\x22']+)").expect("static regex"));
 
-/// Push the byte ranges of every shaped secret in `text` onto `out`. Headers and `Bearer`
-/// are looked for only when `named` (the line has a word such as `auth`, `cookie`,
-/// `token`, `key` or `bearer`: `NAMED` in the module above).
-pub fn find(text: &str, named: bool, out: &mut Vec<Range<usize>>) {
-    out.extend(TOKENS.find_iter(text).map(|m| m.range()));
-    if text.contains("/services/") || text.contains("hooks.slack.com") {
+/// Push the byte ranges of every shaped secret in `text` onto `out`, running only the
+/// patterns `hints` says can match.
+pub(super) fn find(text: &str, hints: &Hints, out: &mut Vec<Range<usize>>) {
+    if hints.tokens {
+        out.extend(TOKENS.find_iter(text).map(|m| m.range()));
+    }
+    if hints.slack {
         for c in SLACK_HOOK.captures_iter(text) {
             out.extend(c.get(1).or_else(|| c.get(2)).map(|m| m.range()));
         }
     }
-    if text.contains("://") && text.contains('@') {
-        for c in URL_CREDS.captures_iter(text) {
-            let pass = &c[2];
-            // `http://host:8080/path@x` is a port and a path, not a password.
-            let port = pass.split('/').next().is_some_and(|p| {
-                pass.contains('/') && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
-            });
-            if !port {
-                out.extend(c.get(2).map(|m| m.range()));
-            }
-        }
-        for c in URL_TOKEN_USER.captures_iter(text) {
-            let user = &c[1];
-            if user.bytes().any(|b| b.is_ascii_digit())
-                && user.bytes().any(|b| b.is_ascii_alphabetic())
-            {
-                out.extend(c.get(1).map(|m| m.range()));
-            }
-        }
+    if hints.url {
+        urls(text, out);
     }
-    if named {
+    if hints.headers {
         headers(text, out);
     }
-    if text.contains("-----BEGIN ") {
+    if hints.bearer {
+        for c in BEARER.captures_iter(text) {
+            out.extend(c.get(1).map(|m| m.range()));
+        }
+    }
+    if hints.pem && text.contains("-----BEGIN ") {
         for c in PEM.captures_iter(text) {
             out.extend(c.get(1).map(|m| m.range()).filter(|r| !r.is_empty()));
         }
     }
-    out.extend(blobs(text));
+    blobs(text, out);
 }
 
-/// Credential headers and `Bearer X`.
+/// `scheme://user:password@` and `scheme://TOKEN@`.
+fn urls(text: &str, out: &mut Vec<Range<usize>>) {
+    for c in URL_CREDS.captures_iter(text) {
+        let pass = &c[2];
+        // `http://host:8080/path@x` is a port and a path, not a password.
+        let port = pass.split('/').next().is_some_and(|p| {
+            pass.contains('/') && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
+        });
+        if !port {
+            out.extend(c.get(2).map(|m| m.range()));
+        }
+    }
+    for c in URL_TOKEN_USER.captures_iter(text) {
+        let user = &c[1];
+        if user.bytes().any(|b| b.is_ascii_digit()) && user.bytes().any(|b| b.is_ascii_alphabetic())
+        {
+            out.extend(c.get(1).map(|m| m.range()));
+        }
+    }
+}
+
+/// Credential headers.
 fn headers(text: &str, out: &mut Vec<Range<usize>>) {
     for c in HEADERS.captures_iter(text) {
         let Some(value) = c.get(2) else { continue };
@@ -147,42 +159,49 @@ fn headers(text: &str, out: &mut Vec<Range<usize>>) {
         };
         out.push(range);
     }
-    for c in BEARER.captures_iter(text) {
-        out.extend(c.get(1).map(|m| m.range()));
-    }
 }
 
-/// Runs of 60 or more base64 characters (`=` padding included) that mix upper case,
-/// lower case and digits: a PEM body line or a key blob whose BEGIN line is not in view.
-/// A byte loop, not a regex: it runs on every line.
-pub fn blobs(text: &str) -> Vec<Range<usize>> {
+/// Shortest base64 run taken for a key blob.
+const BLOB_MIN: usize = 60;
+
+/// Runs of [`BLOB_MIN`] or more base64 characters (`=` padding included) that mix upper
+/// case, lower case and digits: a PEM body line or a key blob whose BEGIN line is not in
+/// view. A byte loop, not a regex: it runs on every line, looking at one byte in
+/// `BLOB_MIN` where that byte is not base64 (no run that long can hold it).
+fn blobs(text: &str, out: &mut Vec<Range<usize>>) {
     let bytes = text.as_bytes();
     let is_b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
-    let mut out = Vec::new();
+    // `bytes[i - 1]` is never base64: a run that holds `i` starts at `i`.
     let mut i = 0;
-    while i < bytes.len() {
-        if !is_b64(bytes[i]) {
-            i += 1;
+    while i + BLOB_MIN <= bytes.len() {
+        let probe = i + BLOB_MIN - 1;
+        if !is_b64(bytes[probe]) {
+            i = probe + 1;
             continue;
         }
-        let start = i;
-        let (mut upper, mut lower, mut digit) = (false, false, false);
-        while i < bytes.len() && is_b64(bytes[i]) {
-            upper |= bytes[i].is_ascii_uppercase();
-            lower |= bytes[i].is_ascii_lowercase();
-            digit |= bytes[i].is_ascii_digit();
-            i += 1;
+        let mut start = probe;
+        while start > i && is_b64(bytes[start - 1]) {
+            start -= 1;
         }
-        let mut end = i;
-        while end < bytes.len() && end < i + 2 && bytes[end] == b'=' {
-            end += 1;
+        let mut stop = probe;
+        while stop < bytes.len() && is_b64(bytes[stop]) {
+            stop += 1;
         }
-        if i - start >= 60 && upper && lower && digit {
-            out.push(start..end);
+        let run = &bytes[start..stop];
+        let mixed = run.iter().any(u8::is_ascii_uppercase)
+            && run.iter().any(u8::is_ascii_lowercase)
+            && run.iter().any(u8::is_ascii_digit);
+        if run.len() >= BLOB_MIN && mixed {
+            let pad = bytes[stop..]
+                .iter()
+                .take(2)
+                .take_while(|&&b| b == b'=')
+                .count();
+            out.push(start..stop + pad);
         }
-        i = end;
+        // `bytes[stop]` is not base64 (or the end).
+        i = stop + 1;
     }
-    out
 }
 
 /// `range` without trailing white space.

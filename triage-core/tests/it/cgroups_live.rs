@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use triage_core::collect::{snapshot, Options};
 use triage_core::snapshot::Cgroup;
@@ -93,26 +93,7 @@ impl Drop for Guard {
             let _ = c.wait();
         }
         for dir in self.dirs.iter().rev() {
-            // Anything still inside (a grandchild): kill it, then remove the directory,
-            // retrying while the kernel finishes tearing the tasks down.
-            let deadline = Instant::now() + Duration::from_secs(5);
-            loop {
-                if let Ok(procs) = std::fs::read_to_string(dir.join("cgroup.procs")) {
-                    for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
-                        // SAFETY: kill has no memory-safety preconditions.
-                        unsafe { libc::kill(pid, libc::SIGKILL) };
-                    }
-                }
-                match std::fs::remove_dir(dir) {
-                    Ok(()) => break,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
-                    Err(e) if Instant::now() > deadline => {
-                        eprintln!("could not remove {}: {e}", dir.display());
-                        break;
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(50)),
-                }
-            }
+            triage_testkit::remove_cgroup(dir);
         }
     }
 }

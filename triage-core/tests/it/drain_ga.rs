@@ -6,9 +6,9 @@
 //! predicted group is exactly the set of messages of its ground-truth template.
 //! Skipped with a message when the data is absent.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
+use triage_core::logs::accuracy::grouping_accuracy;
 use triage_core::logs::drain::Drain;
 use triage_core::logs::formats::{parse_line, ParseCtx, Parsed};
 
@@ -16,26 +16,6 @@ fn shared() -> PathBuf {
     std::env::var("TRIAGE_SHARED")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")))
-}
-
-/// GA over `predicted[i]` and `truth[i]` group labels.
-fn grouping_accuracy(predicted: &[u32], truth: &[String]) -> f64 {
-    let mut pred_groups: HashMap<u32, Vec<usize>> = HashMap::new();
-    for (i, p) in predicted.iter().enumerate() {
-        pred_groups.entry(*p).or_default().push(i);
-    }
-    let mut truth_sizes: HashMap<&str, usize> = HashMap::new();
-    for t in truth {
-        *truth_sizes.entry(t.as_str()).or_default() += 1;
-    }
-    let mut correct = 0usize;
-    for members in pred_groups.values() {
-        let first = truth[members[0]].as_str();
-        if members.iter().all(|&i| truth[i] == first) && truth_sizes[first] == members.len() {
-            correct += members.len();
-        }
-    }
-    correct as f64 / predicted.len().max(1) as f64
 }
 
 #[test]
@@ -87,13 +67,4 @@ fn ga_on_loghub_linux_2k() {
         truth.iter().collect::<std::collections::HashSet<_>>().len()
     );
     assert!(ga >= 0.69, "GA {ga:.4} below the 0.69 goal");
-}
-
-#[test]
-fn ga_definition() {
-    let truth: Vec<String> = ["a", "a", "b", "c"].iter().map(|s| s.to_string()).collect();
-    assert_eq!(grouping_accuracy(&[1, 1, 2, 3], &truth), 1.0);
-    // Merging b and c loses both; splitting a loses both a's.
-    assert_eq!(grouping_accuracy(&[1, 1, 2, 2], &truth), 0.5);
-    assert_eq!(grouping_accuracy(&[1, 4, 2, 3], &truth), 0.5);
 }

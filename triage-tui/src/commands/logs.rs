@@ -15,7 +15,7 @@ use triage_core::logs::json::EntryWriter;
 use triage_core::logs::pipeline::{self, Summary};
 use triage_core::logs::tail::Recent;
 use triage_core::logs::{LogEntry, Query};
-use triage_core::redact::{redact_in_place, LineRedactor};
+use triage_core::redact::redact_in_place;
 use triage_core::sanitize::terminal_line;
 use triage_core::snapshot::{now, Finding, Severity};
 use triage_core::timespec::parse_time_or_ago;
@@ -62,6 +62,7 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
         grep,
         templates: args.templates,
         lines: args.lines,
+        mask_pem: global.redact,
         ..Query::default()
     };
     let colour =
@@ -84,14 +85,11 @@ pub fn run(global: &Global, args: LogsArgs) -> Result<ExitCode> {
         }
     };
     let mut failed: Option<std::io::Error> = None;
-    // Every line of the window is redacted, kept or not: the redactor carries a PEM block
-    // from one line to the next, so it must see them all, in order.
-    let mut redactor = LineRedactor::default();
+    // Every entry passed on is redacted, kept or not (Recent renders as it keeps); PEM
+    // bodies were masked by the pipeline, which sees the lines `--grep` drops.
     let mut summary = pipeline::run(&global.root, &query, |mut e| {
         if failed.is_none() && show_entries {
-            if global.redact {
-                redactor.in_place(&mut e.message);
-            }
+            redact_in_place(global.redact, &mut e.message);
             if let Err(err) = recent.push(e, &mut render, &mut record) {
                 failed = Some(err);
             }

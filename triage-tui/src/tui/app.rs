@@ -114,15 +114,23 @@ impl App {
             }
             Event::Fleet(f) => self.ctx.fleet = Some(*f),
             Event::Terminate => self.leave(),
-            e @ Event::CommandDone { .. } => {
-                let mut effects = Vec::new();
-                for v in &mut self.views {
-                    effects.extend(v.on_event(&e, &self.ctx));
+            Event::Followed => {
+                for u in self.ctx.follow_updates() {
+                    self.broadcast(Event::Follow(Box::new(u)));
                 }
-                self.apply(effects);
             }
+            e @ (Event::CommandDone { .. } | Event::Follow(_)) => self.broadcast(e),
             Event::Tick | Event::Resize => {}
         }
+    }
+
+    /// A background event for the steps.
+    fn broadcast(&mut self, e: Event) {
+        let mut effects = Vec::new();
+        for v in &mut self.views {
+            effects.extend(v.on_event(&e, &self.ctx));
+        }
+        self.apply(effects);
     }
 
     fn go(&mut self, step: Step) {

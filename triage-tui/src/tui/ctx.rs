@@ -53,6 +53,10 @@ pub struct Ctx {
     snapshot_saved: bool,
     /// Current findings an earlier incident recorded (see `seen.rs`).
     pub seen_before: super::seen::SeenCache,
+    /// What the Logs step's follow mode reads (None: it cannot run, as in tests).
+    pub follow_source: Option<super::follow::Source>,
+    /// The follow thread while follow mode is on.
+    pub following: Option<super::follow::Following>,
 }
 
 impl Ctx {
@@ -77,6 +81,8 @@ impl Ctx {
             seen: BTreeSet::new(),
             snapshot_saved: false,
             seen_before: Default::default(),
+            follow_source: None,
+            following: None,
         };
         ctx.set_incident(incident);
         ctx

@@ -39,6 +39,8 @@ pub enum Effect {
     Write { path: PathBuf, text: String },
     /// Start an incident with this title (the top finding's when empty); flash its id.
     Start(String),
+    /// Start (true) or stop the Logs step's follow thread.
+    Follow(bool),
 }
 
 /// What the UI loop still has to do after the effects: show, copy, ask for a snapshot.
@@ -88,6 +90,12 @@ pub fn apply(ctx: &mut Ctx, out: &mut Outbox, effects: Vec<Effect>) {
                     Err(e) => format!("could not start: {e:#}"),
                 });
             }
+            Effect::Follow(true) => {
+                if let Err(why) = ctx.start_follow() {
+                    out.flash = Some(why);
+                }
+            }
+            Effect::Follow(false) => ctx.stop_follow(),
             Effect::Write { path, text } => {
                 let r = triage_core::fsutil::write_atomic(&path, text.as_bytes(), 0o600);
                 out.flash = Some(match r {

@@ -41,6 +41,10 @@ pub enum Event {
     Fleet(Box<Result<triage_core::fleet::Fleet, String>>),
     /// SIGTERM/SIGHUP (a dropped SSH session): save and quit.
     Terminate,
+    /// The follow thread has updates waiting ([`Ctx::follow_updates`](super::ctx::Ctx)).
+    Followed,
+    /// One of them, handed to the steps.
+    Follow(Box<super::follow::Update>),
 }
 
 /// How often the sparkline's history is read again.

@@ -10,6 +10,7 @@ pub mod clean;
 pub mod ctx;
 pub mod effect;
 pub mod event;
+pub mod follow;
 pub mod keys;
 mod seen;
 pub mod steps;
@@ -20,6 +21,8 @@ pub mod widgets;
 mod fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_follow;
 #[cfg(test)]
 mod tests_incident;
 #[cfg(test)]
@@ -56,6 +59,11 @@ pub fn run(root: HostRoot, opts: Options, fleet: Option<std::path::PathBuf>) -> 
     }
     let store = Store::new(&triage_core::state::state_dir()?);
     let mut ctx = Ctx::new(store, theme::Theme::from_env());
+    ctx.follow_source = Some(follow::Source {
+        root: root.clone(),
+        files: Vec::new(),
+        redact: opts.redact,
+    });
     let (tx, rx) = mpsc::channel();
     ctx.jobs = Some(tx.clone());
     if let Some(dir) = fleet {
@@ -97,6 +105,10 @@ pub fn run(root: HostRoot, opts: Options, fleet: Option<std::path::PathBuf>) -> 
     if !app.quit {
         // The loop ended on an error (the terminal went away): still journal the step.
         app.leave();
+    }
+    if let Some(f) = app.ctx.following.take() {
+        // No `journalctl -f` left behind.
+        f.finish(Duration::from_secs(3));
     }
     ratatui::restore();
     if let Some((inc, _)) = &app.ctx.incident {

@@ -1,8 +1,8 @@
-//! Helpers shared by the binary's integration tests: the binary under test, the core
-//! crate's fixture roots and scratch copies of them.
+//! Helpers shared by the binary's integration tests: the binary under test, and (from
+//! `triage-testkit`) the core crate's fixture roots and scratch copies of them.
 #![allow(dead_code)] // not every test module uses every helper
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The `triage` binary every test runs: `$TRIAGE_BIN` when set (an absolute path, e.g.
 /// `$PWD/target/release/triage`, so the security tests can attack the shipped build as
@@ -23,23 +23,16 @@ pub fn triage_bin() -> PathBuf {
     }
 }
 
-/// `triage-core/tests/fixtures/<name>`.
-pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../triage-core/tests/fixtures")
-        .join(name)
-}
+pub use triage_testkit::{copy_tree, fixture};
 
-/// Copy the tree `from` into `to` (regular files and directories).
-pub fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
+/// Run `cmd`, assert it succeeded (its stderr is the failure message) and parse its
+/// stdout as JSON.
+pub fn json_of(cmd: &mut std::process::Command) -> serde_json::Value {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }

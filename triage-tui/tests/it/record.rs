@@ -126,16 +126,7 @@ fn sadf_fixture_through_the_binary() {
         env!("CARGO_MANIFEST_DIR"),
         "/../triage-core/tests/fixtures/sadf/sadf.json"
     );
-    let out = triage()
-        .args(["history", "--json", "--sadf", fixture])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = crate::common::json_of(triage().args(["history", "--json", "--sadf", fixture]));
     let samples = doc["samples"].as_array().unwrap();
     assert_eq!(samples.len(), 3, "{doc}");
     assert_eq!(samples[1]["load"]["one"].as_f64(), Some(14.2));
@@ -172,20 +163,14 @@ fn without_a_store_the_hosts_sysstat_files_are_read_through_sadf() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = triage()
-        .env("PATH", path)
-        .env("TRIAGE_HOME", tmp.path().join("state"))
-        .arg("--root")
-        .arg(&root)
-        .args(["history", "--json", "--since", "3650d"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let doc = crate::common::json_of(
+        triage()
+            .env("PATH", path)
+            .env("TRIAGE_HOME", tmp.path().join("state"))
+            .arg("--root")
+            .arg(&root)
+            .args(["history", "--json", "--since", "3650d"]),
     );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["samples"].as_array().unwrap().len(), 3, "{doc}");
 }
 

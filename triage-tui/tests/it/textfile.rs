@@ -126,17 +126,11 @@ fn the_official_python_parser_reads_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     check_healthy(dir.path());
-    let out = Std::new("python3")
-        .args(["-c", PARSE])
-        .arg(dir.path().join("triage.prom"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = crate::common::json_of(
+        Std::new("python3")
+            .args(["-c", PARSE])
+            .arg(dir.path().join("triage.prom")),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["triage_check_status"]["samples"][0][2], 1.0);
     assert_eq!(v["triage_findings"]["samples"].as_array().unwrap().len(), 3);
     let finding = &v["triage_finding"]["samples"];

@@ -1,7 +1,9 @@
 //! Step 4, Logs: the kernel log and the system/application log tail of the snapshot,
 //! merged by time, kernel events (OOM, hung task, I/O error…) highlighted; `/` filters
-//! (case-insensitive), `F` follows new lines; on wide screens, repeated lines grouped
-//! into templates (numbers masked) with counts.
+//! (case-insensitive), `F` follows new lines as `triage logs --follow` does (same stream,
+//! on a thread: `tui/follow.rs`), appended under the snapshot's lines as they were when
+//! follow mode started, with the findings they fire inline; on wide screens, repeated
+//! lines grouped into templates (numbers masked) with counts.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -15,8 +17,12 @@ use triage_core::snapshot::{Snapshot, Time};
 
 use super::{Outcome, View};
 use crate::tui::ctx::Ctx;
+use crate::tui::effect::Effect;
+use crate::tui::event::Event;
 use crate::tui::keys::Action;
 use crate::tui::widgets::{clip, InputResult, LineInput, Scroll};
+
+use super::logs_live::Live;
 
 /// Kernel messages that are incidents by themselves.
 const KERNEL_EVENTS: [&str; 10] = [
@@ -34,22 +40,26 @@ const KERNEL_EVENTS: [&str; 10] = [
 
 /// One merged line.
 #[derive(Debug, Clone)]
-struct LogLine {
-    time: Option<Time>,
-    source: String,
-    message: String,
-    kernel_event: bool,
+pub(super) struct LogLine {
+    pub time: Option<Time>,
+    pub source: String,
+    pub message: String,
+    pub kernel_event: bool,
+}
+
+pub(super) fn is_kernel_event(message: &str) -> bool {
+    let low = message.to_lowercase();
+    KERNEL_EVENTS.iter().any(|p| low.contains(p))
 }
 
 fn merged(snap: &Snapshot) -> Vec<LogLine> {
     let mut out: Vec<LogLine> = Vec::new();
     for k in snap.kernel_log.iter().flatten() {
-        let low = k.message.to_lowercase();
         out.push(LogLine {
             time: k.time,
             source: "kernel".into(),
             message: k.message.clone(),
-            kernel_event: KERNEL_EVENTS.iter().any(|p| low.contains(p)),
+            kernel_event: is_kernel_event(&k.message),
         });
     }
     for l in snap.log_tail.iter().flatten() {
@@ -113,7 +123,10 @@ fn repeated(frame: &mut Frame, area: Rect, lines: &[LogLine], ctx: &Ctx) {
 #[derive(Debug, Default)]
 pub struct Logs {
     scroll: Scroll,
+    /// Showing the last page (follow mode on and not scrolled away).
     follow: bool,
+    /// Follow mode: the snapshot's lines when it started, then the followed ones.
+    live: Option<Live>,
     filter: Option<String>,
     input: Option<LineInput>,
     page: Cell<usize>,
@@ -121,7 +134,10 @@ pub struct Logs {
 
 impl Logs {
     fn lines(&self, ctx: &Ctx) -> Vec<LogLine> {
-        let all = ctx.snap.as_ref().map(merged).unwrap_or_default();
+        let all = match &self.live {
+            Some(live) => live.lines.iter().cloned().collect(),
+            None => ctx.snap.as_ref().map(merged).unwrap_or_default(),
+        };
         match &self.filter {
             Some(f) => {
                 let f = f.to_lowercase();
@@ -185,8 +201,19 @@ impl View for Logs {
         if let Some(f) = &self.filter {
             title.push_str(&format!("[/{f}] "));
         }
-        if self.follow {
-            title.push_str("[follow] ");
+        if let Some(live) = &self.live {
+            title.push_str(if self.follow {
+                "[follow"
+            } else {
+                "[follow, scrolled"
+            });
+            if live.findings > 0 {
+                title.push_str(&format!(", {} new finding(s)", live.findings));
+            }
+            if live.dropped > 0 {
+                title.push_str(&format!(", {} lines dropped", live.dropped));
+            }
+            title.push_str("] ");
         }
         let [list, prompt] = Layout::vertical([
             Constraint::Min(3),
@@ -194,10 +221,19 @@ impl View for Logs {
         ])
         .areas(main);
         let empty = body.is_empty();
-        let mut p = Paragraph::new(body).block(Block::bordered().title(title));
+        let mut p = Paragraph::new(body).block(Block::bordered().title(title.clone()));
         if empty {
-            p = Paragraph::new(Line::styled("  (no log lines in this snapshot)", t.dim()))
-                .block(Block::bordered().title(" Logs "));
+            let said = if self.live.is_some() {
+                "  (following: no new lines yet)"
+            } else {
+                "  (no log lines in this snapshot)"
+            };
+            let title = if self.live.is_some() {
+                title
+            } else {
+                " Logs ".into()
+            };
+            p = Paragraph::new(Line::styled(said, t.dim())).block(Block::bordered().title(title));
         }
         frame.render_widget(p, list);
         if let Some(input) = &self.input {
@@ -224,17 +260,44 @@ impl View for Logs {
         let len = self.lines(ctx).len();
         match action {
             Some(Action::Search) => self.input = Some(LineInput::default()),
+            Some(Action::Follow) if self.live.is_none() => {
+                let lines = ctx.snap.as_ref().map(merged).unwrap_or_default();
+                let mut live = Live::default();
+                lines.into_iter().for_each(|l| live.push(l));
+                self.live = Some(live);
+                self.follow = true;
+                // A start that fails says why, over "starting".
+                return Outcome::Consumed(vec![
+                    Effect::Flash("follow: starting…".into()),
+                    Effect::Follow(true),
+                ]);
+            }
             Some(Action::Follow) => {
-                self.follow = !self.follow;
-                if !self.follow {
-                    self.scroll.pos = len.saturating_sub(self.page.get());
-                }
+                self.live = None;
+                self.follow = false;
+                self.scroll.pos = len.saturating_sub(self.page.get());
+                return Outcome::Consumed(vec![
+                    Effect::Follow(false),
+                    Effect::Flash("follow stopped".into()),
+                ]);
             }
             Some(Action::Escape) if self.filter.is_some() => self.filter = None,
+            // Back to the newest lines, stuck to them again.
+            Some(Action::End) if self.live.is_some() => self.follow = true,
             Some(a) if self.scroll.apply(a, len, self.page.get()) => self.follow = false,
             _ => return Outcome::NotConsumed,
         }
         Outcome::done()
+    }
+
+    fn on_event(&mut self, event: &Event, ctx: &Ctx) -> Vec<Effect> {
+        let (Event::Follow(u), Some(live)) = (event, self.live.as_mut()) else {
+            return Vec::new();
+        };
+        let root_is_live = ctx.follow_source.as_ref().is_none_or(|s| s.root.is_live());
+        live.apply(u, root_is_live)
+            .map(|m| vec![Effect::Flash(m)])
+            .unwrap_or_default()
     }
 
     fn input_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {

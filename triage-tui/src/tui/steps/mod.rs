@@ -7,6 +7,7 @@ mod checks;
 mod detect;
 mod fix;
 mod logs;
+pub mod logs_live;
 mod postmortem;
 mod report;
 mod scope;
