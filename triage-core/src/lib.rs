@@ -17,6 +17,9 @@ pub mod findings;
 pub mod fleet;
 pub mod fmt;
 pub mod fsutil;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod history;
 pub mod host_root;
 pub mod incident;

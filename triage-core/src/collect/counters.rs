@@ -45,7 +45,9 @@ pub(crate) fn parse_diskstats(
                         writes: d.writes,
                         sectors_read: d.sectors_read,
                         sectors_written: d.sectors_written,
-                        io_ms: d.time_reading + d.time_writing,
+                        // Saturating: a crafted line's two maxima must not panic
+                        // (`proc_files` fuzz finding); deltas saturate too (history::probe).
+                        io_ms: d.time_reading.saturating_add(d.time_writing),
                         busy_ms: d.time_in_progress,
                     },
                 );
@@ -97,8 +99,10 @@ pub(crate) fn parse_net_dev(text: &str) -> Result<HashMap<String, NetRaw>, Strin
             let raw = NetRaw {
                 rx_bytes: d.recv_bytes,
                 tx_bytes: d.sent_bytes,
-                rx_errors: d.recv_errs + d.recv_drop,
-                tx_errors: d.sent_errs + d.sent_drop,
+                // Saturating: counters near u64::MAX overflowed the sum (`proc_files`
+                // fuzz finding); deltas saturate too.
+                rx_errors: d.recv_errs.saturating_add(d.recv_drop),
+                tx_errors: d.sent_errs.saturating_add(d.sent_drop),
             };
             (name, raw)
         })
@@ -143,7 +147,7 @@ pub(crate) fn parse_tcp(sockstat: &str, sockstat6: &str, snmp: &str) -> Option<T
         established: established.unwrap_or(0),
         time_wait: field(sockstat, "TCP:", "tw").unwrap_or(0),
         orphan: field(sockstat, "TCP:", "orphan").unwrap_or(0),
-        in_use: in_use4.unwrap_or(0) + in_use6.unwrap_or(0),
+        in_use: in_use4.unwrap_or(0).saturating_add(in_use6.unwrap_or(0)),
     })
 }
 
@@ -159,6 +163,35 @@ fn snmp_field(text: &str, proto: &str, key: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz finding (`proc_files`): error + drop counters near `u64::MAX` overflowed, and
+    /// so could IPv4 + IPv6 sockets in use (debug build).
+    #[test]
+    fn net_counters_near_the_maximum_saturate() {
+        let m = u64::MAX;
+        let dev = format!("Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n  eth0: 1 2 {m} {m} 0 0 0 0 3 4 {m} 5 0 0 0 0\n");
+        let raw = &parse_net_dev(&dev).unwrap()["eth0"];
+        assert_eq!((raw.rx_errors, raw.tx_errors), (u64::MAX, u64::MAX));
+        let m = u32::MAX;
+        let tcp = parse_tcp(
+            &format!("TCP: inuse {m}\n"),
+            &format!("TCP6: inuse {m}\n"),
+            "",
+        );
+        assert_eq!(tcp.unwrap().in_use, u32::MAX);
+    }
+
+    /// Fuzz finding (`proc_files`): read and write times near `u64::MAX` overflowed
+    /// their sum ("attempt to add with overflow" in a debug build).
+    #[test]
+    fn diskstats_times_near_the_maximum_saturate() {
+        let max = u64::MAX;
+        let line = format!("   8       0 sda 1 0 8 {max} 2 0 16 {max} 0 5 {max}\n");
+        let (disks, bad) = parse_diskstats(&line, |_| true);
+        assert_eq!(bad, 0);
+        assert_eq!(disks["sda"].io_ms, u64::MAX);
+        assert_eq!(disks["sda"].busy_ms, 5);
+    }
 
     #[test]
     fn whole_disks() {

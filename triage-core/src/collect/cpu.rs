@@ -42,15 +42,21 @@ pub fn collect(ctx: &Ctx) -> Result<Cpu> {
     Ok(usage_between(Some(&first), &second))
 }
 
+/// All ticks of `t`, saturating: a crafted `/proc/stat` (a `--root` tree) with counters
+/// near `u64::MAX` must not overflow the sum.
 fn ticks(t: &CpuTime) -> u64 {
-    t.user
-        + t.nice
-        + t.system
-        + t.idle
-        + t.iowait.unwrap_or(0)
-        + t.irq.unwrap_or(0)
-        + t.softirq.unwrap_or(0)
-        + t.steal.unwrap_or(0)
+    [
+        t.user,
+        t.nice,
+        t.system,
+        t.idle,
+        t.iowait.unwrap_or(0),
+        t.irq.unwrap_or(0),
+        t.softirq.unwrap_or(0),
+        t.steal.unwrap_or(0),
+    ]
+    .into_iter()
+    .fold(0u64, u64::saturating_add)
 }
 
 /// CPU usage between two samples (`None` for `prev`: since boot). Guest time is already
@@ -72,7 +78,7 @@ pub(crate) fn usage_between(prev: Option<&KernelStats>, cur: &KernelStats) -> Cp
     };
     Cpu {
         count: cur.cpu_time.len().max(1) as u32,
-        usage_percent: pct(total.saturating_sub(idle + iowait)),
+        usage_percent: pct(total.saturating_sub(idle.saturating_add(iowait))),
         iowait_percent: pct(iowait),
         steal_percent: pct(steal),
     }
@@ -84,6 +90,15 @@ mod tests {
 
     const A: &str = "cpu  100 0 100 700 50 0 0 50 0 0\ncpu0 50 0 50 350 25 0 0 25 0 0\ncpu1 50 0 50 350 25 0 0 25 0 0\nctxt 1\nbtime 1700000000\nprocesses 10\nprocs_running 1\nprocs_blocked 0\n";
     const B: &str = "cpu  200 0 200 1300 150 0 0 150 0 0\ncpu0 100 0 100 650 75 0 0 75 0 0\ncpu1 100 0 100 650 75 0 0 75 0 0\nctxt 2\nbtime 1700000000\nprocesses 12\nprocs_running 3\nprocs_blocked 1\n";
+
+    /// Counters near `u64::MAX` (a crafted tree) overflowed the tick sum in a debug build.
+    #[test]
+    fn counters_near_the_maximum_do_not_overflow() {
+        let m = u64::MAX;
+        let text = format!("cpu  {m} {m} {m} {m} {m} 0 0 0 0 0\ncpu0 {m} 0 0 0 0 0 0 0 0 0\nctxt 1\nbtime 1700000000\nprocesses 10\nprocs_running 1\nprocs_blocked 0\n");
+        let cpu = usage_between(None, &parse_stat(&text).unwrap());
+        assert!((0.0..=100.0).contains(&cpu.usage_percent), "{cpu:?}");
+    }
 
     #[test]
     fn usage_from_two_samples() {

@@ -64,8 +64,10 @@ pub(crate) fn parse_free(text: &str, unit: u64) -> Option<Memory> {
     let get = |name: &str| col(name).and_then(|i| mem.get(i)).copied();
     let total = get("total")?;
     let available = get("available").or_else(|| {
-        let cache = get("buff/cache").or_else(|| Some(get("buffers")? + get("cached")?))?;
-        Some(get("free")? + cache)
+        // Saturating: the figures come from a `--root` tree's `free` capture.
+        let cache =
+            get("buff/cache").or_else(|| Some(get("buffers")?.saturating_add(get("cached")?)))?;
+        Some(get("free")?.saturating_add(cache))
     })?;
     let available = available.min(total);
     let swap = row("Swap:").unwrap_or_default();
@@ -79,14 +81,38 @@ pub(crate) fn parse_free(text: &str, unit: u64) -> Option<Memory> {
     })
 }
 
+/// Bytes in one `unit` of a meminfo value, as procfs-core reads them (unknown units are
+/// its error to report).
+fn unit_bytes(unit: &str) -> u64 {
+    match unit {
+        "KiB" | "kiB" | "kB" | "KB" => 1 << 10,
+        "MiB" | "miB" | "MB" | "mB" => 1 << 20,
+        "GiB" | "giB" | "GB" | "gB" => 1 << 30,
+        _ => 1,
+    }
+}
+
 /// Parse `/proc/meminfo`; the flag is true when available memory was estimated.
 pub(crate) fn parse(text: &str) -> std::result::Result<(Memory, bool), String> {
     // procfs-core cuts the last byte off each name (the `:`) by byte offset: a name ending
     // in a multi-byte character would panic there, so check the shape first.
     for (n, line) in text.lines().enumerate() {
-        if let Some(name) = line.split_whitespace().next() {
+        let mut words = line.split_whitespace();
+        if let Some(name) = words.next() {
             if !name.ends_with(':') {
                 return Err(format!("line {}: {name:?} is not `Name:`", n + 1));
+            }
+            // procfs-core multiplies by the unit unchecked: a value too big for a byte
+            // count would panic (debug) or wrap to a wrong figure (release). Found by the
+            // `proc_files` fuzz target (`VmallocTotal: 3435973836759607064 kB`).
+            let value = words.next().and_then(|v| v.parse::<u64>().ok());
+            let unit = words.next().unwrap_or("B");
+            if value.is_some_and(|v| v.checked_mul(unit_bytes(unit)).is_none()) {
+                return Err(format!(
+                    "line {}: {name} {} {unit} is more bytes than a 64-bit count holds",
+                    n + 1,
+                    value.unwrap_or_default()
+                ));
             }
         }
     }
@@ -94,7 +120,10 @@ pub(crate) fn parse(text: &str) -> std::result::Result<(Memory, bool), String> {
     let (available, estimated) = match m.mem_available {
         Some(a) => (a, false),
         None => (
-            (m.mem_free + m.buffers + m.cached).saturating_sub(m.shmem.unwrap_or(0)),
+            m.mem_free
+                .saturating_add(m.buffers)
+                .saturating_add(m.cached)
+                .saturating_sub(m.shmem.unwrap_or(0)),
             true,
         ),
     };
@@ -114,6 +143,34 @@ pub(crate) fn parse(text: &str) -> std::result::Result<(Memory, bool), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz finding (`proc_files`): procfs-core's unchecked `value * 1024` panicked with
+    /// "attempt to multiply with overflow" in a debug build.
+    /// `free` without an available column: free + buffers + cached near `u64::MAX`
+    /// overflowed in a debug build.
+    #[test]
+    fn free_figures_near_the_maximum_saturate() {
+        let m = u64::MAX;
+        let old = format!("             total       used       free     shared    buffers     cached\nMem:          1000        900        {m}          0         {m}        {m}\nSwap:            0          0          0\n");
+        let mem = parse_free(&old, 1024).unwrap();
+        assert_eq!(mem.available_bytes, 1000 * 1024);
+    }
+
+    #[test]
+    fn a_value_too_big_for_bytes_is_an_error_not_a_panic() {
+        let text = "MemTotal: 8009912 kB\nMemFree: 538760 kB\nMemAvailable: 6820236 kB\nVmallocTotal:   3435973836759607064 kB\n";
+        let err = parse(text).unwrap_err();
+        assert!(
+            err.starts_with("line 4: VmallocTotal: 3435973836759607064 kB"),
+            "{err}"
+        );
+        // Each value fits in bytes, their sum (the estimate without MemAvailable) does not.
+        let big = "18014398509481983 kB";
+        let no_available = format!("MemTotal: 8 kB\nMemFree: {big}\nBuffers: {big}\nCached: {big}\nSwapCached: 0 kB\nActive: 0 kB\nInactive: 0 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\nDirty: 0 kB\nWriteback: 0 kB\nMapped: 0 kB\nSlab: 0 kB\nCommitLimit: 0 kB\nCommitted_AS: 0 kB\nVmallocTotal: 0 kB\nVmallocUsed: 0 kB\nVmallocChunk: 0 kB\n");
+        let (m, estimated) = parse(&no_available).unwrap();
+        assert!(estimated);
+        assert_eq!(m.available_bytes, 8 * 1024);
+    }
 
     #[test]
     fn free_output_from_a_sosreport() {

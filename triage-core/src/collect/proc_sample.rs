@@ -61,7 +61,9 @@ pub(crate) fn parse_stat(text: &str) -> std::result::Result<RawProc, String> {
         ppid: s.ppid,
         comm: s.comm,
         state: s.state,
-        cpu_ticks: s.utime + s.stime,
+        // Saturating: a crafted stat's utime near u64::MAX overflowed the sum
+        // (`proc_files` fuzz finding); every consumer takes deltas with saturating_sub.
+        cpu_ticks: s.utime.saturating_add(s.stime),
         start_ticks: s.starttime,
         rss_pages: s.rss,
         threads: s.num_threads.max(0) as u64,
@@ -151,6 +153,16 @@ pub(crate) fn parse_status_uid(text: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz finding (`proc_files`): utime + stime overflowed ("attempt to add with
+    /// overflow" in a debug build).
+    #[test]
+    fn cpu_times_near_the_maximum_saturate() {
+        let line = "1401 (nginx) S 900 1401 1400 1 -1 4194560 0 0 1 0 200 18446744073709551615 0 0 20 0 1 0 2401 100000000 8000 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+        let p = parse_stat(line).unwrap();
+        assert_eq!(p.cpu_ticks, u64::MAX);
+        assert_eq!(p.pid, 1401);
+    }
 
     #[test]
     fn parses_stat_with_spaces_and_parens_in_comm() {

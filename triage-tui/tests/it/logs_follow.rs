@@ -87,7 +87,7 @@ fn follow_reads_appends_across_rotation_prints_findings_and_stops_on_ctrl_c() {
 
 /// `triage ARGS` with its stdout lines sent to the receiver as they come.
 fn spawn_triage(args: &[&std::ffi::OsStr]) -> (std::process::Child, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
+    let mut child = Command::new(crate::common::triage_bin())
         .args(args)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
