@@ -15,7 +15,7 @@ use regex::Regex;
 /// Words without which neither a secret name nor a password flag can be in a line.
 static NAMED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)pass|pwd|pw\b|secret|token|key|cred|auth|cookie|sig|session|dsn|bearer",
+        r"(?i)pass|pwd|pw(?-u:\b)|secret|token|key|cred|auth|cookie|sig|session|dsn|bearer",
         r"|mysql|mariadb|mongo|redis|curl|docker|podman|nerdctl|buildah|skopeo|helm",
         r"|htpasswd|openssl|smb|rpcclient|ldap|influx|ipmitool|wget",
     ))

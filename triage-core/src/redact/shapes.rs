@@ -20,41 +20,41 @@ use super::scan::Hints;
 static TOKENS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         // github-pat, github-oauth, github-app-token, github-refresh-token
-        r"\bgh[pousr]_[0-9A-Za-z]{36}\b",
+        r"(?-u:\b)gh[pousr]_[0-9A-Za-z]{36}(?-u:\b)",
         // github-fine-grained-pat
-        r"|\bgithub_pat_[A-Za-z0-9_]{22,}",
+        r"|(?-u:\b)github_pat_[A-Za-z0-9_]{22,}",
         // gitlab-pat
-        r"|\bglpat-[A-Za-z0-9_-]{20,}",
+        r"|(?-u:\b)glpat-[A-Za-z0-9_-]{20,}",
         // slack-bot/user/legacy/config tokens
-        r"|\bxox[abposre]-[0-9A-Za-z-]{10,}",
+        r"|(?-u:\b)xox[abposre]-[0-9A-Za-z-]{10,}",
         // slack-app-token
-        r"|\bxapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]+",
+        r"|(?-u:\b)xapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]+",
         // stripe-access-token
-        r"|\b[sr]k_(?:test|live|prod)_[A-Za-z0-9]{10,}\b",
+        r"|(?-u:\b)[sr]k_(?:test|live|prod)_[A-Za-z0-9]{10,}(?-u:\b)",
         // gcp-api-key
-        r"|\bAIza[A-Za-z0-9_-]{35}",
+        r"|(?-u:\b)AIza[A-Za-z0-9_-]{35}",
         // vault-service-token, vault-batch-token (not the legacy `s.` form: its two-byte
         // prefix is in too many log lines to search for cheaply)
-        r"|\bhv[sb]\.[A-Za-z0-9_-]{20,}",
+        r"|(?-u:\b)hv[sb]\.[A-Za-z0-9_-]{20,}",
         // npm-access-token
-        r"|\bnpm_[A-Za-z0-9]{36}\b",
+        r"|(?-u:\b)npm_[A-Za-z0-9]{36}(?-u:\b)",
         // jwt (header and payload both start `eyJ`, base64 of `{"`)
-        r"|\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_/\\-]{10,}\.[A-Za-z0-9_/\\-]*=*",
+        r"|(?-u:\b)eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_/\\-]{10,}\.[A-Za-z0-9_/\\-]*=*",
         // sendgrid-api-token
-        r"|\bSG\.[A-Za-z0-9_=-]{16,}\.[A-Za-z0-9_=-]{16,}",
+        r"|(?-u:\b)SG\.[A-Za-z0-9_=-]{16,}\.[A-Za-z0-9_=-]{16,}",
         // digitalocean-pat/access/refresh
-        r"|\bdo[por]_v1_[a-f0-9]{64}\b",
+        r"|(?-u:\b)do[por]_v1_[a-f0-9]{64}(?-u:\b)",
         // pypi-upload-token
-        r"|\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
+        r"|(?-u:\b)pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
         // anthropic-api-key, openai-api-key
-        r"|\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}|\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}",
+        r"|(?-u:\b)sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}|(?-u:\b)sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}",
         // aws-access-token (and the other IAM unique-id prefixes)
-        r"|\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
+        r"|(?-u:\b)(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?-u:\b)",
         // shopify tokens, grafana-service-account-token, huggingface, doppler, heroku v2
-        r"|\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b|\bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b",
-        r"|\bhf_[A-Za-z]{34}\b|\bdp\.pt\.[A-Za-z0-9]{43}|\bHRKU-AA[0-9A-Za-z_-]{58}",
+        r"|(?-u:\b)shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}(?-u:\b)|(?-u:\b)glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}(?-u:\b)",
+        r"|(?-u:\b)hf_[A-Za-z]{34}(?-u:\b)|(?-u:\b)dp\.pt\.[A-Za-z0-9]{43}|(?-u:\b)HRKU-AA[0-9A-Za-z_-]{58}",
         // twilio-api-key
-        r"|\bSK[0-9a-fA-F]{32}\b",
+        r"|(?-u:\b)SK[0-9a-fA-F]{32}(?-u:\b)",
     ))
     .expect("static regex")
 });
@@ -68,17 +68,17 @@ static SLACK_HOOK: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// `scheme://user:password@`: the password is group 2 (the user is kept).
 static URL_CREDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://([^:/@\s]*):([^@\s]+)@").expect("static regex")
+    Regex::new(r"(?-u:\b)[a-zA-Z][a-zA-Z0-9+.-]*://([^:/@\s]*):([^@\s]+)@").expect("static regex")
 });
 /// `scheme://TOKEN@host`: a user part that is a token, not a login name.
 static URL_TOKEN_USER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://([A-Za-z0-9_-]{20,})@").expect("static regex")
+    Regex::new(r"(?-u:\b)[a-zA-Z][a-zA-Z0-9+.-]*://([A-Za-z0-9_-]{20,})@").expect("static regex")
 });
 /// HTTP headers that carry credentials; the value (group 2) runs to a quote or the end of
 /// the line, after an authorisation scheme word, which is kept.
 static HEADERS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)\b(?:proxy-authorization|authorization|set-cookie|cookie|x-api-key|api-key",
+        r"(?i)(?-u:\b)(?:proxy-authorization|authorization|set-cookie|cookie|x-api-key|api-key",
         r"|x-auth-token|x-access-token|private-token|x-vault-token|x-goog-api-key",
         r"|x-amz-security-token)\s*:\s*",
         r"((?:bearer|basic|token|digest|negotiate|aws4-hmac-sha256)\s+)?",
@@ -93,7 +93,7 @@ static PEM: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// `Bearer X` outside a header (`curl -H Authorization: Bearer X` split into arguments).
 static BEARER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\bbearer\s+([^\s\x22']+)").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)bearer\s+([^\s\x22']+)").expect("static regex"));
 
 /// Push the byte ranges of every shaped secret in `text` onto `out`, running only the
 /// patterns `hints` says can match.
