@@ -242,6 +242,13 @@ pub fn run(root: &HostRoot, q: &Query, mut sink: impl FnMut(LogEntry)) -> Summar
     let mut drain = q.templates.then(Drain::default);
     let mut pem = vec![PemBlocks::default(); merge.sources.len()];
     while let Some((src, mut e)) = merge.next() {
+        // Every line of the source, before any filter: a BEGIN line dropped by `--since`,
+        // `--kernel`, de-duplication or `--grep` still opens its block.
+        let pem_body = if q.mask_pem {
+            pem[src].next(&e.message)
+        } else {
+            None
+        };
         if q.since.is_some_and(|s| e.time.is_some_and(|t| t < s)) {
             continue;
         }
@@ -253,11 +260,6 @@ pub fn run(root: &HostRoot, q: &Query, mut sink: impl FnMut(LogEntry)) -> Summar
         }
         summary.lines_read += 1;
         classifier.push(&e);
-        let pem_body = if q.mask_pem {
-            pem[src].next(&e.message)
-        } else {
-            None
-        };
         if q.grep.as_ref().is_some_and(|re| !re.is_match(&e.message)) {
             continue;
         }

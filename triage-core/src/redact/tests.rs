@@ -245,3 +245,86 @@ fn the_gate_skips_only_finders_that_find_nothing() {
         assert_eq!(apply(line, gated), apply(line, every), "{line}");
     }
 }
+
+/// The gate against every finder on lines made of random pieces that sit on its edges
+/// (secret words, header names, token starts, separators, quotes, dashes, non-ASCII).
+#[test]
+fn the_gate_agrees_with_every_finder_on_random_lines() {
+    const PIECES: &[&str] = &[
+        "pass",
+        "word",
+        "PASSWD",
+        "token",
+        "Key",
+        "auth",
+        "Bearer ",
+        "bearer\t",
+        "cookie",
+        "Authorization",
+        "X-Api-Key",
+        "-token",
+        "ghp_",
+        "xoxb-",
+        "AKIA",
+        "eyJ",
+        "SG.",
+        "sk_live_",
+        "SK",
+        "hf_",
+        "://",
+        "@",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "-----END ",
+        "/services/",
+        "hooks.slack.com/",
+        "T0123456/B0123456/",
+        ":",
+        "=",
+        "=>",
+        " ",
+        "  ",
+        "\t",
+        "'",
+        "\"",
+        "-",
+        "--",
+        "mysql",
+        "-p",
+        "curl",
+        "-u",
+        "htpasswd",
+        "-b",
+        "0123456789abcdef",
+        "ABCDEFGHIJKLMNOP",
+        "abcdefghijklmnopqrst",
+        "Zz9",
+        ".",
+        "_",
+        ",",
+        ";",
+        "\u{212a}ey",
+        "\u{e9}",
+        "secret",
+        "dsn",
+        "user:",
+        "rsync://",
+        "%",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..20_000 {
+        let n = 1 + next() % 16;
+        let line: String = (0..n)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let (mut gated, mut every) = (Vec::new(), Vec::new());
+        find(&line, &mut gated);
+        find_with(&line, &scan::Hints::all(), &mut every);
+        assert_eq!(apply(&line, gated), apply(&line, every), "{line:?}");
+    }
+}

@@ -101,3 +101,34 @@ fn masked_output_stays_masked() {
         assert_eq!(redact(&once), once, "{}", s.kind);
     }
 }
+
+/// A PEM key's lines in two sources: the second source's BEGIN line is a copy of the
+/// first's (same message, same second) and is dropped by the merge's de-duplication, yet
+/// the body lines after it, only in that source, are masked: each source's lines open
+/// its PEM block before any filter.
+#[test]
+fn pem_body_after_a_deduplicated_begin_line_is_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |msg: &str| format!("Nov 23 10:00:00 h app[1]: {msg}\n");
+    let begin = line("-----BEGIN OPENSSH PRIVATE KEY-----");
+    let a = dir.path().join("a.log");
+    let b = dir.path().join("b.log");
+    std::fs::write(&a, &begin).unwrap();
+    let body = [
+        line("I4PR/RKO3MvH"),
+        line("-----END OPENSSH PRIVATE KEY-----"),
+    ];
+    std::fs::write(&b, format!("{begin}{}", body.concat())).unwrap();
+    let q = triage_core::logs::Query {
+        files: vec![a, b],
+        ..triage_core::logs::Query::default()
+    };
+    let r = triage_core::logs::read(&triage_core::HostRoot::live(), &q);
+    let messages: Vec<&str> = r.entries.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 3, "the copy is dropped: {messages:?}");
+    assert!(messages.contains(&"***"), "{messages:?}");
+    assert!(
+        !messages.iter().any(|m| m.contains("RKO3MvH")),
+        "{messages:?}"
+    );
+}
