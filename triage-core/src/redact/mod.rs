@@ -74,8 +74,19 @@ pub fn redact_in_place(enabled: bool, s: &mut String) {
 }
 
 /// Mask secrets in consecutive lines of one log, PEM bodies spanning lines included.
+///
+/// The lines are a window of a log (a tail): when it starts inside a PEM block whose
+/// BEGIN line was cut off, the body lines before the END marker are masked too.
 pub fn redact_lines<'a>(enabled: bool, lines: impl IntoIterator<Item = &'a mut String>) {
     if enabled {
+        let mut lines: Vec<&mut String> = lines.into_iter().collect();
+        if let Some((body, end)) = pem::cut_body(&lines) {
+            for l in lines.iter_mut().take(body) {
+                let len = l.len();
+                PemBlocks::mask(l, len);
+            }
+            PemBlocks::mask(lines[body], end);
+        }
         let mut r = LineRedactor::default();
         lines.into_iter().for_each(|l| r.in_place(l));
     }

@@ -46,6 +46,38 @@ impl PemBlocks {
     }
 }
 
+/// A window of lines that starts inside a PEM block (the tail of a log cut after the BEGIN
+/// line): the body lines before the block's END marker, which no forward pass can know to
+/// be body. Returns how many leading lines are body, and where on the next line the END
+/// marker stands; `None` when the window does not start inside a block. Only an unbroken
+/// run of lines that are each one base64 word counts, so a window that merely holds an
+/// END line after ordinary log lines masks nothing of them.
+pub(super) fn cut_body<S: AsRef<str>>(lines: &[S]) -> Option<(usize, usize)> {
+    for (i, line) in lines.iter().take(PEM_MAX_LINES + 1).enumerate() {
+        let line = line.as_ref();
+        if let Some(end) = line.find("-----END ") {
+            let before = &line[..end];
+            let clean = before.trim().is_empty() || is_body_word(before.trim());
+            return (!line.contains("-----BEGIN ")
+                && clean
+                && (i > 0 || !before.trim().is_empty()))
+            .then_some((i, end));
+        }
+        if !is_body_word(line.trim()) {
+            return None;
+        }
+    }
+    None
+}
+
+/// One word of base64 (a PEM body line): 4 or more of `[A-Za-z0-9+/=]`, not a number.
+fn is_body_word(w: &str) -> bool {
+    w.len() >= 4
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        && !w.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Words of a PEM body line: base64 runs of 4 or more characters that are not a plain
 /// number (a log prefix's time and host stay). Base64 is ASCII, so every range starts and
 /// ends on a character boundary.
@@ -69,6 +101,33 @@ pub(super) fn words(body: &str, out: &mut Vec<Range<usize>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_cut_inside_a_block_knows_its_first_lines_are_body() {
+        let cut = [
+            "c3NoLXJzYQAAAAMBAAE+/=",
+            "abcd==",
+            "-----END RSA PRIVATE KEY-----",
+            "x",
+        ];
+        assert_eq!(cut_body(&cut), Some((2, 0)));
+        assert_eq!(
+            cut_body(&["tail9Zz==-----END RSA PRIVATE KEY-----"]),
+            Some((0, 9))
+        );
+        // Ordinary lines before an END marker, a whole block, no marker: nothing.
+        assert_eq!(
+            cut_body(&["sshd started", "-----END CERTIFICATE-----"]),
+            None
+        );
+        assert_eq!(
+            cut_body(&["-----BEGIN X-----", "abcd", "-----END X-----"]),
+            None
+        );
+        assert_eq!(cut_body(&["-----END X-----"]), None);
+        assert_eq!(cut_body(&["abcd", "efgh"]), None);
+        assert_eq!(cut_body(&["1234", "-----END X-----"]), None);
+    }
 
     #[test]
     fn follows_a_block_across_lines() {

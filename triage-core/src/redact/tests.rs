@@ -347,3 +347,22 @@ fn tokens_next_to_non_ascii_text_are_masked() {
     let plain = "Nov 30 10:00:01 web-1 app[1]: 注文処理を開始します order_id=12345";
     assert_eq!(redact(plain), plain);
 }
+
+/// A log tail cut after a key's BEGIN line: the body lines before its END marker are
+/// masked too, the short last one included (no blob heuristic catches that one).
+#[test]
+fn a_tail_that_starts_inside_a_key_masks_its_body() {
+    let mut lines: Vec<String> = [
+        "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn7ygWPbQ4mRkCLT5Ht9hcLYwT1Gq8xqQ2V",
+        "I4PR/RKO3MvH",
+        "-----END RSA PRIVATE KEY-----",
+        "sshd[42]: Accepted publickey for deploy",
+    ]
+    .map(String::from)
+    .to_vec();
+    redact_lines(true, lines.iter_mut());
+    assert!(!lines[0].contains("MIIEowIBAAKCAQEA"), "{lines:?}");
+    assert!(!lines[1].contains("I4PR"), "{lines:?}");
+    assert_eq!(lines[2], "-----END RSA PRIVATE KEY-----");
+    assert_eq!(lines[3], "sshd[42]: Accepted publickey for deploy");
+}
