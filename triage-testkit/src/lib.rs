@@ -35,6 +35,17 @@ pub fn scratch(name: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Append `text` to the file `p`, creating it: a log growing under a follower.
+pub fn append(p: &Path, text: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(p)
+        .unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
 /// Remove the cgroup directory `dir` a test created: kill whatever is still in it (a
 /// grandchild the test did not know of), then retry `rmdir` for up to 5 s while the
 /// kernel finishes tearing the tasks down. Gone already is fine; a failure is printed,

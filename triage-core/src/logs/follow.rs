@@ -225,7 +225,6 @@ fn push(line: &[u8], cut: bool, ctx: &ParseCtx, stats: &mut Stats, out: &mut Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     fn poll(t: &mut Tailer) -> (Vec<String>, Vec<String>) {
         let (mut out, mut notes) = (Vec::new(), Vec::new());
@@ -233,14 +232,7 @@ mod tests {
         (out.into_iter().map(|e| e.message).collect(), notes)
     }
 
-    fn append(p: &Path, text: &str) {
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(p)
-            .unwrap();
-        f.write_all(text.as_bytes()).unwrap();
-    }
+    use triage_testkit::append;
 
     #[test]
     fn follows_appends_rotation_and_truncation() {

@@ -3,7 +3,6 @@
 //! the finding they fire, `F` again stops it; under `--root` it follows the tree's files
 //! and says so.
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -19,14 +18,7 @@ use super::follow::{Source, Update};
 use super::steps::logs_live::LIVE_CAP;
 use super::tests::{ctx, draw, key};
 
-fn append(p: &Path, text: &str) {
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(p)
-        .unwrap();
-    f.write_all(text.as_bytes()).unwrap();
-}
+use triage_testkit::append;
 
 /// The Logs step with follow mode reading `source`; its events come back on the receiver.
 fn app_following(state: &Path, source: Source) -> (App, mpsc::Receiver<Event>) {

@@ -1,19 +1,12 @@
 //! `triage logs --follow` as a user runs it: lines appended, the file rotated, a kernel
 //! event firing a finding, then Ctrl-C.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-fn append(p: &std::path::Path, text: &str) {
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(p)
-        .unwrap();
-    f.write_all(text.as_bytes()).unwrap();
-}
+use triage_testkit::append;
 
 /// Lines of the child's stdout until one contains `want` (or 20 s pass).
 fn wait_for(rx: &mpsc::Receiver<String>, seen: &mut Vec<String>, want: &str) {

@@ -151,16 +151,8 @@ impl Follow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
-    fn append(p: &std::path::Path, text: &str) {
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(p)
-            .unwrap();
-        f.write_all(text.as_bytes()).unwrap();
-    }
+    use triage_testkit::append;
 
     #[test]
     fn files_in_time_order_redacted_with_findings_after_their_line() {
