@@ -21,6 +21,17 @@ struct Command<'a> {
     words: Vec<Range<usize>>,
 }
 
+impl<'a> Command<'a> {
+    /// A command of `text` with no program or words seen yet.
+    fn new(text: &'a str) -> Self {
+        Command {
+            text,
+            program: "",
+            words: Vec::new(),
+        }
+    }
+}
+
 /// Push the ranges of password arguments in the command lines of `text` onto `out`.
 pub fn find(text: &str, out: &mut Vec<Range<usize>>) {
     for cmd in commands(text) {
@@ -33,11 +44,7 @@ pub fn find(text: &str, out: &mut Vec<Range<usize>>) {
 /// word that is no wrapper, option or assignment).
 fn commands(text: &str) -> Vec<Command<'_>> {
     let mut cmds = Vec::new();
-    let mut cur = Command {
-        text,
-        program: "",
-        words: Vec::new(),
-    };
+    let mut cur = Command::new(text);
     let mut start = None;
     for (i, c) in text
         .char_indices()
@@ -50,14 +57,7 @@ fn commands(text: &str) -> Vec<Command<'_>> {
                 start = None;
                 let word = &text[s..i];
                 if matches!(word, ";" | "&&" | "||" | "|") {
-                    cmds.push(std::mem::replace(
-                        &mut cur,
-                        Command {
-                            text,
-                            program: "",
-                            words: Vec::new(),
-                        },
-                    ));
+                    cmds.push(std::mem::replace(&mut cur, Command::new(text)));
                     continue;
                 }
                 let name = word.rsplit('/').next().unwrap_or(word);
@@ -75,14 +75,7 @@ fn commands(text: &str) -> Vec<Command<'_>> {
             _ => {}
         }
         if c == '\n' {
-            cmds.push(std::mem::replace(
-                &mut cur,
-                Command {
-                    text,
-                    program: "",
-                    words: Vec::new(),
-                },
-            ));
+            cmds.push(std::mem::replace(&mut cur, Command::new(text)));
         }
     }
     cmds.push(cur);

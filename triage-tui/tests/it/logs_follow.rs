@@ -25,24 +25,12 @@ fn follow_reads_appends_across_rotation_prints_findings_and_stops_on_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("syslog");
     append(&log, "Nov 23 10:00:00 h app[1]: old line, not shown\n");
-    let mut child = Command::new(crate::common::triage_bin())
-        .args(["logs", "--follow", "--file"])
-        .arg(&log)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (child, rx) = spawn_triage(&[
+        "logs".as_ref(),
+        "--follow".as_ref(),
+        "--file".as_ref(),
+        log.as_os_str(),
+    ]);
     // Give it time to open the file and go to its end.
     std::thread::sleep(Duration::from_millis(700));
     let mut seen = Vec::new();
@@ -59,22 +47,8 @@ fn follow_reads_appends_across_rotation_prints_findings_and_stops_on_ctrl_c() {
     wait_for(&rx, &mut seen, "OOM killer killed java");
     assert!(!seen.iter().any(|l| l.contains("old line")), "{seen:#?}");
 
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        assert!(Instant::now() < deadline, "still running 10 s after SIGINT");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "Ctrl-C exits cleanly: {status:?}");
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    // Ctrl-C exits cleanly (status 0, asserted by `interrupt`).
+    let err = interrupt(child);
     assert!(err.contains("rotated"), "{err}");
 }
 
